@@ -1,0 +1,5 @@
+#include "daemon/version.hpp"
+
+namespace reglament {
+std::string_view version() { return REGLAMENT_VERSION; }
+}  // namespace reglament

@@ -1,0 +1,7 @@
+#pragma once
+
+#include <string_view>
+
+namespace reglament {
+std::string_view version();
+}

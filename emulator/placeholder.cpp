@@ -1,0 +1,1 @@
+namespace reglament::emulator { int placeholder_anchor = 0; }

@@ -1,0 +1,57 @@
+#include <catch2/catch.hpp>
+
+#include "net/form.hpp"
+#include "net/http_message.hpp"
+
+using reglament::net::decode_form;
+using reglament::net::encode_form;
+
+TEST_CASE("form: Bitrix24 event body decodes into nested objects", "[net][form]") {
+    auto j = decode_form(
+        "event=ONCRMLEADADD&event_handler_id=3&data%5BFIELDS%5D%5BID%5D=1475&ts=1466439714"
+        "&auth%5Bdomain%5D=some.bitrix24.ru&auth%5Bapplication_token%5D=abc+def");
+    CHECK(j["event"] == "ONCRMLEADADD");
+    CHECK(j["data"]["FIELDS"]["ID"] == "1475");
+    CHECK(j["auth"]["domain"] == "some.bitrix24.ru");
+    CHECK(j["auth"]["application_token"] == "abc def");
+}
+
+TEST_CASE("form: appended and indexed keys become lists", "[net][form]") {
+    auto j = decode_form("select[]=ID&select[]=TITLE&order[ID]=ASC&v[0]=a&v[1]=b");
+    REQUIRE(j["select"].is_array());
+    CHECK(j["select"][1] == "TITLE");
+    CHECK(j["order"]["ID"] == "ASC");
+    CHECK(j["v"] == nlohmann::json::array({"a", "b"}));
+}
+
+TEST_CASE("form: malformed keys are rejected with a reason", "[net][form]") {
+    CHECK_THROWS_WITH(decode_form("data[FIELDS=1"), Catch::Contains("unclosed"));
+    CHECK_THROWS_AS(decode_form("[x]=1"), std::invalid_argument);
+}
+
+TEST_CASE("form: encoding round-trips through decoding", "[net][form]") {
+    nlohmann::json params = {{"filter", {{">ID", "5"}, {"@STATUS_ID", {"NEW", "IN_PROCESS"}}}},
+                             {"select", {"ID", "TITLE"}},
+                             {"start", -1}};
+    auto encoded = encode_form(params);
+    CHECK(encoded.find("filter%5B%3EID%5D=5") != std::string::npos);
+    auto back = decode_form(encoded);
+    CHECK(back["filter"][">ID"] == "5");
+    CHECK(back["filter"]["@STATUS_ID"][1] == "IN_PROCESS");
+    CHECK(back["select"][0] == "ID");
+    CHECK(back["start"] == "-1");
+}
+
+TEST_CASE("url: parses what the config holds", "[net][url]") {
+    using reglament::net::Url;
+    auto u = Url::parse("https://portal.bitrix24.ru/rest/1/secret/");
+    CHECK(u.host == "portal.bitrix24.ru");
+    CHECK(u.port == 443);
+    CHECK(u.target == "/rest/1/secret/");
+    auto l = Url::parse("http://127.0.0.1:8080");
+    CHECK(l.port == 8080);
+    CHECK(l.target == "/");
+    CHECK(l.origin() == "http://127.0.0.1:8080");
+    CHECK_THROWS_WITH(Url::parse("ftp://x"), Catch::Contains("http or https"));
+    CHECK_THROWS_WITH(Url::parse("http://x:99999/"), Catch::Contains("port"));
+}
