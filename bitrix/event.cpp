@@ -1,0 +1,189 @@
+#include "bitrix/event.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <stdexcept>
+
+#include "bitrix/envelope.hpp"
+#include "bitrix/error.hpp"
+#include "bitrix/fields.hpp"
+#include "net/form.hpp"
+
+namespace reglament::bitrix {
+
+using nlohmann::json;
+
+namespace {
+
+struct Prefix {
+    std::string_view prefix;
+    EntityType type;
+};
+
+// Longest prefixes first: ONCRMTIMELINECOMMENT before ONCRM..., ONTASKCOMMENT before ONTASK.
+constexpr std::array<Prefix, 12> prefixes = {{
+    {"ONCRMTIMELINECOMMENT", EntityType::timeline_comment},
+    {"ONCRMLEAD", EntityType::lead},
+    {"ONCRMDEAL", EntityType::deal},
+    {"ONCRMCONTACT", EntityType::contact},
+    {"ONCRMCOMPANY", EntityType::company},
+    {"ONCRMACTIVITY", EntityType::activity},
+    {"ONTASKCOMMENT", EntityType::task_comment},
+    {"ONTASK", EntityType::task},
+    {"ONVOXIMPLANTCALL", EntityType::call},
+    {"ONEXTERNALCALL", EntityType::call},
+    {"ONUSER", EntityType::user},
+    {"ONAPP", EntityType::app},
+}};
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
+EntityType entity_of(std::string_view name) {
+    for (const auto& p : prefixes)
+        if (name.substr(0, p.prefix.size()) == p.prefix) return p.type;
+    return EntityType::unknown;
+}
+
+const json& member(const json& obj, const char* key) {
+    static const json null_value;
+    if (!obj.is_object()) return null_value;
+    auto it = obj.find(key);
+    return it == obj.end() ? null_value : *it;
+}
+
+EventParseResult fail(std::string why) {
+    return {std::nullopt, std::move(why)};
+}
+
+}  // namespace
+
+std::string_view to_string(EntityType t) {
+    switch (t) {
+        case EntityType::lead:
+            return "lead";
+        case EntityType::deal:
+            return "deal";
+        case EntityType::contact:
+            return "contact";
+        case EntityType::company:
+            return "company";
+        case EntityType::activity:
+            return "activity";
+        case EntityType::timeline_comment:
+            return "timeline_comment";
+        case EntityType::task:
+            return "task";
+        case EntityType::task_comment:
+            return "task_comment";
+        case EntityType::call:
+            return "call";
+        case EntityType::user:
+            return "user";
+        case EntityType::app:
+            return "app";
+        case EntityType::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+bool Event::is(std::string_view event_name) const {
+    return iequals(name, event_name);
+}
+
+EventParseResult parse_event(std::string_view body) {
+    json form;
+    try {
+        form = net::decode_form(body);
+    } catch (const std::invalid_argument& e) {
+        return fail(std::string("malformed form body: ") + e.what());
+    }
+    const json& name = member(form, "event");
+    if (!name.is_string() || name.get_ref<const std::string&>().empty())
+        return fail("no 'event' field: not a Bitrix24 event");
+
+    Event ev;
+    ev.name = upper(name.get_ref<const std::string&>());
+    ev.entity = entity_of(ev.name);
+    ev.handler_id = text_or_empty(form, {"event_handler_id"});
+    ev.data = member(form, "data");
+    if (const json& ts = member(form, "ts"); !ts.is_null()) {
+        auto seconds = as_int(ts);
+        if (!seconds) return fail("'ts' is not a unix time");
+        ev.ts = TimePoint(std::chrono::seconds(*seconds));
+    }
+    const json& auth = member(form, "auth");
+    ev.auth.domain = text_or_empty(auth, {"domain"});
+    ev.auth.client_endpoint = text_or_empty(auth, {"client_endpoint"});
+    ev.auth.server_endpoint = text_or_empty(auth, {"server_endpoint"});
+    ev.auth.member_id = text_or_empty(auth, {"member_id"});
+    ev.auth.application_token = text_or_empty(auth, {"application_token"});
+    ev.auth.access_token = text_or_empty(auth, {"access_token"});
+    ev.auth.refresh_token = text_or_empty(auth, {"refresh_token"});
+
+    const json& data = ev.data;
+    const json& fields = member(data, "FIELDS");
+    switch (ev.entity) {
+        case EntityType::task:
+        case EntityType::task_comment: {
+            // Task events carry FIELDS_AFTER{ID[, TASK_ID]}; on delete only FIELDS_BEFORE,
+            // and on add FIELDS_BEFORE is the string "undefined" (§5).
+            const json& after = member(data, "FIELDS_AFTER");
+            const json& src = after.is_object() ? after : member(data, "FIELDS_BEFORE");
+            ev.entity_id = text_or_empty(src, {"ID"});
+            ev.task_id = text_or_empty(src, {"TASK_ID"});
+            if (!src.is_object())
+                return fail(ev.name + ": no data[FIELDS_AFTER] or data[FIELDS_BEFORE]");
+            break;
+        }
+        case EntityType::timeline_comment:
+            // data[ID] without a FIELDS wrapper (§5); accept the wrapper too.
+            ev.entity_id = text_or_empty(data, {"ID"});
+            if (ev.entity_id.empty()) ev.entity_id = text_or_empty(fields, {"ID"});
+            break;
+        case EntityType::call: {
+            const json& src = fields.is_object() ? fields : data;
+            ev.entity_id = text_or_empty(src, {"CALL_ID"});
+            if (ev.name == "ONVOXIMPLANTCALLEND") ev.call = call_from(src);
+            break;
+        }
+        case EntityType::app:
+        case EntityType::unknown:
+            ev.entity_id = text_or_empty(fields, {"ID"});
+            break;
+        default:
+            ev.entity_id = text_or_empty(fields, {"ID"});
+            if (ev.name == "ONCRMDEALMOVETOCATEGORY") {
+                ev.category_id = text_or_empty(fields, {"CATEGORY_ID"});
+                ev.stage_id = text_or_empty(fields, {"STAGE_ID"});
+            }
+            break;
+    }
+    // Lifecycle, unknown and the various call-start events may legitimately lack an id.
+    bool needs_id = ev.entity != EntityType::app && ev.entity != EntityType::unknown &&
+                    ev.entity != EntityType::task_comment &&
+                    (ev.entity != EntityType::call || ev.name == "ONVOXIMPLANTCALLEND");
+    if (needs_id && ev.entity_id.empty()) return fail(ev.name + ": no entity id in data");
+    return {std::move(ev), {}};
+}
+
+bool token_matches(std::string_view expected, std::string_view got) {
+    if (expected.empty()) return false;
+    // Compare over the expected length whatever `got` is, so timing reveals neither the
+    // matching prefix nor (beyond a length mismatch) anything of the token.
+    std::uint8_t diff = expected.size() == got.size() ? 0 : 1;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        char g = i < got.size() ? got[i] : '\0';
+        diff |= static_cast<std::uint8_t>(expected[i] ^ g);
+    }
+    return diff == 0;
+}
+
+}  // namespace reglament::bitrix
