@@ -71,7 +71,8 @@ RetryDecision classify(const Error& e, Idempotency idempotency, int attempt,
     for (auto code : final_server_codes)
         if (e.is(code)) return {RetryAction::fail, {}};
     bool ambiguous = e.is(codes::transport) || e.is(codes::timeout) ||
-                     e.is(codes::unexpected_body) || e.http_status >= 500;
+                     e.is(codes::unexpected_body) || e.is(codes::result_missing) ||
+                     e.http_status >= 500;
     if (!ambiguous) return {RetryAction::fail, {}};  // 4xx and portal-level refusals
     if (idempotency == Idempotency::not_idempotent) return {RetryAction::outcome_unknown, {}};
     if (attempt > policy.max_transient_retries) return {RetryAction::fail, {}};
