@@ -72,6 +72,8 @@ RetryDecision classify(const Error& e, Idempotency idempotency, int attempt,
         if (e.is(code)) return {RetryAction::fail, {}};
     bool ambiguous = e.is(codes::transport) || e.is(codes::timeout) ||
                      e.is(codes::unexpected_body) || e.is(codes::result_missing) ||
+                     // inside a batch there is no status, only the code (§1 table)
+                     e.is("INTERNAL_SERVER_ERROR") || e.is("ERROR_UNEXPECTED_ANSWER") ||
                      e.http_status >= 500;
     if (!ambiguous) return {RetryAction::fail, {}};  // 4xx and portal-level refusals
     if (idempotency == Idempotency::not_idempotent) return {RetryAction::outcome_unknown, {}};
