@@ -80,6 +80,7 @@ class ListPager {
     std::size_t items_seen() const { return items_; }
     std::size_t requests() const { return requests_; }
     std::optional<std::int64_t> total() const { return total_; }
+    const std::string& request_method() const { return request_.method; }
 
   private:
     nlohmann::json page_params(std::optional<nlohmann::json> after_id, std::int64_t start) const;
