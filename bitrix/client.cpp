@@ -168,8 +168,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             TimePoint wall = clock.now();
             std::vector<ItemPtr> pick;
             std::optional<Steady> earliest;
+            std::size_t batch_limit =
+                std::clamp<std::size_t>(options.batch_limit, 1, max_batch_commands);
             bool batch_blocked = budget.wait_for("batch", wall) > std::chrono::milliseconds::zero();
-            for (auto it = queue.begin(); it != queue.end() && pick.size() < max_batch_commands;) {
+            for (auto it = queue.begin(); it != queue.end() && pick.size() < batch_limit;) {
                 Item& item = **it;
                 Steady ready = std::max(item.not_before, now + budget.wait_for(item.method, wall));
                 if (item.alone && item.method == "batch")

@@ -61,6 +61,7 @@ struct ClientOptions {
     RetryPolicy retry;
     std::chrono::milliseconds coalesce_window = std::chrono::milliseconds(5);
     std::size_t max_in_flight = 4;
+    std::size_t batch_limit = max_batch_commands;  // commands per batch; 1 disables batching
     std::size_t max_redirects = 3;
     net::ClientOptions http;  // timeouts, CA file
     // Steady time for the rate limiter; tests may replace it.

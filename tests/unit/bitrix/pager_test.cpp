@@ -1,138 +1,14 @@
 #include <catch2/catch.hpp>
 
-#include <regex>
-
 #include "bitrix/pager.hpp"
-#include "net/form.hpp"
+#include "tests/unit/bitrix/fake_portal.hpp"
 
 using namespace reglament::bitrix;
 using nlohmann::json;
 
+using reglament::bitrix::testing::FakePortal;
+
 namespace {
-
-// A tiny in-memory portal answering list pages and batches the way bitrix24.md §3-§4 describe,
-// including `$result[...]` substitution (the literal text stays when the reference fails).
-struct FakePortal {
-    explicit FakePortal(int n, ListShape s = ListShape::legacy, int fail = -1,
-                        std::string code = "INTERNAL_SERVER_ERROR")
-        : count(n), shape(s), fail_command_once(fail), fail_code(std::move(code)) {}
-    int count = 0;
-    ListShape shape = ListShape::legacy;
-    int http_requests = 0;
-    std::vector<std::string> methods_called;
-    int fail_command_once = -1;  // index of a batch command to fail with an error, once
-    std::string fail_code = "INTERNAL_SERVER_ERROR";
-
-    json item(int id) const {
-        if (shape == ListShape::legacy)
-            return {{"ID", std::to_string(id)}, {"TITLE", "L" + std::to_string(id)}};
-        return {{"id", id}, {"title", "T" + std::to_string(id)}};
-    }
-
-    json wrap(json items) const {
-        if (shape == ListShape::items) return {{"items", std::move(items)}};
-        if (shape == ListShape::tasks) return {{"tasks", std::move(items)}};
-        return items;
-    }
-
-    // Returns {result, total-or-null, next-or-null}.
-    std::tuple<json, json, json> page(const json& params) const {
-        long long after = 0;
-        long long start = 0;
-        for (const char* fk : {"filter", "FILTER"}) {
-            if (!params.contains(fk)) continue;
-            for (const char* k : {">ID", ">id"})
-                if (params[fk].contains(k)) {
-                    const json& v = params[fk][k];
-                    std::string s = v.is_string() ? v.get<std::string>() : v.dump();
-                    after = std::atoll(s.c_str());  // "$result[...]" reads as 0, like PHP would
-                }
-        }
-        if (params.contains("start")) {
-            const json& s = params["start"];
-            start = s.is_string() ? std::atoll(s.get<std::string>().c_str()) : s.get<long long>();
-        }
-        json items = json::array();
-        long long skip = start > 0 ? start : 0;
-        for (int id = static_cast<int>(after) + 1; id <= count && items.size() < 50; ++id) {
-            if (skip > 0) {
-                --skip;
-                continue;
-            }
-            items.push_back(item(id));
-        }
-        json total = start == -1 ? json(0) : json(count - after);
-        json next = nullptr;
-        if (start != -1 && start + 50 < count - after) next = start + 50;
-        return {wrap(items), total, next};
-    }
-
-    static json resolve(const std::string& text, const json& results) {
-        static const std::regex ref(R"(^\$result\[([^\]]+)\]((?:\[[^\]]+\])*)$)");
-        std::smatch m;
-        if (!std::regex_match(text, m, ref)) return text;
-        auto it = results.find(m[1].str());
-        if (it == results.end()) return text;
-        const json* node = &*it;
-        std::string path = m[2].str();
-        static const std::regex seg(R"(\[([^\]]+)\])");
-        for (std::sregex_iterator s(path.begin(), path.end(), seg), e; s != e; ++s) {
-            std::string k = (*s)[1].str();
-            if (node->is_array()) {
-                std::size_t i = std::stoul(k);
-                if (i >= node->size()) return text;
-                node = &(*node)[i];
-            } else if (node->is_object() && node->contains(k)) {
-                node = &(*node)[k];
-            } else {
-                return text;
-            }
-        }
-        return node->is_string() ? *node : json(node->dump());
-    }
-
-    std::string answer(const PagerCall& call) {
-        ++http_requests;
-        if (call.method != "batch") {
-            methods_called.push_back(call.method);
-            auto [result, total, next] = page(call.params);
-            json body = {{"result", result}, {"total", total}, {"time", {{"operating", 0.1}}}};
-            if (!next.is_null()) body["next"] = next;
-            return body.dump();
-        }
-        json results = json::object(), errors = json::object(), totals = json::object(),
-             nexts = json::object();
-        int index = 0;
-        bool halt = call.params["halt"] == 1;
-        for (auto& [key, cmd] : call.params["cmd"].items()) {
-            std::string text = cmd.get<std::string>();
-            auto q = text.find('?');
-            methods_called.push_back(text.substr(0, q));
-            json params =
-                reglament::net::decode_form(q == std::string::npos ? "" : text.substr(q + 1));
-            for (const char* fk : {"filter", "FILTER"})
-                if (params.contains(fk))
-                    for (auto& [k, v] : params[fk].items())
-                        if (v.is_string()) v = resolve(v.get<std::string>(), results);
-            if (index++ == fail_command_once) {
-                fail_command_once = -1;
-                errors[key] = {{"error", fail_code}, {"error_description", "boom"}};
-                if (halt) break;
-                continue;
-            }
-            auto [result, total, next] = page(params);
-            results[key] = result;
-            totals[key] = total;
-            if (!next.is_null()) nexts[key] = next;
-        }
-        return json{{"result",
-                     {{"result", results.empty() ? json::array() : results},
-                      {"result_error", errors.empty() ? json::array() : errors},
-                      {"result_total", totals},
-                      {"result_next", nexts}}}}
-            .dump();
-    }
-};
 
 struct Run {
     std::vector<std::string> ids;

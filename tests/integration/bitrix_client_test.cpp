@@ -1,0 +1,440 @@
+// The Bitrix24 client over real HTTP against a small local portal (tests/unit/bitrix/
+// fake_portal.hpp behind net::HttpServer) until the emulator lands: paging, batching, limit
+// and 5xx recovery, HTML bodies, dropped connections, OAuth expiry, a renamed portal.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+
+#include "bitrix/client.hpp"
+#include "net/http_server.hpp"
+#include "rules/clock.hpp"
+#include "tests/unit/bitrix/fake_portal.hpp"
+
+namespace asio = boost::asio;
+using namespace reglament;
+using namespace reglament::bitrix;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto patience = 20s;
+
+// Returns a response to send instead of the portal's, or nullopt to let the portal answer.
+using Injector = std::function<std::optional<net::Response>(const net::Request&, int n)>;
+
+struct PortalServer {
+    asio::io_context io;
+    std::mutex mutex;
+    testing::FakePortal portal;
+    Injector inject;
+    int requests = 0;
+    int refreshes = 0;
+    std::string access_token = "valid-only-after-refresh";  // "old" has expired
+    std::string refresh_token = "r1";
+    std::string persisted_when_new_token_first_used;
+    std::function<std::string()> persisted;  // what the client has stored so far
+    std::vector<net::Reply> held;            // replies withheld to cause timeouts
+    net::HttpServer server;
+    std::thread thread;
+
+    explicit PortalServer(int leads)
+        : portal(leads),
+          server(io, net::ServerOptions{}, [this](net::Request&& r, net::Reply reply) {
+              handle(std::move(r), std::move(reply));
+          }) {
+        server.start();
+        thread = std::thread([this] { io.run(); });
+    }
+    ~PortalServer() {
+        asio::post(io, [this] {
+            for (auto& r : held)
+                r(net::Response::json(200, R"({"result":null})"));
+            server.stop();
+            io.stop();
+        });
+        thread.join();
+    }
+    std::string origin() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
+    std::string webhook() const { return origin() + "/rest/1/s3cretcode/"; }
+
+    void handle(net::Request&& req, net::Reply reply) {
+        std::lock_guard lock(mutex);
+        std::string path(req.path());
+        if (path == "/oauth/token/") {
+            ++refreshes;
+            auto q = net::decode_form(req.query());
+            if (q.value("refresh_token", "") != refresh_token) {
+                reply(net::Response::json(
+                    400,
+                    R"({"error":"invalid_grant","error_description":"Invalid refresh token"})"));
+                return;
+            }
+            access_token = "new" + std::to_string(refreshes);
+            refresh_token = "r" + std::to_string(refreshes + 1);
+            reply(net::Response::json(200, json{{"access_token", access_token},
+                                                {"refresh_token", refresh_token},
+                                                {"expires_in", 3600}}
+                                               .dump()));
+            return;
+        }
+        int n = ++requests;
+        if (inject)
+            if (auto r = inject(req, n)) {
+                if (r->status == 0) {  // hold: never answer in time
+                    held.push_back(std::move(reply));
+                    return;
+                }
+                reply(std::move(*r));
+                return;
+            }
+        std::string method;
+        json body = json::parse(req.body, nullptr, false);
+        if (path.rfind("/rest/1/s3cretcode/", 0) == 0) {
+            method = path.substr(std::string("/rest/1/s3cretcode/").size());
+        } else if (path.rfind("/rest/", 0) == 0) {
+            method = path.substr(6);
+            std::string auth = body.is_object() ? body.value("auth", "") : "";
+            if (auth != access_token) {
+                reply(net::Response::json(
+                    401,
+                    R"({"error":"expired_token","error_description":"The access token provided has expired."})"));
+                return;
+            }
+            if (persisted_when_new_token_first_used.empty() && persisted)
+                persisted_when_new_token_first_used = persisted();
+            body.erase("auth");
+        } else {
+            reply(net::Response::json(404, R"({"error":"NOT_FOUND"})"));
+            return;
+        }
+        reply(net::Response::json(200, portal.answer(method, body)));
+    }
+};
+
+// The client's own io_context on its own thread.
+struct Runner {
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    std::thread thread{[this] { io.run(); }};
+    ~Runner() {
+        asio::post(io, [this] { io.stop(); });
+        thread.join();
+    }
+};
+
+ClientOptions fast_options() {
+    ClientOptions o;
+    o.bucket.burst = 50;
+    o.bucket.drain_per_second = 50;  // keep limit waits short in tests
+    o.retry.base_backoff = 10ms;
+    o.http.request_timeout = 2s;
+    o.http.connect_timeout = 1s;
+    return o;
+}
+
+template <class T>
+T get(std::future<T>& f) {
+    REQUIRE(f.wait_for(patience) == std::future_status::ready);
+    return f.get();
+}
+
+std::optional<Error> list_leads(Client& client, const std::string& method,
+                                std::vector<std::string>& ids) {
+    std::promise<std::optional<Error>> done;
+    auto f = done.get_future();
+    std::mutex m;
+    client.list_all(
+        {method, {}, {"TITLE"}},
+        [&](const json& items) {
+            std::lock_guard lock(m);
+            for (const auto& i : items)
+                ids.push_back(i["ID"].get<std::string>());
+        },
+        [&](std::optional<Error> e) { done.set_value(std::move(e)); });
+    return get(f);
+}
+
+}  // namespace
+
+TEST_CASE("bitrix client: streams 5,030 leads in three HTTP requests", "[bitrix][integration]") {
+    PortalServer portal(5030);
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    Client client(runner.io, options, clock);
+    std::vector<std::string> ids;
+    auto error = list_leads(client, "crm.lead.list", ids);
+    REQUIRE_FALSE(error);
+    REQUIRE(ids.size() == 5030);
+    CHECK(ids.front() == "1");
+    CHECK(ids.back() == "5030");
+    CHECK(std::adjacent_find(ids.begin(), ids.end(), [](auto& a, auto& b) {
+              return std::stoi(a) >= std::stoi(b);
+          }) == ids.end());
+    CHECK(portal.requests == 3);
+    CHECK(client.stats().limit_errors == 0);
+    CHECK(client.base_url_redacted().find("s3cretcode") == std::string::npos);
+}
+
+TEST_CASE("bitrix client: concurrent single calls share batches and get their own answers",
+          "[bitrix][integration]") {
+    PortalServer portal(500);
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    options.coalesce_window = 20ms;
+    options.max_in_flight = 1;
+    Client client(runner.io, options, clock);
+    std::vector<std::future<Result>> calls;
+    for (int i = 1; i <= 120; ++i)
+        calls.push_back(client.call("crm.lead.get", {{"id", i}}));
+    auto missing = client.call("crm.lead.get", {{"id", 99999}});
+    for (int i = 1; i <= 120; ++i) {
+        auto r = get(calls[static_cast<std::size_t>(i - 1)]);
+        REQUIRE(r.ok());
+        CHECK(r.result["ID"] == std::to_string(i));
+    }
+    auto nf = get(missing);
+    REQUIRE(nf.error);
+    CHECK(nf.error->code == "NOT_FOUND");
+    auto stats = client.stats();
+    CHECK(stats.commands == 121);
+    CHECK(stats.http_requests <= 4);  // 121 calls in batches of at most 50
+    CHECK(portal.requests == static_cast<int>(stats.http_requests));
+}
+
+TEST_CASE("bitrix client: QUERY_LIMIT_EXCEEDED and 503s are recovered from",
+          "[bitrix][integration]") {
+    PortalServer portal(200);
+    portal.inject = [](const net::Request&, int n) -> std::optional<net::Response> {
+        if (n <= 2)
+            return net::Response::json(
+                503, R"({"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"})");
+        if (n == 3) return net::Response::json(503, R"({"error":"INTERNAL_SERVER_ERROR"})");
+        return std::nullopt;
+    };
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    Client client(runner.io, options, clock);
+    std::vector<std::string> ids;
+    REQUIRE_FALSE(list_leads(client, "crm.lead.list", ids));
+    CHECK(ids.size() == 200);
+    auto stats = client.stats();
+    CHECK(stats.limit_errors == 2);
+    CHECK(stats.retries >= 3);
+}
+
+TEST_CASE("bitrix client: HTML bodies retry reads, creates get OUTCOME_UNKNOWN",
+          "[bitrix][integration]") {
+    PortalServer portal(10);
+    portal.inject = [](const net::Request& req, int) -> std::optional<net::Response> {
+        static int html_reads = 0;
+        bool add = std::string(req.path()).find("crm.lead.add") != std::string::npos;
+        if (add || html_reads++ < 2) {
+            net::Response r;
+            r.status = 502;
+            r.headers.emplace_back("Content-Type", "text/html");
+            r.body = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+            return r;
+        }
+        return std::nullopt;
+    };
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    options.batch_limit = 1;
+    Client client(runner.io, options, clock);
+    auto read = client.call("crm.lead.get", {{"id", 3}});
+    auto r = get(read);
+    REQUIRE(r.ok());
+    CHECK(r.result["ID"] == "3");
+    auto add = client.call("crm.lead.add", {{"fields", {{"TITLE", "x"}}}}, Idempotency::idempotent);
+    auto a = get(add);
+    REQUIRE(a.error);
+    CHECK(a.error->code == std::string(codes::outcome_unknown));
+    CHECK(a.error->description.find("crm.lead.add") != std::string::npos);
+    CHECK(portal.requests == 4);  // 3 reads, 1 add never repeated
+}
+
+TEST_CASE("bitrix client: timeouts and dropped connections", "[bitrix][integration]") {
+    SECTION("a withheld answer times out, the read is retried") {
+        PortalServer portal(10);
+        portal.inject = [](const net::Request&, int n) -> std::optional<net::Response> {
+            if (n == 1) {
+                net::Response hold;
+                hold.status = 0;
+                return hold;
+            }
+            return std::nullopt;
+        };
+        SystemClock clock;
+        Runner runner;
+        auto options = fast_options();
+        options.webhook_url = portal.webhook();
+        options.http.request_timeout = 300ms;
+        Client client(runner.io, options, clock);
+        auto f = client.call("crm.lead.get", {{"id", 2}});
+        auto r = get(f);
+        REQUIRE(r.ok());
+        CHECK(r.result["ID"] == "2");
+    }
+    SECTION("a server that drops every connection") {
+        asio::io_context io;
+        asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+        std::atomic<int> accepted{0};
+        std::atomic<bool> stop{false};
+        std::thread dropper([&] {
+            while (!stop) {
+                asio::ip::tcp::socket s(io);
+                boost::system::error_code ec;
+                acceptor.accept(s, ec);
+                if (ec || stop) break;
+                ++accepted;
+                char buf[512];
+                s.read_some(asio::buffer(buf), ec);  // the request arrives, then the line drops
+                s.close();
+            }
+        });
+        std::string base = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) +
+                           "/rest/1/s3cretcode/";
+        {
+            SystemClock clock;
+            Runner runner;
+            auto options = fast_options();
+            options.webhook_url = base;
+            options.batch_limit = 1;
+            Client client(runner.io, options, clock);
+            auto read = client.call("crm.lead.get", {{"id", 1}});
+            auto r = get(read);
+            REQUIRE(r.error);
+            CHECK(r.error->code == std::string(codes::transport));
+            CHECK(r.error->description.find("s3cretcode") == std::string::npos);
+            CHECK(accepted == 1 + options.retry.max_transient_retries);
+            int before = accepted;
+            auto add = client.call("crm.lead.add", {{"fields", {{"TITLE", "x"}}}});
+            auto a = get(add);
+            REQUIRE(a.error);
+            CHECK(a.error->code == std::string(codes::outcome_unknown));
+            CHECK(accepted == before + 1);
+        }
+        stop = true;
+        asio::ip::tcp::socket poke(io);
+        poke.connect(acceptor.local_endpoint());
+        dropper.join();
+    }
+}
+
+TEST_CASE("bitrix client: 20 concurrent 401s share one refresh, persisted before use",
+          "[bitrix][integration]") {
+    PortalServer portal(50);
+    SystemClock clock;
+    Runner runner;
+    std::mutex stored_mutex;
+    std::string stored = "r1";
+    int persist_calls = 0;
+    portal.persisted = [&] {
+        std::lock_guard lock(stored_mutex);
+        return stored;
+    };
+    auto options = fast_options();
+    options.client_endpoint = portal.origin() + "/rest/";
+    options.oauth_token_url = portal.origin() + "/oauth/token/";
+    options.client_id = "app";
+    options.client_secret = "topsecret";
+    options.access_token = "old";
+    options.refresh_token = "r1";
+    options.batch_limit = 1;
+    options.max_in_flight = 20;
+    options.persist_tokens = [&](const OAuthTokens& t) {
+        std::lock_guard lock(stored_mutex);
+        stored = t.refresh_token;
+        ++persist_calls;
+    };
+    Client client(runner.io, options, clock);
+    std::vector<std::future<Result>> calls;
+    for (int i = 1; i <= 20; ++i)
+        calls.push_back(client.call("crm.lead.get", {{"id", i}}));
+    for (int i = 1; i <= 20; ++i) {
+        auto r = get(calls[static_cast<std::size_t>(i - 1)]);
+        INFO((r.error ? r.error->to_string() : std::string()));
+        REQUIRE(r.ok());
+        CHECK(r.result["ID"] == std::to_string(i));
+    }
+    CHECK(portal.refreshes == 1);
+    CHECK(persist_calls == 1);
+    CHECK(client.stats().refreshes == 1);
+    CHECK(portal.persisted_when_new_token_first_used == "r2");
+    CHECK(client.stats().http_requests > 20);  // the 401s really were separate requests
+}
+
+TEST_CASE("bitrix client: a rejected refresh token is a fatal re-authorise error",
+          "[bitrix][integration]") {
+    PortalServer portal(5);
+    portal.refresh_token = "something-else";
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.client_endpoint = portal.origin() + "/rest/";
+    options.oauth_token_url = portal.origin() + "/oauth/token/";
+    options.access_token = "old";
+    options.refresh_token = "r1";
+    Client client(runner.io, options, clock);
+    auto f = client.call("crm.lead.get", {{"id", 1}});
+    auto r = get(f);
+    REQUIRE(r.error);
+    CHECK(r.error->code == std::string(codes::reauthorise));
+    CHECK(r.error->description.find("re-authorise") != std::string::npos);
+    auto later = client.call("crm.lead.get", {{"id", 2}});
+    CHECK(get(later).error->code == std::string(codes::reauthorise));
+    CHECK(portal.refreshes == 1);
+}
+
+TEST_CASE("bitrix client: a renamed portal's 302 is followed by re-POSTing",
+          "[bitrix][integration]") {
+    PortalServer renamed(20);
+    PortalServer old_address(0);
+    std::string target = renamed.origin();
+    old_address.inject = [target](const net::Request& req, int) -> std::optional<net::Response> {
+        net::Response r;
+        r.status = 302;
+        r.headers.emplace_back("Location", target + std::string(req.target));
+        return r;
+    };
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = old_address.webhook();
+    options.batch_limit = 1;
+    std::atomic<int> moves{0};
+    options.on_portal_moved = [&](const std::string& url) {
+        ++moves;
+        CHECK(url.find(target) == 0);
+    };
+    Client client(runner.io, options, clock);
+    auto first = client.call("crm.lead.get", {{"id", 7}});
+    auto r = get(first);
+    REQUIRE(r.ok());
+    CHECK(r.result["ID"] == "7");
+    auto second = client.call("crm.lead.get", {{"id", 8}});
+    REQUIRE(get(second).ok());
+    CHECK(old_address.requests == 1);
+    CHECK(renamed.requests == 2);
+    CHECK(moves == 1);
+    CHECK(client.stats().redirects == 1);
+    CHECK(client.base_url_redacted() == target + "/rest/1/***/");
+}
