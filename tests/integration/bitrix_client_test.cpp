@@ -44,6 +44,12 @@ struct PortalServer {
     std::string persisted_when_new_token_first_used;
     std::function<std::string()> persisted;  // what the client has stored so far
     std::vector<net::Reply> held;            // replies withheld to cause timeouts
+    // The portal's leaky bucket (bitrix24.md §2) when burst > 0.
+    double bucket_burst = 0;
+    double bucket_drain = 0;
+    double bucket_level = 0;
+    std::chrono::steady_clock::time_point bucket_last{};
+    int limit_answers = 0;
     net::HttpServer server;
     std::thread thread;
 
@@ -88,6 +94,21 @@ struct PortalServer {
             return;
         }
         int n = ++requests;
+        if (bucket_burst > 0) {
+            auto now = std::chrono::steady_clock::now();
+            double drained =
+                std::chrono::duration<double>(now - bucket_last).count() * bucket_drain;
+            bucket_level = std::max(0.0, bucket_level - drained);
+            bucket_last = now;
+            if (bucket_level >= bucket_burst) {
+                ++limit_answers;
+                reply(net::Response::json(
+                    503,
+                    R"({"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"})"));
+                return;
+            }
+            bucket_level += 1;
+        }
         if (inject)
             if (auto r = inject(req, n)) {
                 if (r->status == 0) {  // hold: never answer in time
@@ -437,4 +458,39 @@ TEST_CASE("bitrix client: a renamed portal's 302 is followed by re-POSTing",
     CHECK(moves == 1);
     CHECK(client.stats().redirects == 1);
     CHECK(client.base_url_redacted() == target + "/rest/1/***/");
+}
+
+TEST_CASE("bitrix client: mixed load under the portal's bucket draws no 503",
+          "[bitrix][integration]") {
+    PortalServer portal(3000);
+    portal.bucket_burst = 10;
+    portal.bucket_drain = 20;
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    options.bucket.burst = 10;
+    options.bucket.drain_per_second = 20;
+    Client client(runner.io, options, clock);
+    std::vector<std::future<Result>> calls;
+    for (int i = 1; i <= 2000; ++i) {
+        if (i % 4 == 0) {
+            calls.push_back(client.call(
+                "crm.lead.update", {{"id", i}, {"fields", {{"TITLE", "t" + std::to_string(i)}}}},
+                Idempotency::idempotent));
+        } else {
+            calls.push_back(client.call("crm.lead.get", {{"id", i}}));
+        }
+    }
+    std::vector<std::string> ids;
+    REQUIRE_FALSE(list_leads(client, "crm.lead.list", ids));
+    CHECK(ids.size() == 3000);
+    for (auto& f : calls)
+        REQUIRE(get(f).ok());
+    auto stats = client.stats();
+    CHECK(portal.limit_answers == 0);
+    CHECK(stats.limit_errors == 0);
+    CHECK(stats.commands >= 2000);
+    // 2000 calls need at least 40 batches; the list needs 3 requests.
+    CHECK(stats.http_requests <= 50);
 }
