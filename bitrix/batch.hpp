@@ -44,15 +44,9 @@ class CommandKeys {
     std::uint64_t seq_ = 0;
 };
 
-// One command's share of a batch answer.
-struct CommandOutcome {
-    std::optional<Error> error;
-    nlohmann::json result;
-    std::optional<std::int64_t> total;
-    std::optional<std::int64_t> next;
-    TimeInfo time;
-    bool ok() const { return !error.has_value(); }
-};
+// One command's share of a batch answer has the shape of a whole answer (result, total,
+// next, time or an error); http_status is 0.
+using CommandOutcome = Envelope;
 
 // Results in the order of `keys`. A command with neither result nor keyed error gets the
 // keyless `result_error` entry at the same position when their counts match (the only

@@ -58,16 +58,6 @@ Error transport_error(const net::TransportError& t) {
     return e;
 }
 
-Result result_from(Envelope env) {
-    Result r;
-    r.error = std::move(env.error);
-    r.result = std::move(env.result);
-    r.total = env.total;
-    r.next = env.next;
-    r.time = env.time;
-    return r;
-}
-
 }  // namespace
 
 struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
@@ -326,7 +316,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 record_batch_times(
                     parse_batch(env.result), [&](const std::string&) { return inner; }, wall);
             }
-            finish(item, result_from(std::move(env)));
+            finish(item, std::move(env));
             return;
         }
         auto batch = parse_batch(env.result);
@@ -516,13 +506,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         item->inner_method = call.keys.empty() ? std::string{} : pager->request_method();
         item->not_before = not_before;
         item->done = [self = shared_from_this(), pager, on_page, done](Result r) {
-            Envelope env;
-            env.error = std::move(r.error);
-            env.result = std::move(r.result);
-            env.total = r.total;
-            env.next = r.next;
-            env.time = r.time;
-            auto step = pager->on_result(env, on_page);
+            auto step = pager->on_result(r, on_page);
             if (step.fatal) {
                 done(step.fatal);
             } else if (pager->done()) {
