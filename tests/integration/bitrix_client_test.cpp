@@ -7,8 +7,11 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -162,6 +165,23 @@ ClientOptions fast_options() {
     o.http.connect_timeout = 1s;
     return o;
 }
+
+// Everything the client logs while it lives, to check that no secret gets there.
+struct LogCapture {
+    std::ostringstream text;
+    std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+    LogCapture() {
+        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text);
+        auto logger = std::make_shared<spdlog::logger>("capture", sink);
+        logger->set_level(spdlog::level::trace);
+        spdlog::set_default_logger(logger);
+    }
+    ~LogCapture() { spdlog::set_default_logger(previous); }
+    std::string str() {
+        spdlog::default_logger()->flush();
+        return text.str();
+    }
+};
 
 template <class T>
 T get(std::future<T>& f) {
@@ -362,6 +382,7 @@ TEST_CASE("bitrix client: timeouts and dropped connections", "[bitrix][integrati
 
 TEST_CASE("bitrix client: 20 concurrent 401s share one refresh, persisted before use",
           "[bitrix][integration]") {
+    LogCapture logs;
     PortalServer portal(50);
     SystemClock clock;
     Runner runner;
@@ -401,6 +422,10 @@ TEST_CASE("bitrix client: 20 concurrent 401s share one refresh, persisted before
     CHECK(client.stats().refreshes == 1);
     CHECK(portal.persisted_when_new_token_first_used == "r2");
     CHECK(client.stats().http_requests > 20);  // the 401s really were separate requests
+    auto logged = logs.str();
+    CHECK(logged.find("refreshing the OAuth access token") != std::string::npos);
+    for (auto secret : {"topsecret", "=r1", "=r2", "new1"})
+        CHECK(logged.find(secret) == std::string::npos);
 }
 
 TEST_CASE("bitrix client: a rejected refresh token is a fatal re-authorise error",
@@ -427,6 +452,7 @@ TEST_CASE("bitrix client: a rejected refresh token is a fatal re-authorise error
 
 TEST_CASE("bitrix client: a renamed portal's 302 is followed by re-POSTing",
           "[bitrix][integration]") {
+    LogCapture logs;
     PortalServer renamed(20);
     PortalServer old_address(0);
     std::string target = renamed.origin();
@@ -458,6 +484,9 @@ TEST_CASE("bitrix client: a renamed portal's 302 is followed by re-POSTing",
     CHECK(moves == 1);
     CHECK(client.stats().redirects == 1);
     CHECK(client.base_url_redacted() == target + "/rest/1/***/");
+    auto logged = logs.str();
+    CHECK(logged.find("portal moved") != std::string::npos);
+    CHECK(logged.find("s3cretcode") == std::string::npos);
 }
 
 TEST_CASE("bitrix client: mixed load under the portal's bucket draws no 503",
