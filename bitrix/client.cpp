@@ -155,17 +155,16 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 schedule(now + wait);
                 return;
             }
-            TimePoint wall = clock.now();
             std::vector<ItemPtr> pick;
             std::optional<Steady> earliest;
             std::size_t batch_limit =
                 std::clamp<std::size_t>(options.batch_limit, 1, max_batch_commands);
-            bool batch_blocked = budget.wait_for("batch", wall) > std::chrono::milliseconds::zero();
+            bool batch_blocked = budget.wait_for("batch", now) > std::chrono::milliseconds::zero();
             for (auto it = queue.begin(); it != queue.end() && pick.size() < batch_limit;) {
                 Item& item = **it;
-                Steady ready = std::max(item.not_before, now + budget.wait_for(item.method, wall));
+                Steady ready = std::max(item.not_before, now + budget.wait_for(item.method, now));
                 if (item.alone && item.method == "batch")
-                    ready = std::max(ready, now + budget.wait_for(item.inner_method, wall));
+                    ready = std::max(ready, now + budget.wait_for(item.inner_method, now));
                 if (ready > now) {
                     earliest = earliest ? std::min(*earliest, ready) : ready;
                     ++it;
@@ -284,16 +283,18 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                             const std::function<std::string(const std::string&)>& method_of,
                             TimePoint wall) {
         for (const auto& [key, time] : batch.times)
-            budget.record(method_of(key), time.operating, time.operating_reset_at, wall);
+            budget.record(method_of(key), time.operating, time.operating_reset_at, wall,
+                          steady_now());
         for (const auto& [key, error] : batch.errors)
-            if (error.is(codes::operation_time_limit)) budget.on_blocked(method_of(key), wall);
+            if (error.is(codes::operation_time_limit))
+                budget.on_blocked(method_of(key), steady_now());
     }
 
     void handle(std::vector<ItemPtr>& pick, const std::vector<std::string>& command_keys,
                 const std::string& method, Envelope env, std::uint64_t generation) {
         TimePoint wall = clock.now();
         // The outer call's `operating` counts for `batch` and for single methods alike (§2).
-        budget.record(method, env.time.operating, env.time.operating_reset_at, wall);
+        budget.record(method, env.time.operating, env.time.operating_reset_at, wall, steady_now());
         if (!env.ok()) {
             const Error& e = *env.error;
             if (e.is(codes::query_limit)) {
@@ -302,7 +303,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 spdlog::warn("bitrix: QUERY_LIMIT_EXCEEDED on {}; slowing down to {:.2f}/s", method,
                              limiter.drain_per_second());
             }
-            if (e.is(codes::operation_time_limit)) budget.on_blocked(method, wall);
+            if (e.is(codes::operation_time_limit)) budget.on_blocked(method, steady_now());
             std::vector<ItemPtr> again;
             for (auto& item : pick)
                 retry_or_finish(item, e, generation, again);

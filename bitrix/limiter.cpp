@@ -67,34 +67,34 @@ OperatingBudget::MethodState& OperatingBudget::state(std::string_view method) {
 }
 
 void OperatingBudget::record(std::string_view method, std::optional<double> operating,
-                             std::optional<TimePoint> reset_at, TimePoint now) {
+                             std::optional<TimePoint> reset_at, TimePoint wall_now, Steady now) {
     // Absent or zero counters mean "not reported" on many portals (bitrix24.md §1).
     if (!operating || *operating <= 0) return;
     auto& s = state(method);
     s.operating = *operating;
-    if (reset_at && *reset_at > now) s.reset_at = reset_at;
+    if (reset_at && *reset_at > wall_now) s.reset_at = now + (*reset_at - wall_now);
     if (s.operating >= options_.limit_seconds - options_.safety_seconds) {
-        TimePoint until =
+        Steady until =
             s.reset_at ? *s.reset_at + options_.reset_margin : now + options_.unknown_reset_wait;
         if (!s.blocked_until || *s.blocked_until < until) s.blocked_until = until;
     }
 }
 
-void OperatingBudget::on_blocked(std::string_view method, TimePoint now) {
+void OperatingBudget::on_blocked(std::string_view method, Steady now) {
     auto& s = state(method);
     // First retry at the last known reset; if that is gone, the next basket (D limits.md).
-    TimePoint until = s.reset_at && *s.reset_at + options_.reset_margin > now
-                          ? *s.reset_at + options_.reset_margin
-                          : now + options_.unknown_reset_wait;
+    Steady until = s.reset_at && *s.reset_at + options_.reset_margin > now
+                       ? *s.reset_at + options_.reset_margin
+                       : now + options_.unknown_reset_wait;
     s.blocked_until = until;
     s.reset_at.reset();
 }
 
-std::chrono::milliseconds OperatingBudget::wait_for(std::string_view method, TimePoint now) const {
+std::chrono::milliseconds OperatingBudget::wait_for(std::string_view method, Steady now) const {
     auto it = methods_.find(method);
     if (it == methods_.end() || !it->second.blocked_until || *it->second.blocked_until <= now)
         return std::chrono::milliseconds::zero();
-    return std::chrono::duration_cast<std::chrono::milliseconds>(*it->second.blocked_until - now);
+    return std::chrono::ceil<std::chrono::milliseconds>(*it->second.blocked_until - now);
 }
 
 std::optional<double> OperatingBudget::operating(std::string_view method) const {

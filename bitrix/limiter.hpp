@@ -78,25 +78,30 @@ struct OperatingOptions {
     std::chrono::milliseconds reset_margin = std::chrono::seconds(1);
 };
 
+// Works in steady time: a reset announced as a wall-clock instant is turned into "so long from
+// now" when it arrives, so waiting does not depend on the process Clock being set or scaled.
 class OperatingBudget {
   public:
+    using Steady = std::chrono::steady_clock::time_point;
+
     explicit OperatingBudget(OperatingOptions options = {});
 
     // Feed every envelope's time (and every batch command's result_time) under the method it
     // belongs to: "batch" for the outer call and the inner method names (§2, sources disagree).
+    // `wall_now` is the time `reset_at` is measured against.
     void record(std::string_view method, std::optional<double> operating,
-                std::optional<TimePoint> reset_at, TimePoint now);
+                std::optional<TimePoint> reset_at, TimePoint wall_now, Steady now);
     // The portal answered OPERATION_TIME_LIMIT for this method.
-    void on_blocked(std::string_view method, TimePoint now);
+    void on_blocked(std::string_view method, Steady now);
     // Zero when the method may be called now.
-    std::chrono::milliseconds wait_for(std::string_view method, TimePoint now) const;
+    std::chrono::milliseconds wait_for(std::string_view method, Steady now) const;
     std::optional<double> operating(std::string_view method) const;
 
   private:
     struct MethodState {
         double operating = 0;
-        std::optional<TimePoint> reset_at;
-        std::optional<TimePoint> blocked_until;
+        std::optional<Steady> reset_at;
+        std::optional<Steady> blocked_until;
     };
     MethodState& state(std::string_view method);
 

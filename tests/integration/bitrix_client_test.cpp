@@ -523,3 +523,35 @@ TEST_CASE("bitrix client: mixed load under the portal's bucket draws no 503",
     // 2000 calls need at least 40 batches; the list needs 3 requests.
     CHECK(stats.http_requests <= 50);
 }
+
+TEST_CASE("bitrix client: OPERATION_TIME_LIMIT blocks only that method until the reset",
+          "[bitrix][integration]") {
+    PortalServer portal(10);
+    std::vector<std::string> seen;
+    portal.inject = [&seen](const net::Request& req, int) -> std::optional<net::Response> {
+        std::string path(req.path());
+        seen.push_back(path.substr(path.rfind('/') + 1));
+        if (seen.size() == 1)
+            return net::Response::json(
+                429,
+                R"({"error":"OPERATION_TIME_LIMIT","error_description":"Method is blocked due to operation time limit."})");
+        return std::nullopt;
+    };
+    ManualClock clock(TimePoint(std::chrono::seconds(1'700'000'000)));
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    options.batch_limit = 1;
+    options.operating.unknown_reset_wait = 300ms;  // no reset time known: the next basket
+    Client client(runner.io, options, clock);
+    auto blocked = client.call("crm.lead.get", {{"id", 1}});
+    auto started = std::chrono::steady_clock::now();
+    auto r = get(blocked);
+    auto waited = std::chrono::steady_clock::now() - started;
+    REQUIRE(r.ok());
+    CHECK(waited >= 250ms);
+    CHECK(client.stats().limit_errors == 0);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0] == "crm.lead.get");
+    CHECK(seen[1] == "crm.lead.get");
+}

@@ -93,31 +93,47 @@ TEST_CASE("limiter: quiet periods grow the bucket back to the configured size",
 
 TEST_CASE("operating: a method near the limit waits until the reset", "[bitrix][limiter]") {
     OperatingBudget budget;
-    reglament::TimePoint now{std::chrono::seconds(1'700'000'000)};
-    auto reset = now + 200s;
-    budget.record("crm.item.update", 300.0, reset, now);
+    reglament::TimePoint wall{std::chrono::seconds(1'700'000'000)};
+    Steady now{};
+    auto reset = wall + 200s;
+    budget.record("crm.item.update", 300.0, reset, wall, now);
     CHECK(budget.wait_for("crm.item.update", now) == 0ms);
-    budget.record("crm.item.update", 476.0, reset, now);
+    budget.record("crm.item.update", 476.0, reset, wall, now);
     CHECK(budget.wait_for("crm.item.update", now) == 201s);
     CHECK(budget.wait_for("crm.lead.list", now) == 0ms);  // other methods keep working
-    CHECK(budget.wait_for("crm.item.update", reset + 1s) == 0ms);
+    CHECK(budget.wait_for("crm.item.update", now + 201s) == 0ms);
+}
+
+TEST_CASE("operating: the reset is measured from when it was reported", "[bitrix][limiter]") {
+    OperatingBudget budget;
+    reglament::TimePoint wall{std::chrono::seconds(1'700'000'000)};
+    Steady now = Steady{} + 1h;  // steady and wall time have unrelated origins
+    budget.record("batch", 479.0, wall + 30s, wall, now);
+    CHECK(budget.wait_for("batch", now) == 31s);
+    CHECK(budget.wait_for("batch", now + 10s) == 21s);
+    // A reset already in the past is no reset: wait for the next basket.
+    OperatingBudget stale;
+    stale.record("batch", 479.0, wall - 5s, wall, now);
+    CHECK(stale.wait_for("batch", now) == 60s);
 }
 
 TEST_CASE("operating: absent or zero counters are ignored", "[bitrix][limiter]") {
     OperatingBudget budget;
-    reglament::TimePoint now{std::chrono::seconds(1'700'000'000)};
-    budget.record("batch", std::nullopt, std::nullopt, now);
-    budget.record("batch", 0.0, std::nullopt, now);
+    reglament::TimePoint wall{std::chrono::seconds(1'700'000'000)};
+    Steady now{};
+    budget.record("batch", std::nullopt, std::nullopt, wall, now);
+    budget.record("batch", 0.0, std::nullopt, wall, now);
     CHECK_FALSE(budget.operating("batch"));
-    budget.record("batch", 479.0, std::nullopt, now);
+    budget.record("batch", 479.0, std::nullopt, wall, now);
     CHECK(budget.wait_for("batch", now) == 60s);  // no reset known: the next basket
 }
 
 TEST_CASE("operating: OPERATION_TIME_LIMIT uses the last reset, then the next basket",
           "[bitrix][limiter]") {
     OperatingBudget budget;
-    reglament::TimePoint now{std::chrono::seconds(1'700'000'000)};
-    budget.record("tasks.task.list", 100.0, now + 30s, now);
+    reglament::TimePoint wall{std::chrono::seconds(1'700'000'000)};
+    Steady now{};
+    budget.record("tasks.task.list", 100.0, wall + 30s, wall, now);
     budget.on_blocked("tasks.task.list", now);
     CHECK(budget.wait_for("tasks.task.list", now) == 31s);
     now += 31s;
