@@ -73,10 +73,13 @@ minutes parse_hh_mm(std::string_view text) {
 
 WorkInterval parse_work_interval(std::string_view text) {
     const auto dash = text.find('-');
-    if (dash == std::string_view::npos) {
+    WorkInterval interval;
+    try {
+        if (dash == std::string_view::npos) throw std::invalid_argument("no dash");
+        interval = {parse_hh_mm(text.substr(0, dash)), parse_hh_mm(text.substr(dash + 1))};
+    } catch (const std::invalid_argument&) {
         throw std::invalid_argument("'" + std::string(text) + "' is not an interval HH:MM-HH:MM");
     }
-    WorkInterval interval{parse_hh_mm(text.substr(0, dash)), parse_hh_mm(text.substr(dash + 1))};
     if (interval.begin >= interval.end) {
         throw std::invalid_argument("interval '" + std::string(text) + "' ends before it begins");
     }
