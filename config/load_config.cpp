@@ -61,6 +61,10 @@ void read_section(TableReader& top, std::string_view name, bool required, Read r
     read(reader);
 }
 
+std::string counted(std::size_t n, const std::string& noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::vector<Problem> problems)
@@ -103,6 +107,12 @@ const RuleSettings& Config::rule(std::string_view id) const {
 CheckResult check(const std::filesystem::path& path, const LoadOptions& options) {
     CheckResult result;
     Report report(path.string());
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        report.error(toml::source_region{}, "is a directory, not a config file");
+        result.errors = std::move(report.errors());
+        return result;
+    }
     toml::table root;
     try {
         root = toml::parse_file(path.string());
@@ -169,12 +179,12 @@ std::string summary(const Config& config) {
     text += config.portal.oauth ? "OAuth app " + config.portal.oauth->client_id
                                 : std::string("inbound webhook");
     if (config.wazzup) {
-        text += ", Wazzup with " + std::to_string(config.wazzup->templates.size()) + " templates";
+        text += ", Wazzup with " + counted(config.wazzup->templates.size(), "template");
     } else {
         text += ", no Wazzup";
     }
-    text += ", " + std::to_string(config.people.managers.size()) + " managers and " +
-            std::to_string(config.people.heads.size()) + " heads";
+    text += ", " + counted(config.people.managers.size(), "manager") + " and " +
+            counted(config.people.heads.size(), "head");
     int enabled = 0;
     int dry_run = 0;
     for (const auto& [id, rule] : config.rules) {

@@ -66,6 +66,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
+    // An abbreviation ("mon" for "monday") is a typo too, however far by edits.
+    if (word.size() >= 3) {
+        for (const auto& candidate : candidates) {
+            if (candidate.size() > word.size() && candidate.compare(0, word.size(), word) == 0) {
+                return candidate;
+            }
+        }
+    }
     std::string best;
     std::size_t best_distance = std::numeric_limits<std::size_t>::max();
     for (const auto& candidate : candidates) {

@@ -142,6 +142,26 @@ TEST_CASE("config: an unknown key is an error with a suggestion", "[config]") {
     CHECK(errors[1].message == "unknown key 'levle' in [log] (did you mean 'level'?)");
 }
 
+TEST_CASE("config: an abbreviated weekday is refused with the full name", "[config]") {
+    TempDir dir;
+    const auto file = dir.write("abbrev.toml", minimal_portal +
+                                                   "[calendar.hours]\n"
+                                                   "monday = [\"09:00-18:00\"]\n"
+                                                   "tue = [\"09:00-18:00\"]\n");
+    const auto errors = check_config(file, isolated(dir));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].line == 6);
+    CHECK(errors[0].message == "unknown key 'tue' in [calendar.hours] (did you mean 'tuesday'?)");
+}
+
+TEST_CASE("config: a missing file or a directory is one clear error", "[config]") {
+    TempDir dir;
+    CHECK(mentions(check_config(dir.path() / "absent.toml", isolated(dir)), "could not be opened"));
+    const auto errors = check_config(dir.path(), isolated(dir));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].message == "is a directory, not a config file");
+}
+
 TEST_CASE("config: a TOML syntax error carries its line and column", "[config]") {
     TempDir dir;
     const auto file = dir.write("syntax.toml", minimal_portal + "[server\nlisten_port = 1\n");
