@@ -271,4 +271,13 @@ bool Calendar::has_holidays_for_year(int year) const {
     return years_with_holidays_.count(year) > 0;
 }
 
+std::vector<int> Calendar::years_missing_holidays(TimePoint now) const {
+    const int year = int(date::year_month_day{local_day(now)}.year());
+    std::vector<int> missing;
+    for (int y : {year, year + 1}) {
+        if (!has_holidays_for_year(y)) missing.push_back(y);
+    }
+    return missing;
+}
+
 }  // namespace reglament
