@@ -118,7 +118,7 @@ struct Config {
     Server server;
     Store store;
     ClockSettings clock;
-    CalendarSpec calendar;  // the Russian 2026 calendar where [calendar] says nothing
+    CalendarSpec calendar = russian_calendar_2026();  // where [calendar] says nothing
     People people;
     std::map<std::string, RuleSettings, std::less<>> rules;  // every id of rule_ids
     std::string log_level = "info";

@@ -161,6 +161,14 @@ void read_rules(TableReader& reader, Config& config) {
         rule.dry_run = rule_reader.boolean("dry_run").value_or(false);
         for (auto&& [param, value] : *table) {
             if (param.str() == "enabled" || param.str() == "dry_run") continue;
+            // Parameters are free-form for now, but a misspelt switch must not pass as one and
+            // leave the rule on.
+            if (auto guess = closest(param.str(), {"enabled", "dry_run"}); !guess.empty()) {
+                reader.report().error(param.source(), "unknown key '" + std::string(param.str()) +
+                                                          "' in [rules." + id +
+                                                          "] (did you mean '" + guess + "'?)");
+                continue;
+            }
             references.check(value, param.str(), "rules." + id + "." + std::string(param.str()));
             rule.params[std::string(param.str())] = to_json(value);
         }

@@ -132,14 +132,19 @@ TEST_CASE("config: an unknown key is an error with a suggestion", "[config]") {
                                                  "enabled = true\n"
                                                  "[rules.H9]\n"
                                                  "[log]\n"
-                                                 "levle = \"debug\"\n");
+                                                 "levle = \"debug\"\n"
+                                                 "[rules.H2]\n"
+                                                 "enabeld = false\n");
     const auto errors = check_config(file, isolated(dir));
     INFO(all_messages(errors));
-    REQUIRE(errors.size() == 2);
+    REQUIRE(errors.size() == 3);
     CHECK(errors[0].line == 6);
     CHECK(errors[0].message.find("unknown rule id 'H9'") != std::string::npos);
     CHECK(errors[1].line == 8);
     CHECK(errors[1].message == "unknown key 'levle' in [log] (did you mean 'level'?)");
+    // A misspelt switch of a rule would otherwise leave the rule on as a "parameter".
+    CHECK(errors[2].line == 10);
+    CHECK(errors[2].message == "unknown key 'enabeld' in [rules.H2] (did you mean 'enabled'?)");
 }
 
 TEST_CASE("config: an abbreviated weekday is refused with the full name", "[config]") {
