@@ -17,6 +17,13 @@ class Clock {
     virtual TimePoint now() const = 0;
 };
 
+// A clock an operator may set or move forward (POST /admin/clock): tests, acceptance runs, demo.
+class AdjustableClock : public Clock {
+public:
+    virtual void set(TimePoint t) = 0;
+    virtual void advance(std::chrono::milliseconds d) = 0;
+};
+
 // The real time.
 class SystemClock final : public Clock {
   public:
