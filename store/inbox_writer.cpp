@@ -1,0 +1,97 @@
+#include "store/inbox_writer.hpp"
+
+#include <exception>
+#include <vector>
+
+namespace reglament::store {
+
+InboxWriter::InboxWriter(Store& store, Options options)
+    : store_(store), options_(std::move(options)) {
+    if (options_.max_batch == 0) options_.max_batch = 1;
+    thread_ = std::thread([this] { run(); });
+}
+
+InboxWriter::~InboxWriter() {
+    stop();
+}
+
+void InboxWriter::submit(InboxEvent event, Callback callback) {
+    {
+        std::lock_guard guard(mutex_);
+        if (!stopping_) {
+            queue_.push_back({std::move(event), std::move(callback)});
+            wake_.notify_one();
+            return;
+        }
+    }
+    Result refused;
+    refused.error = "inbox writer is shutting down";
+    callback(refused);
+}
+
+void InboxWriter::stop() {
+    {
+        std::lock_guard guard(mutex_);
+        stopping_ = true;
+        wake_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t InboxWriter::batches_committed() const {
+    std::lock_guard guard(mutex_);
+    return batches_;
+}
+
+std::uint64_t InboxWriter::events_committed() const {
+    std::lock_guard guard(mutex_);
+    return events_;
+}
+
+void InboxWriter::run() {
+    std::deque<Item> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything is flushed
+            // No waiting for more: while one transaction fsyncs, the next batch queues up,
+            // so batches grow with load by themselves.
+            while (!queue_.empty() && batch.size() < options_.max_batch) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        write_batch(batch);
+        batch.clear();
+    }
+}
+
+void InboxWriter::write_batch(std::deque<Item>& batch) {
+    std::vector<InboxEvent> events;
+    events.reserve(batch.size());
+    for (auto& item : batch)
+        events.push_back(std::move(item.event));
+    std::vector<AppendResult> appended;
+    std::string error;
+    try {
+        appended = store_.append_events(events);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (error.empty()) {
+        std::lock_guard guard(mutex_);
+        ++batches_;
+        events_ += batch.size();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        Result result;
+        result.committed = error.empty();
+        if (result.committed) result.append = appended[i];
+        result.error = error;
+        batch[i].callback(result);
+    }
+    if (error.empty() && options_.after_batch) options_.after_batch();
+}
+
+}  // namespace reglament::store

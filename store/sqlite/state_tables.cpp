@@ -1,0 +1,117 @@
+#include <string>
+
+#include "store/sqlite/tables.hpp"
+
+namespace reglament::store::sqlite {
+namespace {
+
+// The smallest string greater than every string starting with `prefix` (BINARY collation
+// compares bytes), or nullopt when there is none (prefix empty or all 0xFF).
+std::optional<std::string> prefix_upper_bound(std::string_view prefix) {
+    std::string upper(prefix);
+    while (!upper.empty()) {
+        auto& last = reinterpret_cast<unsigned char&>(upper.back());
+        if (last != 0xFF) {
+            ++last;
+            return upper;
+        }
+        upper.pop_back();
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Snapshot> select_snapshot(Connection& conn, std::string_view entity_key) {
+    auto q = conn.query("SELECT json, updated_at FROM snapshots WHERE entity_key = ?1");
+    q.bind(1, entity_key);
+    if (!q.step()) return std::nullopt;
+    return Snapshot{std::string(entity_key), q.text(0), q.time(1)};
+}
+
+void write_snapshot(Connection& conn, const Snapshot& snapshot) {
+    require_key(conn, "snapshot entity_key", snapshot.entity_key);
+    conn.query(
+            "INSERT INTO snapshots (entity_key, json, updated_at) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (entity_key) DO UPDATE SET json = excluded.json, "
+            "updated_at = excluded.updated_at")
+        .bind(1, snapshot.entity_key)
+        .bind(2, snapshot.json)
+        .bind(3, snapshot.updated_at)
+        .run();
+}
+
+void delete_snapshot(Connection& conn, std::string_view entity_key) {
+    conn.query("DELETE FROM snapshots WHERE entity_key = ?1").bind(1, entity_key).run();
+}
+
+void scan_snapshots(Connection& conn, std::string_view prefix,
+                    const std::function<void(const Snapshot&)>& visit) {
+    // A key range rather than LIKE: it uses the primary key whatever the prefix holds.
+    const auto upper = prefix_upper_bound(prefix);
+    auto q = conn.query(
+        "SELECT entity_key, json, updated_at FROM snapshots "
+        "WHERE entity_key >= ?1 AND (?2 IS NULL OR entity_key < ?2) ORDER BY entity_key");
+    q.bind(1, prefix);
+    if (upper) {
+        q.bind(2, *upper);
+    } else {
+        q.bind_null(2);
+    }
+    Snapshot row;
+    while (q.step()) {
+        row.entity_key = q.text(0);
+        row.json = q.text(1);
+        row.updated_at = q.time(2);
+        visit(row);
+    }
+}
+
+std::optional<RuleState> select_rule_state(Connection& conn, std::string_view rule_id,
+                                           std::string_view entity_key) {
+    auto q = conn.query(
+        "SELECT json, updated_at FROM rule_state WHERE rule_id = ?1 AND entity_key = ?2");
+    q.bind(1, rule_id).bind(2, entity_key);
+    if (!q.step()) return std::nullopt;
+    return RuleState{std::string(rule_id), std::string(entity_key), q.text(0), q.time(1)};
+}
+
+void write_rule_state(Connection& conn, const RuleState& state) {
+    require_key(conn, "rule state rule_id", state.rule_id);
+    require_key(conn, "rule state entity_key", state.entity_key);
+    conn.query(
+            "INSERT INTO rule_state (rule_id, entity_key, json, updated_at) "
+            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (rule_id, entity_key) DO UPDATE SET "
+            "json = excluded.json, updated_at = excluded.updated_at")
+        .bind(1, state.rule_id)
+        .bind(2, state.entity_key)
+        .bind(3, state.json)
+        .bind(4, state.updated_at)
+        .run();
+}
+
+void delete_rule_state(Connection& conn, const RuleStateKey& key) {
+    conn.query("DELETE FROM rule_state WHERE rule_id = ?1 AND entity_key = ?2")
+        .bind(1, key.rule_id)
+        .bind(2, key.entity_key)
+        .run();
+}
+
+std::optional<std::string> select_kv(Connection& conn, std::string_view key) {
+    auto q = conn.query("SELECT value FROM kv WHERE key = ?1");
+    q.bind(1, key);
+    if (!q.step()) return std::nullopt;
+    return q.text(0);
+}
+
+void write_kv(Connection& conn, std::string_view key, std::string_view value) {
+    require_key(conn, "kv key", key);
+    conn.query(
+            "INSERT INTO kv (key, value) VALUES (?1, ?2) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(1, key)
+        .bind(2, value)
+        .run();
+}
+
+}  // namespace reglament::store::sqlite
