@@ -125,9 +125,9 @@ struct JournalEntry {
 };
 
 struct JournalQuery {
-    std::optional<std::string> entity_key;
-    std::optional<std::string> rule_id;
-    std::optional<TimePoint> since;  // inclusive
+    std::optional<std::string> entity_key = std::nullopt;
+    std::optional<std::string> rule_id = std::nullopt;
+    std::optional<TimePoint> since = std::nullopt;  // inclusive
     std::size_t limit = 1000;        // oldest first
 };
 
