@@ -47,17 +47,17 @@ void delete_snapshot(Connection& conn, std::string_view entity_key) {
 
 void scan_snapshots(Connection& conn, std::string_view prefix,
                     const std::function<void(const Snapshot&)>& visit) {
-    // A key range rather than LIKE: it uses the primary key whatever the prefix holds.
+    // A key range rather than LIKE, and two statements rather than "?2 IS NULL OR": both
+    // bounds must reach the primary key index so the scan stops at the prefix's end.
     const auto upper = prefix_upper_bound(prefix);
-    auto q = conn.query(
-        "SELECT entity_key, json, updated_at FROM snapshots "
-        "WHERE entity_key >= ?1 AND (?2 IS NULL OR entity_key < ?2) ORDER BY entity_key");
+    auto q = upper ? conn.query(
+                         "SELECT entity_key, json, updated_at FROM snapshots "
+                         "WHERE entity_key >= ?1 AND entity_key < ?2 ORDER BY entity_key")
+                   : conn.query(
+                         "SELECT entity_key, json, updated_at FROM snapshots "
+                         "WHERE entity_key >= ?1 ORDER BY entity_key");
     q.bind(1, prefix);
-    if (upper) {
-        q.bind(2, *upper);
-    } else {
-        q.bind_null(2);
-    }
+    if (upper) q.bind(2, *upper);
     Snapshot row;
     while (q.step()) {
         row.entity_key = q.text(0);
