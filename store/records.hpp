@@ -45,10 +45,21 @@ struct AppendResult {
 
 // ---- snapshots, rule state, kv ---------------------------------------------------------------
 
+// A secondary key of a snapshot ("task.binding" = "L_12", "lead.phone" = "79161234567"), so the
+// engine's questions about the rest of the portal (rules/rule.hpp, World) are index lookups
+// rather than scans of every snapshot.
+struct SnapshotTerm {
+    std::string name;
+    std::string value;
+    bool operator==(const SnapshotTerm&) const = default;
+};
+
 struct Snapshot {
     std::string entity_key;
     std::string json;
     TimePoint updated_at{};
+    // Written with the snapshot, replacing its previous terms. Reads leave it empty.
+    std::vector<SnapshotTerm> terms = {};
 };
 
 struct RuleStateKey {
@@ -128,7 +139,7 @@ struct JournalQuery {
     std::optional<std::string> entity_key = std::nullopt;
     std::optional<std::string> rule_id = std::nullopt;
     std::optional<TimePoint> since = std::nullopt;  // inclusive
-    std::size_t limit = 1000;        // oldest first
+    std::size_t limit = 1000;                       // oldest first
 };
 
 // ---- the engine's unit of work ---------------------------------------------------------------

@@ -212,6 +212,16 @@ void SqliteStore::put_snapshot(const Snapshot& snapshot) {
     impl_->write([&](Connection& c) { sqlite::write_snapshot(c, snapshot); });
 }
 
+void SqliteStore::erase_snapshot(std::string_view entity_key) {
+    impl_->write([&](Connection& c) { sqlite::delete_snapshot(c, entity_key); });
+}
+
+std::vector<Snapshot> SqliteStore::find_snapshots(std::string_view term_name,
+                                                  std::string_view value) {
+    return impl_->read(
+        [&](Connection& c) { return sqlite::select_snapshots_by_term(c, term_name, value); });
+}
+
 void SqliteStore::for_each_snapshot(std::string_view prefix,
                                     const std::function<void(const Snapshot&)>& visit) {
     impl_->read([&](Connection& c) { sqlite::scan_snapshots(c, prefix, visit); });

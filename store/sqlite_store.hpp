@@ -47,6 +47,9 @@ class SqliteStore final : public Store {
 
     std::optional<Snapshot> get_snapshot(std::string_view entity_key) override;
     void put_snapshot(const Snapshot& snapshot) override;
+    void erase_snapshot(std::string_view entity_key) override;
+    std::vector<Snapshot> find_snapshots(std::string_view term_name,
+                                         std::string_view value) override;
     void for_each_snapshot(std::string_view prefix,
                            const std::function<void(const Snapshot&)>& visit) override;
 

@@ -35,7 +35,12 @@ class Store {
 
     // ---- snapshots ----
     virtual std::optional<Snapshot> get_snapshot(std::string_view entity_key) = 0;
+    // Inserts or replaces the snapshot and its lookup terms.
     virtual void put_snapshot(const Snapshot& snapshot) = 0;
+    virtual void erase_snapshot(std::string_view entity_key) = 0;
+    // Snapshots that have the term (name = value), in key order.
+    virtual std::vector<Snapshot> find_snapshots(std::string_view term_name,
+                                                 std::string_view value) = 0;
     // Calls `visit` for every snapshot whose key starts with `prefix` ("lead:"), in key order,
     // one row at a time (constant memory whatever the number of rows).
     virtual void for_each_snapshot(std::string_view prefix,

@@ -30,6 +30,15 @@ CREATE TABLE snapshots (
     updated_at INTEGER NOT NULL
 );
 
+-- Lookup terms of snapshots; deleting a snapshot deletes its terms (foreign_keys is on).
+CREATE TABLE snapshot_terms (
+    name       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    entity_key TEXT NOT NULL REFERENCES snapshots (entity_key) ON DELETE CASCADE,
+    PRIMARY KEY (name, value, entity_key)
+) WITHOUT ROWID;
+CREATE INDEX snapshot_terms_entity ON snapshot_terms (entity_key);
+
 CREATE TABLE rule_state (
     rule_id    TEXT NOT NULL,
     entity_key TEXT NOT NULL,

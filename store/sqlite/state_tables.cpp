@@ -39,6 +39,31 @@ void write_snapshot(Connection& conn, const Snapshot& snapshot) {
         .bind(2, snapshot.json)
         .bind(3, snapshot.updated_at)
         .run();
+    conn.query("DELETE FROM snapshot_terms WHERE entity_key = ?1")
+        .bind(1, snapshot.entity_key)
+        .run();
+    for (const auto& term : snapshot.terms) {
+        conn.query(
+                "INSERT INTO snapshot_terms (name, value, entity_key) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT DO NOTHING")
+            .bind(1, term.name)
+            .bind(2, term.value)
+            .bind(3, snapshot.entity_key)
+            .run();
+    }
+}
+
+std::vector<Snapshot> select_snapshots_by_term(Connection& conn, std::string_view name,
+                                               std::string_view value) {
+    auto q = conn.query(
+        "SELECT s.entity_key, s.json, s.updated_at FROM snapshot_terms AS t "
+        "JOIN snapshots AS s ON s.entity_key = t.entity_key "
+        "WHERE t.name = ?1 AND t.value = ?2 ORDER BY t.entity_key");
+    q.bind(1, name).bind(2, value);
+    std::vector<Snapshot> found;
+    while (q.step())
+        found.push_back({q.text(0), q.text(1), q.time(2)});
+    return found;
 }
 
 void delete_snapshot(Connection& conn, std::string_view entity_key) {

@@ -26,6 +26,8 @@ std::int64_t delete_done_events(Connection& conn, TimePoint before);
 std::optional<Snapshot> select_snapshot(Connection& conn, std::string_view entity_key);
 void write_snapshot(Connection& conn, const Snapshot& snapshot);
 void delete_snapshot(Connection& conn, std::string_view entity_key);
+std::vector<Snapshot> select_snapshots_by_term(Connection& conn, std::string_view name,
+                                               std::string_view value);
 void scan_snapshots(Connection& conn, std::string_view prefix,
                     const std::function<void(const Snapshot&)>& visit);
 std::optional<RuleState> select_rule_state(Connection& conn, std::string_view rule_id,

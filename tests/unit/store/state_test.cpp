@@ -147,3 +147,43 @@ TEST_CASE("metrics: counts and ages of what is waiting", "[store][metrics]") {
     CHECK(m.timers == 1);
     CHECK(m.earliest_timer == at_ms(7000));
 }
+
+TEST_CASE("snapshots: lookup terms find entities and follow their snapshot", "[store][snapshots]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    auto keys_of = [](const std::vector<Snapshot>& found) {
+        std::vector<std::string> keys;
+        for (const auto& s : found)
+            keys.push_back(s.entity_key);
+        return keys;
+    };
+    using Keys = std::vector<std::string>;
+
+    store.put_snapshot({"task:77", R"({"TITLE":"Call"})", at_ms(1000), {{"task.binding", "L_1"}}});
+    store.put_snapshot({"task:78", "{}", at_ms(1000), {{"task.binding", "L_1"}}});
+    store.put_snapshot({"task:79", "{}", at_ms(1000), {{"task.binding", "L_2"}}});
+    store.put_snapshot({"lead:1",
+                        "{}",
+                        at_ms(1000),
+                        {{"lead.phone", "79160000001"}, {"lead.phone", "74950000001"}}});
+
+    const auto bound = store.find_snapshots("task.binding", "L_1");
+    CHECK(keys_of(bound) == Keys{"task:77", "task:78"});
+    CHECK(bound[0].json == R"({"TITLE":"Call"})");
+    CHECK(keys_of(store.find_snapshots("lead.phone", "74950000001")) == Keys{"lead:1"});
+    CHECK(store.find_snapshots("lead.phone", "task:77").empty());
+
+    // A new snapshot brings its own terms: the old phone no longer finds the lead.
+    store.put_snapshot({"lead:1", "{}", at_ms(2000), {{"lead.phone", "79169999999"}}});
+    CHECK(store.find_snapshots("lead.phone", "79160000001").empty());
+    CHECK(keys_of(store.find_snapshots("lead.phone", "79169999999")) == Keys{"lead:1"});
+
+    // A task closed and forgotten is no longer bound to anything.
+    store.erase_snapshot("task:77");
+    CHECK_FALSE(store.get_snapshot("task:77"));
+    CHECK(keys_of(store.find_snapshots("task.binding", "L_1")) == Keys{"task:78"});
+    EngineCommit work;
+    work.snapshot_erases = {"task:78"};
+    store.commit(work);
+    CHECK(store.find_snapshots("task.binding", "L_1").empty());
+}
