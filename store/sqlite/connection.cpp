@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 #include "store/store_error.hpp"
 
 namespace reglament::store::sqlite {
@@ -62,7 +64,7 @@ std::optional<std::string> Connection::pragma(const char* sql) {
     return value;
 }
 
-Query Connection::query(const char* sql) {
+Query Connection::prepare(const char* sql) {
     auto [it, fresh] = statements_.try_emplace(sql, nullptr);
     if (fresh) {
         const int rc =
@@ -88,32 +90,29 @@ int Connection::changes() const {
 Query::Query(Connection& conn, sqlite3_stmt* stmt, const char* sql)
     : conn_(conn), stmt_(stmt), sql_(sql) {}
 
+Query::Query(Query&& other) noexcept
+    : conn_(other.conn_), stmt_(std::exchange(other.stmt_, nullptr)), sql_(other.sql_) {}
+
 Query::~Query() {
+    if (stmt_ == nullptr) return;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
 }
 
-Query& Query::bind(int index, std::string_view text) {
+void Query::bind_text(int index, std::string_view text) {
     const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
                                      SQLITE_TRANSIENT);
     if (rc != SQLITE_OK) conn_.fail(std::string("bind ") + sql_, rc);
-    return *this;
 }
 
-Query& Query::bind(int index, std::int64_t value) {
+void Query::bind_integer(int index, std::int64_t value) {
     const int rc = sqlite3_bind_int64(stmt_, index, value);
     if (rc != SQLITE_OK) conn_.fail(std::string("bind ") + sql_, rc);
-    return *this;
 }
 
-Query& Query::bind(int index, TimePoint value) {
-    return bind(index, static_cast<std::int64_t>(value.time_since_epoch().count()));
-}
-
-Query& Query::bind_null(int index) {
+void Query::bind_null(int index) {
     const int rc = sqlite3_bind_null(stmt_, index);
     if (rc != SQLITE_OK) conn_.fail(std::string("bind ") + sql_, rc);
-    return *this;
 }
 
 bool Query::step() {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #include "store/records.hpp"
@@ -24,13 +25,39 @@ class Query {
   public:
     Query(Connection& conn, sqlite3_stmt* stmt, const char* sql);
     ~Query();
+    Query(Query&& other) noexcept;
     Query(const Query&) = delete;
     Query& operator=(const Query&) = delete;
+    Query& operator=(Query&&) = delete;
 
-    Query& bind(int index, std::string_view text);
-    Query& bind(int index, std::int64_t value);
-    Query& bind(int index, TimePoint value);
-    Query& bind_null(int index);
+    // Strings as TEXT, integers and bools as INTEGER, TimePoint as INTEGER milliseconds since
+    // the epoch, nullptr and empty optionals as NULL.
+    template <typename T>
+    Query& bind(int index, const T& value) {
+        if constexpr (std::is_same_v<T, std::nullptr_t>) {
+            bind_null(index);
+        } else if constexpr (is_optional<T>::value) {
+            if (value) {
+                bind(index, *value);
+            } else {
+                bind_null(index);
+            }
+        } else if constexpr (std::is_same_v<T, TimePoint>) {
+            bind_integer(index, value.time_since_epoch().count());
+        } else if constexpr (std::is_integral_v<T>) {
+            bind_integer(index, static_cast<std::int64_t>(value));
+        } else {
+            bind_text(index, std::string_view(value));
+        }
+        return *this;
+    }
+    // Binds ?1, ?2, ... in order.
+    template <typename... Args>
+    Query& bind_all(const Args&... args) {
+        int index = 0;
+        (bind(++index, args), ...);
+        return *this;
+    }
 
     // True when a row is available; false when done. Throws on errors.
     bool step();
@@ -43,6 +70,15 @@ class Query {
     TimePoint time(int column) const;
 
   private:
+    template <typename T>
+    struct is_optional : std::false_type {};
+    template <typename T>
+    struct is_optional<std::optional<T>> : std::true_type {};
+
+    void bind_text(int index, std::string_view text);
+    void bind_integer(int index, std::int64_t value);
+    void bind_null(int index);
+
     Connection& conn_;
     sqlite3_stmt* stmt_;
     const char* sql_;
@@ -60,8 +96,19 @@ class Connection {
     void exec(const char* sql);
     // Runs a pragma and returns the first column of its first row, if any.
     std::optional<std::string> pragma(const char* sql);
-    // `sql` must outlive the connection (a string literal): statements are cached by it.
-    Query query(const char* sql);
+    // `sql` must outlive the connection (a string literal): statements are cached by its
+    // address. The arguments are bound to ?1, ?2, ... (Query::bind_all).
+    template <typename... Args>
+    Query query(const char* sql, const Args&... args) {
+        Query q = prepare(sql);
+        q.bind_all(args...);
+        return q;
+    }
+    // Runs a statement that returns no rows.
+    template <typename... Args>
+    void run(const char* sql, const Args&... args) {
+        query(sql, args...).run();
+    }
 
     std::int64_t last_insert_rowid() const;
     int changes() const;
@@ -70,6 +117,8 @@ class Connection {
     [[noreturn]] void fail(std::string_view what, int rc) const;
 
   private:
+    Query prepare(const char* sql);
+
     sqlite3* db_ = nullptr;
     std::string path_;
     std::unordered_map<const char*, sqlite3_stmt*> statements_;

@@ -16,16 +16,11 @@ EventStatus parse_event_status(const std::string& s) {
 AppendResult insert_event(Connection& conn, const InboxEvent& event) {
     require_key(conn, "inbox event dedup_key", event.dedup_key);
     require_key(conn, "inbox event entity_key", event.entity_key);
-    conn.query(
-            "INSERT INTO inbox (source, dedup_key, entity_key, kind, payload, received_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (dedup_key) DO NOTHING")
-        .bind(1, event.source)
-        .bind(2, event.dedup_key)
-        .bind(3, event.entity_key)
-        .bind(4, event.kind)
-        .bind(5, event.payload)
-        .bind(6, event.received_at)
-        .run();
+    conn.run(
+        "INSERT INTO inbox (source, dedup_key, entity_key, kind, payload, received_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (dedup_key) DO NOTHING",
+        event.source, event.dedup_key, event.entity_key, event.kind, event.payload,
+        event.received_at);
     if (conn.changes() == 0) return {AppendOutcome::duplicate, 0};
     return {AppendOutcome::inserted, conn.last_insert_rowid()};
 }
@@ -33,8 +28,8 @@ AppendResult insert_event(Connection& conn, const InboxEvent& event) {
 std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t limit) {
     auto q = conn.query(
         "SELECT id, source, dedup_key, entity_key, kind, payload, received_at, status, attempts "
-        "FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?1");
-    q.bind(1, static_cast<std::int64_t>(limit));
+        "FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?1",
+        limit);
     std::vector<StoredEvent> events;
     while (q.step()) {
         StoredEvent e;
@@ -49,23 +44,19 @@ std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t lim
 
 void set_events_done(Connection& conn, std::span<const std::int64_t> ids) {
     for (const auto id : ids) {
-        conn.query("UPDATE inbox SET status = 'done' WHERE id = ?1").bind(1, id).run();
+        conn.run("UPDATE inbox SET status = 'done' WHERE id = ?1", id);
     }
 }
 
 void count_event_failure(Connection& conn, std::int64_t id, bool give_up) {
-    conn.query(
-            "UPDATE inbox SET attempts = attempts + 1, "
-            "status = CASE WHEN ?2 THEN 'failed' ELSE status END WHERE id = ?1")
-        .bind(1, id)
-        .bind(2, static_cast<std::int64_t>(give_up))
-        .run();
+    conn.run(
+        "UPDATE inbox SET attempts = attempts + 1, "
+        "status = CASE WHEN ?2 THEN 'failed' ELSE status END WHERE id = ?1",
+        id, give_up);
 }
 
 std::int64_t delete_done_events(Connection& conn, TimePoint before) {
-    conn.query("DELETE FROM inbox WHERE status = 'done' AND received_at < ?1")
-        .bind(1, before)
-        .run();
+    conn.run("DELETE FROM inbox WHERE status = 'done' AND received_at < ?1", before);
     return conn.changes();
 }
 

@@ -6,17 +6,11 @@
 namespace reglament::store::sqlite {
 
 void insert_journal_entry(Connection& conn, const JournalEntry& entry) {
-    conn.query(
-            "INSERT INTO journal (time, rule_id, entity_key, action, reason, result, dry_run) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        .bind(1, entry.time)
-        .bind(2, entry.rule_id)
-        .bind(3, entry.entity_key)
-        .bind(4, entry.action)
-        .bind(5, entry.reason)
-        .bind(6, entry.result)
-        .bind(7, static_cast<std::int64_t>(entry.dry_run))
-        .run();
+    conn.run(
+        "INSERT INTO journal (time, rule_id, entity_key, action, reason, result, dry_run) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        entry.time, entry.rule_id, entry.entity_key, entry.action, entry.reason, entry.result,
+        entry.dry_run);
 }
 
 namespace {
@@ -49,7 +43,7 @@ std::vector<JournalEntry> select_journal(Connection& conn, const JournalQuery& q
     if (query.entity_key) q.bind(1, *query.entity_key);
     if (query.rule_id) q.bind(2, *query.rule_id);
     if (query.since) q.bind(3, *query.since);
-    q.bind(4, static_cast<std::int64_t>(query.limit));
+    q.bind(4, query.limit);
     std::vector<JournalEntry> entries;
     while (q.step()) {
         entries.push_back({q.integer(0), q.time(1), q.text(2), q.text(3), q.text(4), q.text(5),

@@ -133,9 +133,7 @@ void migrate(Connection& conn) {
         } catch (const StoreError& e) {
             throw StoreError("migration " + std::to_string(version) + " failed: " + e.what());
         }
-        conn.query("INSERT INTO schema_version (version) VALUES (?1)")
-            .bind(1, static_cast<std::int64_t>(version))
-            .run();
+        conn.run("INSERT INTO schema_version (version) VALUES (?1)", version);
     }
     tx.commit();
 }

@@ -57,17 +57,12 @@ void require_changed(Connection& conn, std::int64_t id) {
 bool insert_action(Connection& conn, const NewAction& action) {
     require_key(conn, "outbox idempotency_key", action.idempotency_key);
     require_key(conn, "outbox entity_key", action.entity_key);
-    conn.query(
-            "INSERT INTO outbox (idempotency_key, entity_key, rule_id, kind, payload, "
-            "next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
-            "ON CONFLICT (idempotency_key) DO NOTHING")
-        .bind(1, action.idempotency_key)
-        .bind(2, action.entity_key)
-        .bind(3, action.rule_id)
-        .bind(4, action.kind)
-        .bind(5, action.payload)
-        .bind(6, action.created_at)
-        .run();
+    conn.run(
+        "INSERT INTO outbox (idempotency_key, entity_key, rule_id, kind, payload, "
+        "next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+        "ON CONFLICT (idempotency_key) DO NOTHING",
+        action.idempotency_key, action.entity_key, action.rule_id, action.kind, action.payload,
+        action.created_at);
     return conn.changes() > 0;
 }
 
@@ -80,8 +75,7 @@ std::vector<StoredAction> select_ready_actions(Connection& conn, TimePoint now, 
         " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.entity_key = o.entity_key"
         " AND e.id < o.id AND e.status IN ('pending', 'in_flight', 'unknown'))"
         " ORDER BY o.id LIMIT ?2";
-    auto q = conn.query(sql.c_str());
-    q.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    auto q = conn.query(sql.c_str(), now, limit);
     std::vector<StoredAction> ready;
     while (q.step())
         ready.push_back(read_action(q));
@@ -90,51 +84,38 @@ std::vector<StoredAction> select_ready_actions(Connection& conn, TimePoint now, 
 
 std::optional<StoredAction> select_action(Connection& conn, std::int64_t id) {
     static const std::string sql = std::string("SELECT ") + kColumns + " FROM outbox WHERE id = ?1";
-    auto q = conn.query(sql.c_str());
-    q.bind(1, id);
+    auto q = conn.query(sql.c_str(), id);
     if (!q.step()) return std::nullopt;
     return read_action(q);
 }
 
 void set_action_in_flight(Connection& conn, std::int64_t id) {
-    conn.query("UPDATE outbox SET status = 'in_flight', attempts = attempts + 1 WHERE id = ?1")
-        .bind(1, id)
-        .run();
+    conn.run("UPDATE outbox SET status = 'in_flight', attempts = attempts + 1 WHERE id = ?1", id);
     require_changed(conn, id);
 }
 
 void set_action_done(Connection& conn, std::int64_t id, std::string_view result) {
-    conn.query("UPDATE outbox SET status = 'done', result = ?2, last_error = '' WHERE id = ?1")
-        .bind(1, id)
-        .bind(2, result)
-        .run();
+    conn.run("UPDATE outbox SET status = 'done', result = ?2, last_error = '' WHERE id = ?1", id,
+             result);
     require_changed(conn, id);
 }
 
 void set_action_failed(Connection& conn, std::int64_t id, std::string_view error) {
-    conn.query("UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1")
-        .bind(1, id)
-        .bind(2, error)
-        .run();
+    conn.run("UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1", id, error);
     require_changed(conn, id);
 }
 
 void set_action_waiting(Connection& conn, std::int64_t id, ActionStatus status, TimePoint when,
                         std::string_view error) {
-    conn.query("UPDATE outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1")
-        .bind(1, id)
-        .bind(2, status_name(status))
-        .bind(3, when)
-        .bind(4, error)
-        .run();
+    conn.run("UPDATE outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1",
+             id, status_name(status), when, error);
     require_changed(conn, id);
 }
 
 std::int64_t set_in_flight_unknown(Connection& conn) {
-    conn.query(
-            "UPDATE outbox SET status = 'unknown', "
-            "last_error = 'interrupted while in flight (restart)' WHERE status = 'in_flight'")
-        .run();
+    conn.run(
+        "UPDATE outbox SET status = 'unknown', "
+        "last_error = 'interrupted while in flight (restart)' WHERE status = 'in_flight'");
     return conn.changes();
 }
 

@@ -23,33 +23,24 @@ std::optional<std::string> prefix_upper_bound(std::string_view prefix) {
 }  // namespace
 
 std::optional<Snapshot> select_snapshot(Connection& conn, std::string_view entity_key) {
-    auto q = conn.query("SELECT json, updated_at FROM snapshots WHERE entity_key = ?1");
-    q.bind(1, entity_key);
+    auto q = conn.query("SELECT json, updated_at FROM snapshots WHERE entity_key = ?1", entity_key);
     if (!q.step()) return std::nullopt;
     return Snapshot{std::string(entity_key), q.text(0), q.time(1)};
 }
 
 void write_snapshot(Connection& conn, const Snapshot& snapshot) {
     require_key(conn, "snapshot entity_key", snapshot.entity_key);
-    conn.query(
-            "INSERT INTO snapshots (entity_key, json, updated_at) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (entity_key) DO UPDATE SET json = excluded.json, "
-            "updated_at = excluded.updated_at")
-        .bind(1, snapshot.entity_key)
-        .bind(2, snapshot.json)
-        .bind(3, snapshot.updated_at)
-        .run();
-    conn.query("DELETE FROM snapshot_terms WHERE entity_key = ?1")
-        .bind(1, snapshot.entity_key)
-        .run();
+    conn.run(
+        "INSERT INTO snapshots (entity_key, json, updated_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (entity_key) DO UPDATE SET json = excluded.json, "
+        "updated_at = excluded.updated_at",
+        snapshot.entity_key, snapshot.json, snapshot.updated_at);
+    conn.run("DELETE FROM snapshot_terms WHERE entity_key = ?1", snapshot.entity_key);
     for (const auto& term : snapshot.terms) {
-        conn.query(
-                "INSERT INTO snapshot_terms (name, value, entity_key) VALUES (?1, ?2, ?3) "
-                "ON CONFLICT DO NOTHING")
-            .bind(1, term.name)
-            .bind(2, term.value)
-            .bind(3, snapshot.entity_key)
-            .run();
+        conn.run(
+            "INSERT INTO snapshot_terms (name, value, entity_key) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT DO NOTHING",
+            term.name, term.value, snapshot.entity_key);
     }
 }
 
@@ -58,8 +49,8 @@ std::vector<Snapshot> select_snapshots_by_term(Connection& conn, std::string_vie
     auto q = conn.query(
         "SELECT s.entity_key, s.json, s.updated_at FROM snapshot_terms AS t "
         "JOIN snapshots AS s ON s.entity_key = t.entity_key "
-        "WHERE t.name = ?1 AND t.value = ?2 ORDER BY t.entity_key");
-    q.bind(1, name).bind(2, value);
+        "WHERE t.name = ?1 AND t.value = ?2 ORDER BY t.entity_key",
+        name, value);
     std::vector<Snapshot> found;
     while (q.step())
         found.push_back({q.text(0), q.text(1), q.time(2)});
@@ -67,7 +58,7 @@ std::vector<Snapshot> select_snapshots_by_term(Connection& conn, std::string_vie
 }
 
 void delete_snapshot(Connection& conn, std::string_view entity_key) {
-    conn.query("DELETE FROM snapshots WHERE entity_key = ?1").bind(1, entity_key).run();
+    conn.run("DELETE FROM snapshots WHERE entity_key = ?1", entity_key);
 }
 
 void scan_snapshots(Connection& conn, std::string_view prefix,
@@ -94,9 +85,9 @@ void scan_snapshots(Connection& conn, std::string_view prefix,
 
 std::optional<RuleState> select_rule_state(Connection& conn, std::string_view rule_id,
                                            std::string_view entity_key) {
-    auto q = conn.query(
-        "SELECT json, updated_at FROM rule_state WHERE rule_id = ?1 AND entity_key = ?2");
-    q.bind(1, rule_id).bind(2, entity_key);
+    auto q =
+        conn.query("SELECT json, updated_at FROM rule_state WHERE rule_id = ?1 AND entity_key = ?2",
+                   rule_id, entity_key);
     if (!q.step()) return std::nullopt;
     return RuleState{std::string(rule_id), std::string(entity_key), q.text(0), q.time(1)};
 }
@@ -104,39 +95,30 @@ std::optional<RuleState> select_rule_state(Connection& conn, std::string_view ru
 void write_rule_state(Connection& conn, const RuleState& state) {
     require_key(conn, "rule state rule_id", state.rule_id);
     require_key(conn, "rule state entity_key", state.entity_key);
-    conn.query(
-            "INSERT INTO rule_state (rule_id, entity_key, json, updated_at) "
-            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (rule_id, entity_key) DO UPDATE SET "
-            "json = excluded.json, updated_at = excluded.updated_at")
-        .bind(1, state.rule_id)
-        .bind(2, state.entity_key)
-        .bind(3, state.json)
-        .bind(4, state.updated_at)
-        .run();
+    conn.run(
+        "INSERT INTO rule_state (rule_id, entity_key, json, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (rule_id, entity_key) DO UPDATE SET "
+        "json = excluded.json, updated_at = excluded.updated_at",
+        state.rule_id, state.entity_key, state.json, state.updated_at);
 }
 
 void delete_rule_state(Connection& conn, const RuleStateKey& key) {
-    conn.query("DELETE FROM rule_state WHERE rule_id = ?1 AND entity_key = ?2")
-        .bind(1, key.rule_id)
-        .bind(2, key.entity_key)
-        .run();
+    conn.run("DELETE FROM rule_state WHERE rule_id = ?1 AND entity_key = ?2", key.rule_id,
+             key.entity_key);
 }
 
 std::optional<std::string> select_kv(Connection& conn, std::string_view key) {
-    auto q = conn.query("SELECT value FROM kv WHERE key = ?1");
-    q.bind(1, key);
+    auto q = conn.query("SELECT value FROM kv WHERE key = ?1", key);
     if (!q.step()) return std::nullopt;
     return q.text(0);
 }
 
 void write_kv(Connection& conn, std::string_view key, std::string_view value) {
     require_key(conn, "kv key", key);
-    conn.query(
-            "INSERT INTO kv (key, value) VALUES (?1, ?2) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(1, key)
-        .bind(2, value)
-        .run();
+    conn.run(
+        "INSERT INTO kv (key, value) VALUES (?1, ?2) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key, value);
 }
 
 }  // namespace reglament::store::sqlite

@@ -8,24 +8,16 @@ void write_timer(Connection& conn, const Timer& timer) {
     require_key(conn, "timer rule_id", timer.rule_id);
     require_key(conn, "timer entity_key", timer.entity_key);
     // DO UPDATE keeps the row id: a re-armed timer that has not fired is the same timer.
-    conn.query(
-            "INSERT INTO timers (rule_id, entity_key, purpose, due_at, payload) "
-            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (rule_id, entity_key, purpose) "
-            "DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload")
-        .bind(1, timer.rule_id)
-        .bind(2, timer.entity_key)
-        .bind(3, timer.purpose)
-        .bind(4, timer.due_at)
-        .bind(5, timer.payload)
-        .run();
+    conn.run(
+        "INSERT INTO timers (rule_id, entity_key, purpose, due_at, payload) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (rule_id, entity_key, purpose) "
+        "DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload",
+        timer.rule_id, timer.entity_key, timer.purpose, timer.due_at, timer.payload);
 }
 
 bool delete_timer(Connection& conn, const TimerKey& key) {
-    conn.query("DELETE FROM timers WHERE rule_id = ?1 AND entity_key = ?2 AND purpose = ?3")
-        .bind(1, key.rule_id)
-        .bind(2, key.entity_key)
-        .bind(3, key.purpose)
-        .run();
+    conn.run("DELETE FROM timers WHERE rule_id = ?1 AND entity_key = ?2 AND purpose = ?3",
+             key.rule_id, key.entity_key, key.purpose);
     return conn.changes() > 0;
 }
 
@@ -40,8 +32,8 @@ std::vector<FiredTimer> fire_due_timers(Connection& conn, TimePoint now, std::si
     {
         auto q = conn.query(
             "SELECT id, rule_id, entity_key, purpose, due_at, payload FROM timers "
-            "WHERE due_at <= ?1 ORDER BY due_at, id LIMIT ?2");
-        q.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+            "WHERE due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
+            now, limit);
         while (q.step()) {
             due.emplace_back(q.integer(0),
                              Timer{q.text(1), q.text(2), q.text(3), q.time(4), q.text(5)});
@@ -68,7 +60,7 @@ std::vector<FiredTimer> fire_due_timers(Connection& conn, TimePoint now, std::si
                                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                                now};
         const auto appended = insert_event(conn, event);
-        conn.query("DELETE FROM timers WHERE id = ?1").bind(1, id).run();
+        conn.run("DELETE FROM timers WHERE id = ?1", id);
         fired.push_back({std::move(timer), appended.id});
     }
     return fired;
