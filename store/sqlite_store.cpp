@@ -131,6 +131,9 @@ struct SqliteStore::Impl {
         writer->exec(options.sync == SqliteOptions::Sync::full ? "PRAGMA synchronous = FULL"
                                                                : "PRAGMA synchronous = NORMAL");
         writer->exec("PRAGMA foreign_keys = ON");
+        // After a burst the WAL file is truncated back to this size at checkpoints instead of
+        // keeping its peak size on disk.
+        writer->exec("PRAGMA journal_size_limit = 67108864");
         sqlite::migrate(*writer);
     }
 

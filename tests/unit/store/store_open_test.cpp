@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <memory>
 
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
@@ -69,14 +70,18 @@ TEST_CASE("store: a read-only store reads beside the writer and refuses writes",
     const auto path = dir.file("state.db");
     CHECK_THROWS_WITH(SqliteStore(path, {.read_only = true}), Catch::Contains("no such"));
 
-    SqliteStore writer(path);
+    auto writer = std::make_unique<SqliteStore>(path);
     const JournalEntry entry{0,          at_ms(1000),    "H1", "lead:1",
                              "task.add", "no open task", "ok", false};
-    writer.append_journal(std::span(&entry, 1));
+    writer->append_journal(std::span(&entry, 1));
 
     SqliteStore reader(path, {.read_only = true});
     const auto rows = reader.query_journal({});
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].action == "task.add");
     CHECK_THROWS_WITH(reader.put_kv("k", "v"), Catch::Contains("read-only"));
+
+    writer.reset();  // the daemon stopped: the journal can still be read
+    SqliteStore later(path, {.read_only = true});
+    CHECK(later.query_journal({.entity_key = "lead:1"}).size() == 1);
 }
