@@ -23,7 +23,8 @@ class InboxWriter {
         AppendResult append;     // inserted or duplicate; both mean "durable, answer 200"
         std::string error;
     };
-    // Called on the writer thread: keep it short (post the answer to the connection's executor).
+    // Called on the writer thread: keep it short (post the answer to the connection's executor)
+    // and do not throw (an exception ends the process: other senders would wait forever).
     using Callback = std::function<void(const Result&)>;
 
     struct Options {
