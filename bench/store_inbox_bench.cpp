@@ -7,14 +7,15 @@
 // Durations come from steady_clock: this measures the machine, not business time.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <future>
-#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/store_bench_flags.hpp"
 #include "store/inbox_writer.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -26,29 +27,11 @@ using Steady = std::chrono::steady_clock;
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::filesystem::path file = std::filesystem::temp_directory_path() / "reglament-inbox.db";
-    long events = 100'000;
-    int connections = 64;
-    SqliteOptions options;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i], value = argv[i + 1];
-        if (flag == "--file") {
-            file = value;
-        } else if (flag == "--events") {
-            events = std::stol(value);
-        } else if (flag == "--connections") {
-            connections = std::stoi(value);
-        } else if (flag == "--sync") {
-            options.sync =
-                value == "normal" ? SqliteOptions::Sync::normal : SqliteOptions::Sync::full;
-        } else {
-            std::cerr << "unknown flag " << flag << "\n";
-            return 2;
-        }
-    }
-    for (const auto* suffix : {"", "-wal", "-shm", ".lock"}) {
-        std::filesystem::remove(file.string() + suffix);
-    }
+    const bench::Flags flags(argc, argv, {"file", "events", "connections", "sync"});
+    const auto file = flags.fresh_database("reglament-inbox.db");
+    const long events = flags.number("events", 100'000);
+    const int connections = static_cast<int>(flags.number("connections", 64));
+    const SqliteOptions options = flags.options();
 
     SqliteStore store(file, options);
     InboxWriter writer(store);

@@ -11,9 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <string>
 
+#include "bench/store_bench_flags.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace {
@@ -44,32 +44,12 @@ TimePoint at(std::chrono::milliseconds ms) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::filesystem::path file = std::filesystem::temp_directory_path() / "reglament-timers.db";
-    long timers = 1'000'000;
-    long fire = 10'000;
-    std::size_t batch_size = 500;
-    SqliteOptions options;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i], value = argv[i + 1];
-        if (flag == "--file") {
-            file = value;
-        } else if (flag == "--timers") {
-            timers = std::stol(value);
-        } else if (flag == "--fire") {
-            fire = std::stol(value);
-        } else if (flag == "--batch") {
-            batch_size = std::stoul(value);
-        } else if (flag == "--sync") {
-            options.sync =
-                value == "normal" ? SqliteOptions::Sync::normal : SqliteOptions::Sync::full;
-        } else {
-            std::cerr << "unknown flag " << flag << "\n";
-            return 2;
-        }
-    }
-    for (const auto* suffix : {"", "-wal", "-shm", ".lock"}) {
-        std::filesystem::remove(file.string() + suffix);
-    }
+    const bench::Flags flags(argc, argv, {"file", "timers", "fire", "batch", "sync"});
+    const auto file = flags.fresh_database("reglament-timers.db");
+    const long timers = flags.number("timers", 1'000'000);
+    const long fire = flags.number("fire", 10'000);
+    const auto batch_size = static_cast<std::size_t>(flags.number("batch", 500));
+    const SqliteOptions options = flags.options();
 
     // 11:00 on some day: `fire` timers fall due exactly then, the rest over the next 30 days.
     const auto eleven = std::chrono::milliseconds(1'764'057'600'000);
