@@ -294,12 +294,22 @@ void SqliteStore::mark_action_in_flight(std::int64_t id) {
     impl_->write([&](Connection& c) { sqlite::set_action_in_flight(c, id); });
 }
 
-void SqliteStore::mark_action_done(std::int64_t id, std::string_view result) {
-    impl_->write([&](Connection& c) { sqlite::set_action_done(c, id, result); });
+void SqliteStore::mark_action_done(std::int64_t id, std::string_view result,
+                                   std::span<const JournalEntry> journal) {
+    impl_->write([&](Connection& c) {
+        sqlite::set_action_done(c, id, result);
+        for (const auto& entry : journal)
+            sqlite::insert_journal_entry(c, entry);
+    });
 }
 
-void SqliteStore::mark_action_failed(std::int64_t id, std::string_view error) {
-    impl_->write([&](Connection& c) { sqlite::set_action_failed(c, id, error); });
+void SqliteStore::mark_action_failed(std::int64_t id, std::string_view error,
+                                     std::span<const JournalEntry> journal) {
+    impl_->write([&](Connection& c) {
+        sqlite::set_action_failed(c, id, error);
+        for (const auto& entry : journal)
+            sqlite::insert_journal_entry(c, entry);
+    });
 }
 
 void SqliteStore::retry_action_at(std::int64_t id, TimePoint when, std::string_view error) {

@@ -67,8 +67,10 @@ class SqliteStore final : public Store {
     std::vector<StoredAction> next_ready(TimePoint now, std::size_t limit) override;
     std::optional<StoredAction> get_action(std::int64_t id) override;
     void mark_action_in_flight(std::int64_t id) override;
-    void mark_action_done(std::int64_t id, std::string_view result) override;
-    void mark_action_failed(std::int64_t id, std::string_view error) override;
+    void mark_action_done(std::int64_t id, std::string_view result,
+                          std::span<const JournalEntry> journal) override;
+    void mark_action_failed(std::int64_t id, std::string_view error,
+                            std::span<const JournalEntry> journal) override;
     void retry_action_at(std::int64_t id, TimePoint when, std::string_view error) override;
     void mark_action_unknown(std::int64_t id, TimePoint when, std::string_view error) override;
     std::int64_t mark_interrupted_actions_unknown() override;

@@ -73,8 +73,12 @@ class Store {
     virtual std::optional<StoredAction> get_action(std::int64_t id) = 0;
     // Counts an attempt.
     virtual void mark_action_in_flight(std::int64_t id) = 0;
-    virtual void mark_action_done(std::int64_t id, std::string_view result) = 0;
-    virtual void mark_action_failed(std::int64_t id, std::string_view error) = 0;
+    // The outcome and its journal lines commit together: a crash cannot leave a finished
+    // action without its line in the journal.
+    virtual void mark_action_done(std::int64_t id, std::string_view result,
+                                  std::span<const JournalEntry> journal) = 0;
+    virtual void mark_action_failed(std::int64_t id, std::string_view error,
+                                    std::span<const JournalEntry> journal) = 0;
     // Back to pending, not before `when`.
     virtual void retry_action_at(std::int64_t id, TimePoint when, std::string_view error) = 0;
     // The request may have reached the portal: look it up (not before `when`) before retrying.

@@ -52,14 +52,19 @@ TEST_CASE("outbox: an entity's later action waits for its earlier one", "[store]
     store.mark_action_in_flight(b1);
     CHECK(store.next_ready(now, 10).empty());
 
-    store.mark_action_done(a1, R"({"task_id":77})");
+    const JournalEntry created{0,          at_ms(1200),         "L4", "lead:1", "bitrix.task.add",
+                               "new lead", R"({"task_id":77})", false};
+    store.mark_action_done(a1, R"({"task_id":77})", std::span(&created, 1));
     ready = store.next_ready(now, 10);
     CHECK(keys(ready) == Keys{"A2"});
     CHECK(store.get_action(a1)->result == R"({"task_id":77})");
     CHECK(store.get_action(a1)->attempts == 1);
+    const auto journal = store.query_journal({.entity_key = "lead:1"});
+    REQUIRE(journal.size() == 1);
+    CHECK(journal[0].result == R"({"task_id":77})");
 
     // A failed action no longer blocks its successors.
-    store.mark_action_failed(ready[0].id, "400 ACCESS_DENIED");
+    store.mark_action_failed(ready[0].id, "400 ACCESS_DENIED", {});
     CHECK(keys(store.next_ready(now, 10)) == Keys{"A3"});
     CHECK(store.metrics(now).outbox_failed == 1);
 }
@@ -106,8 +111,13 @@ TEST_CASE("outbox: actions interrupted in flight come back as unknown, to be loo
     CHECK(store.next_ready(at_ms(5000), 10).at(0).status == ActionStatus::unknown);
 }
 
-TEST_CASE("outbox: moving an action that does not exist is an error", "[store][outbox]") {
+TEST_CASE("outbox: moving an action that does not exist is an error, and journals nothing",
+          "[store][outbox]") {
     TempDir dir;
     SqliteStore store(dir.file("state.db"));
-    CHECK_THROWS_WITH(store.mark_action_done(42, "{}"), Catch::Contains("no outbox action 42"));
+    const JournalEntry line{0, at_ms(1), "L4", "lead:1", "bitrix.task.add", "", "", false};
+    CHECK_THROWS_WITH(store.mark_action_failed(42, "timeout", std::span(&line, 1)),
+                      Catch::Contains("no outbox action 42"));
+    CHECK(store.query_journal({}).empty());
+    CHECK_THROWS_WITH(store.mark_action_done(42, "{}", {}), Catch::Contains("no outbox action 42"));
 }

@@ -136,7 +136,7 @@ TEST_CASE("metrics: counts and ages of what is waiting", "[store][metrics]") {
         {"x1", "lead:1", "L4", "bitrix.task.add", "{}", at_ms(2000)},
         {"x2", "lead:1", "L4", "bitrix.task.add", "{}", at_ms(3000)}};
     store.enqueue_actions(actions);
-    store.mark_action_done(store.next_ready(at_ms(3000), 1).at(0).id, "{}");
+    store.mark_action_done(store.next_ready(at_ms(3000), 1).at(0).id, "{}", {});
     store.upsert_timer({"L4", "lead:1", "p", at_ms(7000), ""});
 
     m = store.metrics(at_ms(10000));
