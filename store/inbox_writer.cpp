@@ -72,26 +72,39 @@ void InboxWriter::write_batch(std::deque<Item>& batch) {
     events.reserve(batch.size());
     for (auto& item : batch)
         events.push_back(std::move(item.event));
-    std::vector<AppendResult> appended;
-    std::string error;
+
+    std::vector<Result> results(batch.size());
+    std::uint64_t transactions = 0;
     try {
-        appended = store_.append_events(events);
+        const auto appended = store_.append_events(events);
+        for (std::size_t i = 0; i < results.size(); ++i)
+            results[i] = {true, appended[i], {}};
+        transactions = 1;
     } catch (const std::exception& e) {
-        error = e.what();
+        // One event the store refuses must not fail its neighbours: retry each on its own.
+        // (When the disk is full or gone they all fail again, with their own error.)
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            if (results.size() == 1) {
+                results[i].error = e.what();
+                break;
+            }
+            try {
+                results[i] = {true, store_.append_events(std::span(&events[i], 1)).at(0), {}};
+                ++transactions;
+            } catch (const std::exception& single) {
+                results[i].error = single.what();
+            }
+        }
     }
-    if (error.empty()) {
+    {
         std::lock_guard guard(mutex_);
-        ++batches_;
-        events_ += batch.size();
+        batches_ += transactions;
+        for (const auto& r : results)
+            events_ += r.committed ? 1 : 0;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        Result result;
-        result.committed = error.empty();
-        if (result.committed) result.append = appended[i];
-        result.error = error;
-        batch[i].callback(result);
-    }
-    if (error.empty() && options_.after_batch) options_.after_batch();
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        batch[i].callback(results[i]);
+    if (transactions > 0 && options_.after_batch) options_.after_batch();
 }
 
 }  // namespace reglament::store

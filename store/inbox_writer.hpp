@@ -45,7 +45,7 @@ class InboxWriter {
     // Commits everything submitted so far, then joins the thread. Idempotent.
     void stop();
 
-    // Transactions committed so far (for metrics and tests).
+    // Transactions committed and events stored so far (for metrics and tests).
     std::uint64_t batches_committed() const;
     std::uint64_t events_committed() const;
 

@@ -115,3 +115,33 @@ TEST_CASE("inbox writer: duplicates are acknowledged as durable, failures are no
     CHECK_FALSE(c.committed);
     CHECK_THAT(c.error, Catch::Contains("entity_key is empty"));
 }
+
+TEST_CASE("inbox writer: an event the store refuses does not fail the rest of its batch",
+          "[store][inbox_writer]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    InboxWriter writer(store);
+
+    // Hold the writer thread in a callback so that the next three events form one batch.
+    std::latch queued(1);
+    std::promise<void> held;
+    writer.submit(event_number(0), [&](const InboxWriter::Result&) {
+        held.set_value();
+        queued.wait();
+    });
+    held.get_future().wait();
+    std::vector<std::promise<InboxWriter::Result>> answers(3);
+    auto bad = event_number(2);
+    bad.dedup_key.clear();
+    const std::vector<InboxEvent> batch = {event_number(1), bad, event_number(3)};
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        writer.submit(batch[i], [&, i](const InboxWriter::Result& r) { answers[i].set_value(r); });
+    }
+    queued.count_down();
+
+    CHECK(answers[0].get_future().get().committed);
+    CHECK_FALSE(answers[1].get_future().get().committed);
+    CHECK(answers[2].get_future().get().committed);
+    CHECK(writer.events_committed() == 3);
+    CHECK(store.next_pending(10).size() == 3);
+}
