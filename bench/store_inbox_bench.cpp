@@ -7,8 +7,8 @@
 // Durations come from steady_clock: this measures the machine, not business time.
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <string>
