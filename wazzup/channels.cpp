@@ -1,0 +1,65 @@
+#include "wazzup/channels.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "wazzup/json_fields.hpp"
+
+#include "wazzup/text.hpp"
+
+namespace reglament::wazzup {
+bool is_sendable_state(std::string_view state) {
+    return iequals(state, "active");
+}
+
+bool Channel::sendable() const {
+    return is_sendable_state(state);
+}
+
+bool Channel::is_waba() const {
+    return iequals(transport, "wapi");
+}
+
+Expected<std::vector<Channel>> parse_channels(std::string_view body) {
+    auto json = nlohmann::json::parse(body, nullptr, false);
+    if (json.is_discarded()) {
+        return Expected<std::vector<Channel>>::fail("channel list is not JSON");
+    }
+    if (json.is_object() && json.contains("data")) json = json["data"];
+    if (!json.is_array()) {
+        return Expected<std::vector<Channel>>::fail("channel list is not a JSON array");
+    }
+    std::vector<Channel> channels;
+    for (const auto& entry : json) {
+        if (!entry.is_object()) continue;
+        Channel channel;
+        channel.channel_id = string_field(entry, "channelId");
+        if (channel.channel_id.empty()) continue;
+        channel.transport = string_field(entry, "transport");
+        channel.plain_id = string_field(entry, "plainId");
+        channel.state = string_field(entry, "state");
+        channel.name = string_field(entry, "name");
+        channels.push_back(std::move(channel));
+    }
+    return Expected<std::vector<Channel>>::ok(std::move(channels));
+}
+
+void ChannelRegistry::replace(std::vector<Channel> channels) {
+    channels_.clear();
+    for (auto& channel : channels) {
+        auto id = channel.channel_id;
+        channels_.insert_or_assign(std::move(id), std::move(channel));
+    }
+}
+
+void ChannelRegistry::apply(const ChannelUpdate& update) {
+    Channel& channel = channels_[update.channel_id];
+    channel.channel_id = update.channel_id;
+    channel.state = update.state;
+}
+
+const Channel* ChannelRegistry::find(std::string_view channel_id) const {
+    auto it = channels_.find(channel_id);
+    return it == channels_.end() ? nullptr : &it->second;
+}
+
+}  // namespace reglament::wazzup
