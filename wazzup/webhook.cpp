@@ -229,12 +229,14 @@ Expected<WebhookBody> parse_webhook(std::string_view text) {
     json root;
     try {
         root = json::parse(text);
-    } catch (const json::parse_error& e) {
-        // nlohmann's message names the byte offset and what it found, on one line.
-        std::string what = e.what();
-        auto colon = what.find("parse error");
-        return Expected<WebhookBody>::fail(
-            "not JSON: " + (colon == std::string::npos ? what : what.substr(colon)));
+    } catch (const json::exception& e) {
+        // Also out_of_range for numbers beyond 64 bits. nlohmann's message is one line naming
+        // the byte offset and what it found; its "[json.exception...] " prefix is dropped.
+        std::string_view what = e.what();
+        if (auto prefix = what.find("] "); prefix != std::string_view::npos) {
+            what.remove_prefix(prefix + 2);
+        }
+        return Expected<WebhookBody>::fail("not JSON: " + std::string(what.substr(0, 200)));
     }
     if (!root.is_object()) return Expected<WebhookBody>::fail("body is not a JSON object");
     try {

@@ -149,6 +149,11 @@ TEST_CASE("Bodies that cannot be used fail with a one-line reason", "[wazzup]") 
     CHECK(not_json.error().starts_with("not JSON: parse error"));
     CHECK(not_json.error().find('\n') == std::string::npos);
 
+    // Found by the fuzzer: a number too large for 64 bits is not JSON we can use, not a crash.
+    auto huge = parse_webhook(R"({"x":22222222212222220000000000005517e22222222222222222})");
+    REQUIRE_FALSE(huge);
+    CHECK(huge.error().starts_with("not JSON: number overflow"));
+
     CHECK(parse_webhook("[1,2]").error() == "body is not a JSON object");
     CHECK(parse_webhook(R"({"messages":[{"channelId":"c","chatId":"1"}]})").error() ==
           "messages[0]: missing messageId");
