@@ -20,17 +20,10 @@ bool Channel::is_waba() const {
 }
 
 Expected<std::vector<Channel>> parse_channels(std::string_view body) {
-    auto json = nlohmann::json::parse(body, nullptr, false);
-    if (json.is_discarded()) {
-        return Expected<std::vector<Channel>>::fail("channel list is not JSON");
-    }
-    if (json.is_object() && json.contains("data")) json = json["data"];
-    if (!json.is_array()) {
-        return Expected<std::vector<Channel>>::fail("channel list is not a JSON array");
-    }
+    auto list = json_list(body, "channel list");
+    if (!list) return Expected<std::vector<Channel>>::fail(list.error());
     std::vector<Channel> channels;
-    for (const auto& entry : json) {
-        if (!entry.is_object()) continue;
+    for (const auto& entry : *list) {
         Channel channel;
         channel.channel_id = string_field(entry, "channelId");
         if (channel.channel_id.empty()) continue;

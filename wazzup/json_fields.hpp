@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+
+#include "wazzup/expected.hpp"
 
 namespace reglament::wazzup {
 
@@ -22,6 +25,16 @@ inline bool bool_field(const nlohmann::json& object, const char* key) {
     if (it->is_boolean()) return it->get<bool>();
     if (it->is_string()) return it->get_ref<const std::string&>() == "true";
     return false;
+}
+
+// A list answer: a bare array, or {data:[...]} as some routes and accounts send (§5, §8.5).
+// `what` names it in the reason ("channel list is not JSON").
+inline Expected<nlohmann::json> json_list(std::string_view body, const std::string& what) {
+    auto json = nlohmann::json::parse(body, nullptr, false);
+    if (json.is_discarded()) return Expected<nlohmann::json>::fail(what + " is not JSON");
+    if (json.is_object() && json.contains("data")) json = json["data"];
+    if (!json.is_array()) return Expected<nlohmann::json>::fail(what + " is not a JSON array");
+    return Expected<nlohmann::json>::ok(std::move(json));
 }
 
 }  // namespace reglament::wazzup

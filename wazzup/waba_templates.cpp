@@ -13,12 +13,10 @@ bool WabaTemplateInfo::approved() const {
 
 Expected<std::vector<WabaTemplateInfo>> parse_templates(std::string_view body) {
     using Result = Expected<std::vector<WabaTemplateInfo>>;
-    auto json = nlohmann::json::parse(body, nullptr, false);
-    if (json.is_discarded()) return Result::fail("template list is not JSON");
-    if (json.is_object() && json.contains("data")) json = json["data"];
-    if (!json.is_array()) return Result::fail("template list is not a JSON array");
+    auto list = json_list(body, "template list");
+    if (!list) return Result::fail(list.error());
     std::vector<WabaTemplateInfo> templates;
-    for (const auto& entry : json) {
+    for (const auto& entry : *list) {
         WabaTemplateInfo t;
         t.template_guid = string_field(entry, "templateGuid");
         if (t.template_guid.empty()) continue;
