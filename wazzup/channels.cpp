@@ -36,6 +36,34 @@ Expected<std::vector<Channel>> parse_channels(std::string_view body) {
     return Expected<std::vector<Channel>>::ok(std::move(channels));
 }
 
+Expected<Done> check_channel(const std::vector<Channel>& channels, std::string_view channel_id) {
+    for (const auto& channel : channels) {
+        if (channel.channel_id != channel_id) continue;
+        if (channel.sendable()) return Expected<Done>::ok({});
+        std::string what = "channel " + channel.channel_id +
+                           (channel.plain_id.empty() ? "" : " (" + channel.plain_id + ")") +
+                           " is \"" + channel.state + "\", not active";
+        // State names from wazzup.md §3 in both spellings.
+        std::string state = ascii_lowercase(channel.state);
+        if (state == "qr" || state == "qridle") {
+            what += ": scan the QR code in Wazzup's personal account";
+        } else if (state == "notenoughmoney") {
+            what += ": the channel is not paid";
+        } else if (state == "phoneunavailable") {
+            what += ": the phone is offline";
+        } else if (state == "openelsewhere") {
+            what += ": it is authorised in another Wazzup account";
+        }
+        return Expected<Done>::fail(what);
+    }
+    std::string known;
+    for (const auto& channel : channels)
+        known += (known.empty() ? "" : ", ") + channel.channel_id;
+    return Expected<Done>::fail(
+        "channel " + std::string(channel_id) + " is not in this Wazzup account" +
+        (known.empty() ? " (it has no channels)" : " (it has: " + known + ")"));
+}
+
 void ChannelRegistry::replace(std::vector<Channel> channels) {
     channels_.clear();
     for (auto& channel : channels) {

@@ -31,6 +31,10 @@ bool is_sendable_state(std::string_view state);
 // channelId are skipped; a body that is not a list is an error with the reason.
 Expected<std::vector<Channel>> parse_channels(std::string_view body);
 
+// For `reglamentd wazzup setup`: is the configured channel in the account and able to send?
+// Fails with a plain sentence, with a hint for the common states.
+Expected<Done> check_channel(const std::vector<Channel>& channels, std::string_view channel_id);
+
 // One entry of a `channelsUpdates` webhook.
 struct ChannelUpdate {
     std::string channel_id;

@@ -250,15 +250,21 @@ const ChannelRegistry& Client::channels() const {
 
 void Client::set_webhooks(std::string uri, WebhookSubscriptions subscriptions,
                           std::function<void(Expected<Done>)> done) {
+    set_webhooks_on(impl_, std::move(uri), subscriptions, std::move(done));
+}
+
+void Client::set_webhooks_on(const std::shared_ptr<Impl>& impl, std::string uri,
+                             WebhookSubscriptions subscriptions,
+                             std::function<void(Expected<Done>)> done) {
     auto body = build_webhooks_body(uri, subscriptions);
     if (!body) {
-        asio::post(impl_->io, [done = std::move(done), reason = body.error()] {
+        asio::post(impl->io, [done = std::move(done), reason = body.error()] {
             done(Expected<Done>::fail(reason));
         });
         return;
     }
-    impl_->issue(impl_->request("PATCH", "/webhooks", *body), [done = std::move(done)](
-                                                                  net::ClientResult result) {
+    impl->issue(impl->request("PATCH", "/webhooks", *body), [done = std::move(done)](
+                                                                net::ClientResult result) {
         if (!result.response) {
             return done(
                 Expected<Done>::fail("cannot reach Wazzup: " + transport_failure_text(result)));
@@ -266,6 +272,20 @@ void Client::set_webhooks(std::string uri, WebhookSubscriptions subscriptions,
         int status = result.response->status;
         if (status >= 200 && status < 300) return done(Expected<Done>::ok({}));
         done(Expected<Done>::fail(explain_webhooks_failure(status, result.response->body)));
+    });
+}
+
+void Client::setup(std::string webhook_uri, std::vector<std::string> channel_ids,
+                   WebhookSubscriptions subscriptions, std::function<void(Expected<Done>)> done) {
+    auto impl = impl_;
+    refresh_channels([impl, uri = std::move(webhook_uri), ids = std::move(channel_ids),
+                      subscriptions,
+                      done = std::move(done)](Expected<std::vector<Channel>> channels) mutable {
+        if (!channels) return done(Expected<Done>::fail(channels.error()));
+        for (const auto& id : ids) {
+            if (auto ok = check_channel(*channels, id); !ok) return done(ok);
+        }
+        Client::set_webhooks_on(impl, std::move(uri), subscriptions, std::move(done));
     });
 }
 

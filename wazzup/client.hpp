@@ -67,12 +67,20 @@ class Client {
     // PATCH /v3/webhooks (`reglamentd wazzup setup`); failures explained in plain words.
     void set_webhooks(std::string uri, WebhookSubscriptions subscriptions,
                       std::function<void(Expected<Done>)> done);
+    // `reglamentd wazzup setup`: checks the key and the channels (GET /v3/channels), then
+    // PATCH /v3/webhooks (Wazzup's test POST must reach the running daemon). The first
+    // problem is reported in plain words; nothing after it is attempted.
+    void setup(std::string webhook_uri, std::vector<std::string> channel_ids,
+               WebhookSubscriptions subscriptions, std::function<void(Expected<Done>)> done);
     // GET /v3/templates/whatsapp, all pages.
     void templates(std::function<void(Expected<std::vector<WabaTemplateInfo>>)> done);
 
   private:
     struct Impl;
     struct SendOperation;  // one message through its attempts
+    static void set_webhooks_on(const std::shared_ptr<Impl>& impl, std::string uri,
+                                WebhookSubscriptions subscriptions,
+                                std::function<void(Expected<Done>)> done);
     std::shared_ptr<Impl> impl_;
 };
 

@@ -419,6 +419,25 @@ TEST_CASE("wazzup: webhook setup passes Wazzup's test POST or says why not", "[w
     CHECK(failed.error().find("404") != std::string::npos);
     CHECK(failed.error().find("wrong-secret") == std::string::npos);
 
+    // The whole `reglamentd wazzup setup`: key and channel first, then the webhook.
+    wazzup.channels = json::parse(
+        R"([{"channelId":"ch-1","transport":"whatsapp","plainId":"79865784457","state":"active"}])");
+    auto full_setup = [&](std::vector<std::string> channels) {
+        std::optional<Expected<Done>> out;
+        side.client.setup(intake.url("/hooks/wazzup/s3cret"), std::move(channels),
+                          WebhookSubscriptions{}, [&](auto r) { out = std::move(r); });
+        side.io.restart();
+        side.io.run();
+        REQUIRE(out);
+        return *out;
+    };
+    CHECK(full_setup({"ch-1"}).has_value());
+    CHECK(test_posts == 3);
+    auto missing = full_setup({"ch-1", "ch-9"});
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error() == "channel ch-9 is not in this Wazzup account (it has: ch-1)");
+    CHECK(test_posts == 3);  // no PATCH after a failed check
+
     auto too_long = setup(intake.url("/hooks/wazzup/" + std::string(200, 'x')));
     REQUIRE_FALSE(too_long);
     CHECK(too_long.error().find("at most 200") != std::string::npos);

@@ -97,3 +97,19 @@ TEST_CASE("Channel updates change what is sendable", "[wazzup]") {
     CHECK(registry.find("z9")->sendable());
     CHECK(registry.find("missing") == nullptr);
 }
+
+TEST_CASE("Setup explains a channel that cannot send", "[wazzup]") {
+    auto list = *parse_channels(R"([
+      {"channelId":"a1","transport":"whatsapp","plainId":"79865784457","state":"active"},
+      {"channelId":"b2","transport":"whatsapp","plainId":"79865784458","state":"qridle"}])");
+    CHECK(check_channel(list, "a1"));
+    auto qr = check_channel(list, "b2");
+    REQUIRE_FALSE(qr);
+    CHECK(qr.error() ==
+          "channel b2 (79865784458) is \"qridle\", not active: scan the QR code in Wazzup's "
+          "personal account");
+    CHECK(check_channel(list, "zz").error() ==
+          "channel zz is not in this Wazzup account (it has: a1, b2)");
+    CHECK(check_channel({}, "zz").error() ==
+          "channel zz is not in this Wazzup account (it has no channels)");
+}
