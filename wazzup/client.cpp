@@ -165,6 +165,10 @@ struct Client::SendOperation : std::enable_shared_from_this<SendOperation> {
         }
 
         auto wait = std::get<SendRetries::Wait>(next);
+        if (!std::get<RetryAfter>(outcome).may_have_been_sent && result.response &&
+            result.response->status == 429) {
+            impl->limiter.hold_until(Steady::now() + wait);
+        }
         spdlog::warn("wazzup: send {} to chat {}: {}; attempt {} in {} ms",
                      crm_message_id(message.idempotency_key), message.chat_id, describe(outcome),
                      retries.attempts() + 1, wait.count());

@@ -11,7 +11,7 @@ RequestLimiter::RequestLimiter(std::size_t limit, std::chrono::milliseconds wind
 }
 
 RequestLimiter::SteadyTime RequestLimiter::reserve(SteadyTime now) {
-    SteadyTime at = now;
+    SteadyTime at = std::max(now, hold_);
     if (slots_.size() >= limit_) {
         // The request `limit_` places back must have left the window.
         at = std::max(now, slots_[slots_.size() - limit_] + window_);
@@ -22,6 +22,10 @@ RequestLimiter::SteadyTime RequestLimiter::reserve(SteadyTime now) {
     while (slots_.size() > limit_)
         slots_.pop_front();
     return at;
+}
+
+void RequestLimiter::hold_until(SteadyTime until) {
+    hold_ = std::max(hold_, until);
 }
 
 }  // namespace reglament::wazzup

@@ -19,10 +19,13 @@ class RequestLimiter {
     // Reserves a slot for a request and returns when it may go out (`now` or later). Calls
     // must come with non-decreasing `now`.
     SteadyTime reserve(SteadyTime now);
+    // After a 429 the whole key is over Wazzup's limit: no request goes out before `until`.
+    void hold_until(SteadyTime until);
 
   private:
     std::size_t limit_;
     std::chrono::milliseconds window_;
+    SteadyTime hold_{};
     std::deque<SteadyTime> slots_;  // start times of the last `limit_` requests, ascending
 };
 

@@ -110,3 +110,12 @@ TEST_CASE("Any 5 s span holds at most the limit", "[wazzup]") {
         CHECK(starts[i] - starts[i - 3] >= 5s);
     CHECK_THROWS_AS(RequestLimiter(0, 5s), std::invalid_argument);
 }
+
+TEST_CASE("After a 429 nothing goes out before the hold ends", "[wazzup]") {
+    RequestLimiter limiter;
+    CHECK(limiter.reserve(t0) == t0);
+    limiter.hold_until(t0 + 5s);
+    limiter.hold_until(t0 + 2s);  // a shorter hold does not shorten it
+    CHECK(limiter.reserve(t0 + 1s) == t0 + 5s);
+    CHECK(limiter.reserve(t0 + 6s) == t0 + 6s);
+}
