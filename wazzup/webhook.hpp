@@ -14,6 +14,7 @@
 #include "wazzup/channels.hpp"
 #include "wazzup/delivery_status.hpp"
 #include "wazzup/expected.hpp"
+#include "wazzup/send_outcome.hpp"
 
 namespace reglament::wazzup {
 
@@ -25,8 +26,11 @@ inline constexpr std::size_t kWebhookBodyLimit = 1024 * 1024;  // larger: 413 at
 Expected<Done> check_content_type(std::string_view content_type);
 
 struct MessageError {
-    std::string code;  // BAD_CONTACT, 24_HOURS_EXCEEDED, ... (§4.3)
+    std::string code;  // BAD_CONTACT, 24_HOURS_EXCEEDED, ... (§4.3); every one is final
     std::string description;
+
+    // The rule writes "нет ватсапа" on the lead (L5).
+    bool no_whatsapp() const { return means_no_whatsapp(code); }
 };
 
 struct Contact {

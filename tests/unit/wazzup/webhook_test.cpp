@@ -88,6 +88,7 @@ TEST_CASE("A message in error carries the code", "[wazzup]") {
     CHECK(m.status == DeliveryStatus::error);
     REQUIRE(m.error);
     CHECK(m.error->code == "24_HOURS_EXCEEDED");
+    CHECK_FALSE(m.error->no_whatsapp());
     CHECK(m.error->description == "the 24-hour WABA dialogue is closed");
 }
 
@@ -110,6 +111,7 @@ TEST_CASE("Messages and statuses in one body", "[wazzup]") {
     CHECK(body->statuses[1].status == DeliveryStatus::error);
     REQUIRE(body->statuses[1].error);
     CHECK(body->statuses[1].error->code == "BAD_CONTACT");
+    CHECK(body->statuses[1].error->no_whatsapp());
     CHECK(body->statuses[2].status == DeliveryStatus::edited);
     CHECK(body->statuses[3].status == DeliveryStatus::unknown);
     CHECK(body->statuses[3].status_text == "somethingNew");
