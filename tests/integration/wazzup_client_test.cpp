@@ -70,12 +70,17 @@ struct FakeWazzup {
     std::set<std::string> crm_ids;
     int rate_limit_next = 0;
     json channels = json::array();
+    std::vector<std::thread> post_threads;  // joined before the server goes away
     ServerThread thread{[this](net::Request&& req, net::Reply reply) { handle(req, reply); }};
 
+    ~FakeWazzup() {
+        for (auto& t : post_threads)
+            t.join();
+    }
     std::string base() const { return thread.url("/v3"); }
 
     void handle(const net::Request& req, const net::Reply& reply) {
-        std::unique_lock lock(mutex);
+        std::lock_guard lock(mutex);
         calls.push_back({req.method, std::string(req.path()), req.body, Steady::now()});
         if (req.header("Authorization") != "Bearer " + kKey)
             return reply(net::Response::json(401, ""));
@@ -102,9 +107,8 @@ struct FakeWazzup {
         }
         if (req.method == "PATCH" && req.path() == "/v3/webhooks") {
             std::string uri = json::parse(req.body)["webhooksUri"];
-            lock.unlock();
             // The test POST goes out while the PATCH waits, as Wazzup does it.
-            std::thread([uri, reply] {
+            post_threads.emplace_back([uri, reply] {
                 net::BlockingHttpClient client;
                 net::ClientRequest test;
                 test.method = "POST";
@@ -118,7 +122,7 @@ struct FakeWazzup {
                     400,
                     R"({"error":"testPostNotPassed","description":"URI does not return 200 OK on test request","data":{")" +
                         std::to_string(got) + "\":\"\"}}"));
-            }).detach();
+            });
             return;
         }
         reply(net::Response::json(404, ""));
