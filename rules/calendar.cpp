@@ -73,10 +73,13 @@ minutes parse_hh_mm(std::string_view text) {
 
 WorkInterval parse_work_interval(std::string_view text) {
     const auto dash = text.find('-');
-    if (dash == std::string_view::npos) {
+    WorkInterval interval;
+    try {
+        if (dash == std::string_view::npos) throw std::invalid_argument("no dash");
+        interval = {parse_hh_mm(text.substr(0, dash)), parse_hh_mm(text.substr(dash + 1))};
+    } catch (const std::invalid_argument&) {
         throw std::invalid_argument("'" + std::string(text) + "' is not an interval HH:MM-HH:MM");
     }
-    WorkInterval interval{parse_hh_mm(text.substr(0, dash)), parse_hh_mm(text.substr(dash + 1))};
     if (interval.begin >= interval.end) {
         throw std::invalid_argument("interval '" + std::string(text) + "' ends before it begins");
     }
@@ -266,6 +269,15 @@ TimePoint Calendar::end_of_working_day(TimePoint t) const {
 
 bool Calendar::has_holidays_for_year(int year) const {
     return years_with_holidays_.count(year) > 0;
+}
+
+std::vector<int> Calendar::years_missing_holidays(TimePoint now) const {
+    const int year = int(date::year_month_day{local_day(now)}.year());
+    std::vector<int> missing;
+    for (int y : {year, year + 1}) {
+        if (!has_holidays_for_year(y)) missing.push_back(y);
+    }
+    return missing;
 }
 
 }  // namespace reglament

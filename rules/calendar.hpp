@@ -112,6 +112,9 @@ class Calendar {
     // Whether the spec holds dated holidays for the year; the daemon warns when the current or
     // the coming year has none (the fixed holidays then stand in for the decree).
     bool has_holidays_for_year(int year) const;
+    // The current and the coming year (of `now`, in the calendar's zone) that lack dated
+    // holidays: what the daemon warns about at start and daily.
+    std::vector<int> years_missing_holidays(TimePoint now) const;
 
   private:
     date::local_days working_day_on_or_after(date::local_days day) const;

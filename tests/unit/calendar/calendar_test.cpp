@@ -75,6 +75,10 @@ TEST_CASE("calendar: 31 December 2026 rolls to the first working day of January 
     CHECK(show(cal, cal.next_working_day_at(local(cal, "2026-12-30 15:00"), "09:30")) ==
           "2027-01-11 09:30");
     CHECK(show(cal, cal.start_of_working_day(eve)) == "2027-01-11 09:00");
+    // What the daemon warns about: in 2026 the coming year, from 2027 on both.
+    CHECK(cal.years_missing_holidays(eve) == std::vector<int>{2027});
+    CHECK(cal.years_missing_holidays(local(cal, "2027-01-11 09:00")) ==
+          std::vector<int>{2027, 2028});
 }
 
 TEST_CASE("calendar: a year with dated holidays does not use the fixed ones", "[calendar]") {

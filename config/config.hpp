@@ -1,0 +1,152 @@
+// The daemon's configuration as loaded from one TOML file (config/reglament.example.toml
+// documents every field). Everything portal-specific (status names, template names, user ids)
+// lives here, never in code (ARCHITECTURE.md, "Contracts").
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/problem.hpp"
+#include "config/secret.hpp"
+#include "rules/calendar.hpp"
+#include "rules/clock.hpp"
+
+namespace reglament::config {
+
+// Bitrix24's leaky bucket (api/bitrix24.md, "Rate limit"): X = burst, Y = drain per second.
+struct RateLimit {
+    int burst = 50;
+    double drain_per_second = 2.0;
+};
+
+// An OAuth application instead of an inbound webhook (api/bitrix24.md, "OAuth application").
+struct OAuth {
+    std::string client_id;
+    Secret client_secret;         // goes only to the OAuth server, never to the portal
+    std::string client_endpoint;  // the portal's REST base, https://x.bitrix24.ru/rest/
+    std::string token_url = "https://oauth.bitrix.info/oauth/token/";
+    std::optional<Secret> refresh_token;  // the first one; later ones come from the store
+};
+
+struct Portal {
+    std::optional<Secret> webhook_url;  // inbound webhook; its path holds the secret
+    std::optional<OAuth> oauth;         // exactly one of webhook_url and oauth is set
+    Secret application_token;           // checks auth[application_token] of outbound events
+    std::string time_zone = "Europe/Moscow";
+    std::string marker = "[Регламент]";  // prefix of every automated write
+    RateLimit rate_limit;
+    std::chrono::seconds poll_interval{60};
+};
+
+// A Wazzup message the regulations name: plain text, or a WABA template with its values.
+// Both empty = a slot the business has not written yet; rules skip it with a warning.
+struct MessageTemplate {
+    std::string text;
+    std::string waba_template_id;
+    std::vector<std::string> values;
+    bool empty() const { return text.empty() && waba_template_id.empty(); }
+};
+
+struct Wazzup {
+    std::string api_url = "https://api.wazzup24.com/v3";
+    Secret api_key;
+    std::string channel_id;
+    Secret webhook_secret;  // the last segment of POST /hooks/wazzup/<secret>
+    std::map<std::string, MessageTemplate> templates;  // by the regulation's template name
+};
+
+struct Server {
+    std::string listen_address = "0.0.0.0";
+    std::uint16_t listen_port = 8080;
+    std::string admin_address = "127.0.0.1";
+    std::uint16_t admin_port = 9090;
+    std::string public_url;  // how the portal and Wazzup reach listen_*; empty = not announced
+};
+
+struct Store {
+    std::string path = "/var/lib/reglamentd/reglament.db";
+};
+
+enum class ClockMode { system, manual, scaled };
+std::string_view to_string(ClockMode mode);
+
+struct ClockSettings {
+    ClockMode mode = ClockMode::system;
+    std::optional<TimePoint> start;  // manual and scaled: where time starts; empty = now
+    double factor = 1.0;             // scaled only
+};
+
+struct Person {
+    std::string key;           // how rules refer to the person, e.g. head = "rop"
+    std::int64_t user_id = 0;  // Bitrix24 user id
+    std::string name;
+    std::optional<std::array<DayHours, 7>> shifts;  // empty = the calendar's hours
+};
+
+struct People {
+    std::map<std::string, Person> managers;
+    std::map<std::string, Person> heads;
+    const Person* find(std::string_view key) const;
+    const Person* find_user(std::int64_t user_id) const;
+};
+
+// The regulations' rule ids (REGULATIONS.md), in document order.
+extern const std::array<std::string_view, 26> rule_ids;
+
+struct RuleSettings {
+    std::string id;
+    bool enabled = false;  // a rule without a [rules.<ID>] table is off
+    bool dry_run = false;  // journal only, write nothing to the portal
+    // Every other key of the table, validated generically (person, user id and template
+    // references); the rule issues replace this with typed parameters.
+    nlohmann::json params = nlohmann::json::object();
+};
+
+struct Config {
+    std::string file;
+    Portal portal;
+    std::optional<Wazzup> wazzup;  // absent: no rule may name a template
+    Server server;
+    Store store;
+    ClockSettings clock;
+    CalendarSpec calendar = russian_calendar_2026();  // where [calendar] says nothing
+    People people;
+    std::map<std::string, RuleSettings, std::less<>> rules;  // every id of rule_ids
+    std::string log_level = "info";
+    std::vector<Problem> warnings;  // to log at start; never a reason to refuse
+
+    const RuleSettings& rule(std::string_view id) const;
+};
+
+struct LoadOptions {
+    // Where systemd's LoadCredential= puts secrets; empty = $CREDENTIALS_DIRECTORY.
+    std::optional<std::filesystem::path> credentials_directory;
+};
+
+struct CheckResult {
+    std::vector<Problem> errors;  // sorted by line
+    std::vector<Problem> warnings;
+    std::optional<Config> config;  // set when errors is empty
+};
+
+// Reads and validates the file, reporting every problem it finds rather than the first.
+CheckResult check(const std::filesystem::path& path, const LoadOptions& options = {});
+// The errors of check().
+std::vector<Problem> check_config(const std::filesystem::path& path,
+                                  const LoadOptions& options = {});
+// The config, or ConfigError with every error; warnings are in Config::warnings.
+Config load_config(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// One line for check-config's success output; holds no secret.
+std::string summary(const Config& config);
+
+}  // namespace reglament::config
