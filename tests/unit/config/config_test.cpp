@@ -351,3 +351,23 @@ TEST_CASE("config: rate limit preset, clock and extra working days", "[config]")
           reglament::DayHours{reglament::parse_work_interval("10:00-14:00")});
     CHECK_FALSE(cal.has_holidays_for_year(2026));
 }
+
+TEST_CASE("config: clock.start as a string needs an offset", "[config]") {
+    TempDir dir;
+    auto start_of = [&](const std::string& value) {
+        return check(dir.write("clock.toml", minimal_portal +
+                                                 "[clock]\nmode = \"scaled\"\n"
+                                                 "start = \"" +
+                                                 value + "\"\n"),
+                     isolated(dir));
+    };
+    const auto with_offset = start_of("2026-03-02T09:00:00+03:00");
+    REQUIRE(with_offset.config);
+    CHECK(with_offset.config->clock.start ==
+          reglament::TimePoint{date::sys_days{date::year{2026} / 3 / 2} + std::chrono::hours{6}});
+    CHECK(start_of("2026-03-02T06:00:00Z").config->clock.start == with_offset.config->clock.start);
+    const auto without = start_of("2026-03-02T09:00:00");
+    REQUIRE(without.errors.size() == 1);
+    CHECK(without.errors[0].line == 6);
+    CHECK(without.errors[0].message.find("clock.start must be a date-time with an offset") == 0);
+}
