@@ -86,6 +86,15 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.wazzup->templates.at("Аудио Михаила Николаевича").waba_template_id ==
           "6201005a-9a6f-486f-bdd5-e6cb86c76ddb");
     CHECK(config.people.find("rop")->user_id == 1);
+    // Managers keep the file's order (L1's rotation), not toml++'s alphabetical one.
+    REQUIRE(config.people.managers.size() == 3);
+    CHECK(config.people.managers[0].key == "ivanova");
+    CHECK(config.people.managers[1].key == "smirnov");
+    CHECK(config.people.managers[2].key == "kuznetsova");
+    CHECK(config.people.managers[2].shifts.has_value());
+    const auto staff = reglament::config::to_staff(config.people);
+    CHECK(staff.find_by_user("12")->key == "smirnov");
+    CHECK(staff.find_by_key("rop")->name == "Михаил Николаевич");
     // The empty "no date agreed" slot of ОП-2 is a warning, not an error.
     CHECK(mentions(result.warnings, "template 'Нет даты' has no text yet"));
     // The example's calendar is the Russian 2026 default written out.
