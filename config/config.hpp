@@ -43,7 +43,9 @@ struct Portal {
     std::optional<OAuth> oauth;         // exactly one of webhook_url and oauth is set
     Secret application_token;           // checks auth[application_token] of outbound events
     std::string time_zone = "Europe/Moscow";
-    std::string marker = "[Регламент]";  // prefix of every automated write
+    // Prefix of every automated write. Portal words live only in config (REGULATIONS.md), so
+    // there is no default here; the example sets "[Регламент]".
+    std::string marker;
     RateLimit rate_limit;
     std::chrono::seconds poll_interval{60};
 };

@@ -170,6 +170,15 @@ void read_portal(TableReader& reader, Portal& portal, const SecretSources& sourc
         }
     }
     if (auto marker = reader.string("marker")) portal.marker = *marker;
+    if (portal.marker.empty() && reader.node("marker") == nullptr) {
+        reader.report().warning(reader.where(),
+                                "portal.marker is not set: automated writes carry no marker, and "
+                                "the daemon cannot tell its own comments from people's");
+    } else if (portal.marker.empty() && reader.node("marker")->is_string()) {
+        reader.report().warning(reader.node("marker")->source(),
+                                "portal.marker is empty: automated writes carry no marker, and "
+                                "the daemon cannot tell its own comments from people's");
+    }
     if (auto seconds = reader.integer("poll_interval_seconds", 1, 86400)) {
         portal.poll_interval = std::chrono::seconds{*seconds};
     }
