@@ -57,7 +57,9 @@ net::Response handle_clock(const net::Request& request, const AdminContext& ctx)
     if (ctx.on_clock_changed) ctx.on_clock_changed();
     auto now = ctx.adjustable_clock->now();
     return net::Response::json(
-        200, nlohmann::json{{"now", format_iso8601(now, ctx.display_offset_minutes)}}.dump());
+        200, nlohmann::json{{"now",
+                             format_iso8601(now, ctx.offset_minutes ? ctx.offset_minutes(now) : 0)}}
+                 .dump());
 }
 
 }  // namespace
@@ -68,7 +70,10 @@ net::Response handle_admin(const net::Request& request, const AdminContext& ctx)
         auto uptime = std::chrono::duration<double>(ctx.steady_now() - ctx.started).count();
         nlohmann::json body{
             {"status", "ok"}, {"version", std::string(version())}, {"uptime_seconds", uptime}};
-        if (ctx.clock) body["now"] = format_iso8601(ctx.clock->now(), ctx.display_offset_minutes);
+        if (ctx.clock) {
+            auto now = ctx.clock->now();
+            body["now"] = format_iso8601(now, ctx.offset_minutes ? ctx.offset_minutes(now) : 0);
+        }
         if (ctx.extra_health) body.update(ctx.extra_health());
         return net::Response::json(200, body.dump());
     }

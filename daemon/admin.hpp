@@ -21,7 +21,8 @@ struct AdminContext {
     std::function<std::chrono::steady_clock::time_point()> steady_now;
     std::function<void()> on_clock_changed;        // re-arm timers after a jump
     std::function<nlohmann::json()> extra_health;  // queue depths etc., merged into /healthz
-    int display_offset_minutes = 0;                // offset used when answering times
+    // The offset (minutes east of UTC) times are answered in: the calendar's zone at that moment.
+    std::function<int(TimePoint)> offset_minutes;
 };
 
 net::Response handle_admin(const net::Request& request, const AdminContext& context);

@@ -1,13 +1,57 @@
+// reglamentd's command line. main() only parses and dispatches; each subcommand lives in its
+// own file under daemon/.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "config/config.hpp"
+#include "daemon/daemon.hpp"
 #include "daemon/version.hpp"
 
+namespace {
+
+int check_config_command(const std::string& path) {
+    auto result = reglament::config::check(path);
+    for (const auto& w : result.warnings)
+        std::cerr << "warning: " << reglament::config::format_problem(w) << "\n";
+    if (!result.errors.empty()) {
+        for (const auto& p : result.errors)
+            std::cerr << reglament::config::format_problem(p) << "\n";
+        std::cerr << path << ": " << result.errors.size() << " problem(s)\n";
+        return 1;
+    }
+    std::cout << reglament::config::summary(*result.config) << "\n";
+    return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-    CLI::App app{"reglamentd: enforces a call centre's sales regulations inside Bitrix24"};
+    CLI::App app{
+        "reglamentd: makes a call centre's sales regulations enforce themselves in Bitrix24"};
     app.set_version_flag("--version", std::string(reglament::version()));
     app.require_subcommand(1);
+
+    reglament::daemon::RunOptions run_options;
+    std::string log_level;
+    auto* run = app.add_subcommand("run", "Run the daemon");
+    run->add_option("--config,-c", run_options.config_path, "Configuration file (TOML)")
+        ->required();
+    run->add_flag("--dry-run", run_options.dry_run,
+                  "Journal every action instead of writing to the portal (all rules)");
+    run->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off");
+
+    std::string check_path;
+    auto* check =
+        app.add_subcommand("check-config", "Validate a configuration file and exit (0 = valid)");
+    check->add_option("file", check_path, "Configuration file (TOML)")->required();
+
     CLI11_PARSE(app, argc, argv);
+
+    if (*run) {
+        if (!log_level.empty()) run_options.log_level = log_level;
+        return reglament::daemon::run_daemon(run_options);
+    }
+    if (*check) return check_config_command(check_path);
     return 0;
 }

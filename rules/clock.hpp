@@ -19,7 +19,7 @@ class Clock {
 
 // A clock an operator may set or move forward (POST /admin/clock): tests, acceptance runs, demo.
 class AdjustableClock : public Clock {
-public:
+  public:
     virtual void set(TimePoint t) = 0;
     virtual void advance(std::chrono::milliseconds d) = 0;
 };
@@ -31,12 +31,12 @@ class SystemClock final : public Clock {
 };
 
 // Stands still until set or advanced (tests, acceptance runs).
-class ManualClock final : public Clock {
+class ManualClock final : public AdjustableClock {
   public:
     explicit ManualClock(TimePoint start) : now_(start) {}
     TimePoint now() const override;
-    void set(TimePoint t);
-    void advance(std::chrono::milliseconds d);
+    void set(TimePoint t) override;
+    void advance(std::chrono::milliseconds d) override;
 
   private:
     mutable std::mutex mutex_;
@@ -45,12 +45,12 @@ class ManualClock final : public Clock {
 
 // Runs `factor` times faster than real time from `start` (the demo: a working day in minutes).
 // `real` is the clock it scales; the system clock in production use.
-class ScaledClock final : public Clock {
+class ScaledClock final : public AdjustableClock {
   public:
     ScaledClock(TimePoint start, double factor, std::shared_ptr<const Clock> real);
     TimePoint now() const override;
-    void set(TimePoint t);
-    void advance(std::chrono::milliseconds d);
+    void set(TimePoint t) override;
+    void advance(std::chrono::milliseconds d) override;
 
   private:
     mutable std::mutex mutex_;

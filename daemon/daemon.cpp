@@ -1,0 +1,296 @@
+#include "daemon/daemon.hpp"
+
+#include <sys/resource.h>
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "config/config.hpp"
+#include "daemon/admin.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/version.hpp"
+#include "net/http_server.hpp"
+#include "rules/iso_time.hpp"
+
+namespace reglament::daemon {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void print_problems(const std::vector<config::Problem>& problems) {
+    for (const auto& p : problems)
+        std::cerr << config::format_problem(p) << "\n";
+}
+
+std::shared_ptr<Clock> make_clock(const config::ClockSettings& settings,
+                                  std::shared_ptr<SystemClock> system,
+                                  AdjustableClock** adjustable) {
+    *adjustable = nullptr;
+    switch (settings.mode) {
+        case config::ClockMode::system:
+            return system;
+        case config::ClockMode::manual: {
+            auto c = std::make_shared<ManualClock>(settings.start.value_or(system->now()));
+            *adjustable = c.get();
+            return c;
+        }
+        case config::ClockMode::scaled: {
+            auto c = std::make_shared<ScaledClock>(settings.start.value_or(system->now()),
+                                                   settings.factor, system);
+            *adjustable = c.get();
+            return c;
+        }
+    }
+    return system;
+}
+
+// Idle connections each hold a descriptor; the default soft limit (1024) is far below what a
+// burst of webhook senders may open.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+void warn_about_calendar(const config::Config& cfg, const Clock& clock) {
+    Calendar calendar(cfg.calendar);
+    auto today = std::chrono::floor<std::chrono::days>(clock.now());
+    int year = int(std::chrono::year_month_day{today}.year());
+    for (int y : {year, year + 1})
+        if (!calendar.has_holidays_for_year(y))
+            spdlog::warn(
+                "calendar: no public holidays for {} in the config; its holidays would count as "
+                "working days (add them under [calendar])",
+                y);
+}
+
+class Service {
+  public:
+    Service(config::Config cfg, RunOptions options)
+        : config_(std::move(cfg)), options_(std::move(options)), calendar_(config_.calendar) {
+        system_clock_ = std::make_shared<SystemClock>();
+        clock_ = make_clock(config_.clock, system_clock_, &adjustable_clock_);
+        declare_metrics();
+    }
+
+    int run() {
+        raise_open_file_limit();
+        started_ = std::chrono::steady_clock::now();
+
+        AdminContext admin;
+        admin.metrics = &metrics_;
+        admin.clock = clock_.get();
+        admin.adjustable_clock = adjustable_clock_;
+        admin.started = started_;
+        admin.steady_now = [] { return std::chrono::steady_clock::now(); };
+        admin.on_clock_changed = [this] {
+            spdlog::info("clock set to {}", format_iso8601(clock_->now()));
+        };
+        admin.offset_minutes = [this](TimePoint t) {
+            auto info = calendar_.zone().get_info(
+                date::sys_time<std::chrono::milliseconds>(t.time_since_epoch()));
+            return static_cast<int>(
+                std::chrono::duration_cast<std::chrono::minutes>(info.offset).count());
+        };
+        admin.extra_health = [this] { return nlohmann::json{{"dry_run", options_.dry_run}}; };
+
+        net::ServerOptions admin_options;
+        admin_options.address = config_.server.admin_address;
+        admin_options.port = config_.server.admin_port;
+        admin_options.body_limit = 64 * 1024;
+        admin_server_ = std::make_unique<net::HttpServer>(
+            io_, admin_options, [this, admin](net::Request&& req, net::Reply reply) {
+                auto response = handle_admin(req, admin);
+                count_request("admin", std::string(req.path()), response.status);
+                reply(std::move(response));
+            });
+
+        net::ServerOptions hook_options;
+        hook_options.address = config_.server.listen_address;
+        hook_options.port = config_.server.listen_port;
+        hook_options.body_limit = 256 * 1024;
+        hook_options.header_timeout = std::chrono::seconds(10);
+        hook_options.body_timeout = std::chrono::seconds(30);
+        hook_server_ = std::make_unique<net::HttpServer>(
+            io_, hook_options, [this](net::Request&& req, net::Reply reply) {
+                auto response = net::Response::json(404, R"({"error":"no such endpoint"})");
+                count_request("hooks", std::string(req.path()), response.status);
+                reply(std::move(response));
+            });
+
+        try {
+            admin_server_->start();
+            hook_server_->start();
+        } catch (const std::exception& e) {
+            spdlog::critical("{}", e.what());
+            return 1;
+        }
+
+        warn_about_calendar(config_, *clock_);
+        asio::signal_set signals(io_, SIGINT, SIGTERM, SIGHUP);
+        wait_for_signal(signals);
+        start_watchdog();
+
+        spdlog::info("reglamentd {} started: webhooks on {}:{}, admin on {}:{}, clock {}{}",
+                     version(), config_.server.listen_address, hook_server_->port(),
+                     config_.server.admin_address, admin_server_->port(),
+                     config::to_string(config_.clock.mode), options_.dry_run ? ", dry-run" : "");
+        sd_notify(0, "READY=1");
+        io_.run();
+        spdlog::info("reglamentd stopped");
+        return 0;
+    }
+
+  private:
+    void declare_metrics() {
+        metrics_.declare_gauge("reglament_build_info", "Build information.");
+        metrics_.set("reglament_build_info", {{"version", std::string(version())}}, 1);
+        metrics_.gauge_callback(
+            "reglament_uptime_seconds", "Seconds since the daemon started.", [this] {
+                return std::vector<std::pair<Labels, double>>{
+                    {{},
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
+                         .count()}};
+            });
+        metrics_.declare_counter("reglament_http_requests_total",
+                                 "HTTP requests answered, by server, path and status.");
+    }
+
+    void count_request(const std::string& server, std::string path, int status) {
+        // Webhook secrets travel in paths (/hooks/wazzup/<secret>): never put them in labels.
+        if (path.rfind("/hooks/wazzup/", 0) == 0) path = "/hooks/wazzup/***";
+        if (path != "/healthz" && path != "/metrics" && path != "/admin/clock" &&
+            path != "/hooks/bitrix" && path != "/hooks/wazzup/***")
+            path = "other";
+        metrics_.add("reglament_http_requests_total",
+                     {{"server", server}, {"path", path}, {"status", std::to_string(status)}});
+    }
+
+    void wait_for_signal(asio::signal_set& signals) {
+        signals.async_wait([this, &signals](const boost::system::error_code& ec, int signo) {
+            if (ec) return;
+            if (signo == SIGHUP) {
+                reload();
+                wait_for_signal(signals);
+                return;
+            }
+            spdlog::info("signal {}: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+            sd_notify(0, "STOPPING=1");
+            admin_server_->stop();
+            hook_server_->stop();
+            if (watchdog_) watchdog_->cancel();
+            signals.cancel();
+            drain(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        });
+    }
+
+    // Requests in flight finish and get their answers; then the loop ends.
+    void drain(std::chrono::steady_clock::time_point deadline) {
+        if (admin_server_->open_connections() + hook_server_->open_connections() == 0 ||
+            std::chrono::steady_clock::now() >= deadline) {
+            io_.stop();
+            return;
+        }
+        graceful_stop_.expires_after(std::chrono::milliseconds(20));
+        graceful_stop_.async_wait([this, deadline](const boost::system::error_code& e) {
+            if (!e) drain(deadline);
+        });
+    }
+
+    void reload() {
+        sd_notify(0, "RELOADING=1");
+        auto result = config::check(options_.config_path);
+        if (!result.errors.empty()) {
+            for (const auto& p : result.errors)
+                spdlog::error("reload refused, keeping the running config: {}",
+                              config::format_problem(p));
+        } else {
+            auto& fresh = *result.config;
+            auto level = options_.log_level.value_or(fresh.log_level);
+            if (auto normalized = normalize_log_level(level))
+                spdlog::set_level(spdlog::level::from_str(*normalized));
+            if (fresh.server.listen_address != config_.server.listen_address ||
+                fresh.server.listen_port != config_.server.listen_port ||
+                fresh.server.admin_address != config_.server.admin_address ||
+                fresh.server.admin_port != config_.server.admin_port ||
+                fresh.store.path != config_.store.path)
+                spdlog::warn("reload: listen addresses and the store path change only on restart");
+            for (const auto& w : fresh.warnings)
+                spdlog::warn("{}", config::format_problem(w));
+            fresh.server = config_.server;
+            fresh.store = config_.store;
+            fresh.clock = config_.clock;
+            config_ = std::move(fresh);
+            spdlog::info("configuration reloaded from {}", options_.config_path.string());
+        }
+        sd_notify(0, "READY=1");
+    }
+
+    void start_watchdog() {
+        std::uint64_t usec = 0;
+        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+        watchdog_ = std::make_unique<asio::steady_timer>(io_);
+        watchdog_interval_ = std::chrono::microseconds(usec / 2);
+        arm_watchdog();
+    }
+
+    // Pinged from the event loop itself, so a stuck loop stops the pings and systemd restarts us.
+    void arm_watchdog() {
+        watchdog_->expires_after(watchdog_interval_);
+        watchdog_->async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            sd_notify(0, "WATCHDOG=1");
+            arm_watchdog();
+        });
+    }
+
+    config::Config config_;
+    RunOptions options_;
+    Calendar calendar_;
+    asio::io_context io_;
+    std::shared_ptr<SystemClock> system_clock_;
+    std::shared_ptr<Clock> clock_;
+    AdjustableClock* adjustable_clock_ = nullptr;
+    Metrics metrics_;
+    std::chrono::steady_clock::time_point started_;
+    std::unique_ptr<net::HttpServer> admin_server_;
+    std::unique_ptr<net::HttpServer> hook_server_;
+    std::unique_ptr<asio::steady_timer> watchdog_;
+    std::chrono::microseconds watchdog_interval_{0};
+    asio::steady_timer graceful_stop_{io_};
+};
+
+}  // namespace
+
+int run_daemon(const RunOptions& options) {
+    auto result = config::check(options.config_path);
+    if (!result.errors.empty()) {
+        std::cerr << "reglamentd: refusing to start, the config has " << result.errors.size()
+                  << " problem(s):\n";
+        print_problems(result.errors);
+        return 1;
+    }
+    auto& cfg = *result.config;
+    try {
+        setup_logging(options.log_level.value_or(cfg.log_level), stderr_is_journal());
+    } catch (const std::exception& e) {
+        std::cerr << "reglamentd: " << e.what() << "\n";
+        return 1;
+    }
+    for (const auto& w : cfg.warnings)
+        spdlog::warn("{}", config::format_problem(w));
+    Service service(std::move(cfg), options);
+    return service.run();
+}
+
+}  // namespace reglament::daemon

@@ -1,0 +1,19 @@
+// The running service: one io_context, the webhook and admin servers, signals, reload.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace reglament::daemon {
+
+struct RunOptions {
+    std::filesystem::path config_path;
+    bool dry_run = false;                  // every rule journals instead of writing
+    std::optional<std::string> log_level;  // overrides [log] level
+};
+
+// Runs until SIGTERM/SIGINT; returns the process exit code.
+int run_daemon(const RunOptions& options);
+
+}  // namespace reglament::daemon

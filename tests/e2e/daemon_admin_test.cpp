@@ -1,0 +1,165 @@
+// The daemon binary as a user runs it: check-config, start-up, /healthz, /metrics, the manual
+// clock, SIGHUP with a broken file, SIGTERM.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "net/http_client.hpp"
+#include "tests/support/process.hpp"
+
+using namespace reglament::test;
+using reglament::net::BlockingHttpClient;
+
+namespace {
+
+std::string example_config() {
+    return read_file(std::string(REGLAMENT_SOURCE_DIR) + "/config/reglament.example.toml");
+}
+
+// The shipped example, pointed at free ports, a temp store and the given clock mode.
+std::string test_config(const TempDir& dir, unsigned short listen, unsigned short admin,
+                        const std::string& clock_mode) {
+    std::string text = example_config();
+    text = std::regex_replace(text, std::regex("listen_port = \\d+"),
+                              "listen_port = " + std::to_string(listen));
+    text = std::regex_replace(text, std::regex("admin_port = \\d+"),
+                              "admin_port = " + std::to_string(admin));
+    text = std::regex_replace(text, std::regex("path = \"/var/lib/reglamentd/reglament.db\""),
+                              "path = \"" + (dir / "state.db").string() + "\"");
+    std::string clock = "mode = \"" + clock_mode + "\"";
+    if (clock_mode != "system") clock += "\nstart = 2026-03-02T09:00:00+03:00";
+    text = std::regex_replace(text, std::regex("mode = \"system\""), clock);
+    return text;
+}
+
+struct RunningDaemon {
+    TempDir dir;
+    unsigned short listen = free_port();
+    unsigned short admin = free_port();
+    std::unique_ptr<ChildProcess> process;
+
+    explicit RunningDaemon(const std::string& clock_mode) {
+        write_file(dir / "reglament.toml", test_config(dir, listen, admin, clock_mode));
+        ::chmod((dir / "reglament.toml").c_str(), 0600);
+        process = std::make_unique<ChildProcess>(
+            std::vector<std::string>{REGLAMENTD_BIN, "run", "--config",
+                                     (dir / "reglament.toml").string()},
+            dir / "daemon.log");
+        if (!wait_until_healthy(admin_url("/healthz"), std::chrono::seconds(20)))
+            FAIL("daemon did not become healthy:\n" << process->output());
+    }
+    std::string admin_url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(admin) + path;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("e2e: check-config accepts the shipped example", "[e2e][config]") {
+    TempDir dir;
+    ChildProcess p({REGLAMENTD_BIN, "check-config",
+                    std::string(REGLAMENT_SOURCE_DIR) + "/config/reglament.example.toml"},
+                   dir / "out.log");
+    CHECK(p.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK_THAT(p.output(), Catch::Contains("26 of 26 rules"));
+}
+
+TEST_CASE("e2e: check-config reports three distinct mistakes with their lines", "[e2e][config]") {
+    TempDir dir;
+    std::string text = example_config();
+    // 1: a typo in a key; 2: a bad time zone; 3: a wrong type.
+    text = std::regex_replace(text, std::regex("\nlisten_port = 8080"), "\nlisten_prot = 8080",
+                              std::regex_constants::format_first_only);
+    text = std::regex_replace(text, std::regex("time_zone = \"Europe/Moscow\""),
+                              "time_zone = \"Europe/Atlantis\"",
+                              std::regex_constants::format_first_only);
+    text = std::regex_replace(text, std::regex("admin_port = 9090"), "admin_port = \"ninety\"");
+    write_file(dir / "broken.toml", text);
+    auto line_of = [&](const std::string& needle) {
+        auto pos = text.find(needle);
+        return 1 + std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n');
+    };
+    ChildProcess p({REGLAMENTD_BIN, "check-config", (dir / "broken.toml").string()},
+                   dir / "out.log");
+    CHECK(p.wait_exit(std::chrono::seconds(20)) == 1);
+    auto out = p.output();
+    INFO(out);
+    auto file = (dir / "broken.toml").string();
+    CHECK_THAT(out, Catch::Contains(file + ":" + std::to_string(line_of("listen_prot")) + ":"));
+    CHECK_THAT(out, Catch::Contains(file + ":" + std::to_string(line_of("Europe/Atlantis")) + ":"));
+    CHECK_THAT(out, Catch::Contains(file + ":" + std::to_string(line_of("\"ninety\"")) + ":"));
+    CHECK_THAT(out, Catch::Contains("listen_prot"));
+    CHECK_THAT(out, Catch::Contains("Europe/Atlantis"));
+
+    // `run` refuses the same file with the same words.
+    ChildProcess run({REGLAMENTD_BIN, "run", "--config", file}, dir / "run.log");
+    CHECK(run.wait_exit(std::chrono::seconds(20)) == 1);
+    CHECK_THAT(run.output(), Catch::Contains("listen_prot"));
+}
+
+TEST_CASE("e2e: /healthz and /metrics of a running daemon", "[e2e][admin]") {
+    RunningDaemon d("system");
+    BlockingHttpClient http;
+    auto health = http.get(d.admin_url("/healthz"));
+    CHECK(health.status == 200);
+    auto body = nlohmann::json::parse(health.body);
+    CHECK(body["status"] == "ok");
+    CHECK(body["version"].is_string());
+    CHECK(body["uptime_seconds"].get<double>() >= 0);
+
+    auto metrics = http.get(d.admin_url("/metrics"));
+    CHECK(metrics.status == 200);
+    CHECK(metrics.header("Content-Type").find("version=0.0.4") != std::string_view::npos);
+    CHECK_THAT(metrics.body, Catch::Contains("reglament_build_info{version=\""));
+    CHECK_THAT(metrics.body, Catch::Contains("# TYPE reglament_uptime_seconds gauge"));
+    CHECK_THAT(
+        metrics.body,
+        Catch::Contains(
+            "reglament_http_requests_total{server=\"admin\",path=\"/healthz\",status=\"200\"}"));
+
+    // The clock cannot be moved on a system clock.
+    auto clock = http.post(d.admin_url("/admin/clock"), R"({"advance": 60})", "application/json");
+    CHECK(clock.status == 404);
+}
+
+TEST_CASE("e2e: the manual clock is set and advanced through /admin/clock", "[e2e][admin][clock]") {
+    RunningDaemon d("manual");
+    BlockingHttpClient http;
+    auto now =
+        nlohmann::json::parse(http.get(d.admin_url("/healthz")).body)["now"].get<std::string>();
+    CHECK(now == "2026-03-02T09:00:00+03:00");
+
+    auto advanced =
+        http.post(d.admin_url("/admin/clock"), R"({"advance": 600})", "application/json");
+    CHECK(advanced.status == 200);
+    CHECK(nlohmann::json::parse(advanced.body)["now"] == "2026-03-02T09:10:00+03:00");
+
+    auto set = http.post(d.admin_url("/admin/clock"), R"({"now": "2026-03-06T17:55:00+03:00"})",
+                         "application/json");
+    CHECK(nlohmann::json::parse(set.body)["now"] == "2026-03-06T17:55:00+03:00");
+
+    auto bad =
+        http.post(d.admin_url("/admin/clock"), R"({"now": "yesterday"})", "application/json");
+    CHECK(bad.status == 400);
+    CHECK_THAT(bad.body, Catch::Contains("ISO 8601"));
+}
+
+TEST_CASE("e2e: SIGHUP with a broken config keeps the old one; SIGTERM exits 0", "[e2e][signals]") {
+    RunningDaemon d("system");
+    write_file(d.dir / "reglament.toml", "[server\nbroken = ");
+    d.process->signal(SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    BlockingHttpClient http;
+    CHECK(http.get(d.admin_url("/healthz")).status == 200);
+    d.process->signal(SIGTERM);
+    CHECK(d.process->wait_exit(std::chrono::seconds(15)) == 0);
+    auto log = d.process->output();
+    CHECK_THAT(log, Catch::Contains("reload refused"));
+    CHECK_THAT(log, Catch::Contains("stopped"));
+}

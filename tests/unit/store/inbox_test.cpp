@@ -1,0 +1,107 @@
+#include <catch2/catch.hpp>
+
+#include "store/sqlite_store.hpp"
+#include "tests/unit/store/temp_dir.hpp"
+
+using namespace reglament::store;
+using reglament::store::testing::at_ms;
+using reglament::store::testing::TempDir;
+
+namespace {
+
+InboxEvent lead_event(const std::string& dedup, int lead, std::int64_t ms = 1000) {
+    return {"bitrix",
+            dedup,
+            "lead:" + std::to_string(lead),
+            "ONCRMLEADUPDATE",
+            R"({"ID":")" + std::to_string(lead) + R"("})",
+            at_ms(ms)};
+}
+
+}  // namespace
+
+TEST_CASE("inbox: a repeated event is stored once and reported as a duplicate", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+
+    const std::vector<InboxEvent> first = {lead_event("b:1", 1), lead_event("b:2", 2),
+                                           lead_event("b:1", 1)};  // repeated inside the batch
+    const auto results = store.append_events(first);
+    REQUIRE(results.size() == 3);
+    CHECK(results[0].outcome == AppendOutcome::inserted);
+    CHECK(results[1].outcome == AppendOutcome::inserted);
+    CHECK(results[2].outcome == AppendOutcome::duplicate);
+    CHECK(results[1].id > results[0].id);
+
+    const std::vector<InboxEvent> again = {lead_event("b:2", 2)};
+    CHECK(store.append_events(again)[0].outcome == AppendOutcome::duplicate);
+    CHECK(store.next_pending(100).size() == 2);
+}
+
+TEST_CASE("inbox: pending events come oldest first and leave once done", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    std::vector<InboxEvent> events;
+    for (int i = 0; i < 5; ++i)
+        events.push_back(lead_event("b:" + std::to_string(i), i % 2));
+    store.append_events(events);
+
+    auto pending = store.next_pending(3);
+    REQUIRE(pending.size() == 3);
+    CHECK(pending[0].event.dedup_key == "b:0");
+    CHECK(pending[2].event.dedup_key == "b:2");
+    CHECK(pending[1].event.entity_key == "lead:1");
+    CHECK(pending[1].event.payload == R"({"ID":"1"})");
+    CHECK(pending[1].event.received_at == at_ms(1000));
+
+    const std::vector<std::int64_t> done = {pending[0].id, pending[1].id};
+    store.mark_events_done(done);
+    pending = store.next_pending(10);
+    REQUIRE(pending.size() == 3);
+    CHECK(pending[0].event.dedup_key == "b:2");
+}
+
+TEST_CASE("inbox: failures are counted and a given-up event stops being pending", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    const std::vector<InboxEvent> events = {lead_event("b:1", 1)};
+    const auto id = store.append_events(events)[0].id;
+
+    store.record_event_failure(id, false);
+    auto pending = store.next_pending(10);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].attempts == 1);
+
+    store.record_event_failure(id, true);
+    CHECK(store.next_pending(10).empty());
+    CHECK(store.metrics(at_ms(2000)).inbox_failed == 1);
+}
+
+TEST_CASE("inbox: pruning forgets old done events only", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    const std::vector<InboxEvent> events = {lead_event("old-done", 1, 1000),
+                                            lead_event("old-pending", 2, 1000),
+                                            lead_event("new-done", 3, 9000)};
+    const auto ids = store.append_events(events);
+    const std::vector<std::int64_t> done = {ids[0].id, ids[2].id};
+    store.mark_events_done(done);
+
+    CHECK(store.prune_done_events(at_ms(5000)) == 1);
+    // The pruned key is forgotten; the others still deduplicate.
+    const std::vector<InboxEvent> again = {lead_event("old-done", 1), lead_event("new-done", 3),
+                                           lead_event("old-pending", 2)};
+    const auto results = store.append_events(again);
+    CHECK(results[0].outcome == AppendOutcome::inserted);
+    CHECK(results[1].outcome == AppendOutcome::duplicate);
+    CHECK(results[2].outcome == AppendOutcome::duplicate);
+}
+
+TEST_CASE("inbox: an event without a dedup key is refused", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    const std::vector<InboxEvent> events = {lead_event("b:1", 1), lead_event("", 2)};
+    CHECK_THROWS_WITH(store.append_events(events), Catch::Contains("dedup_key is empty"));
+    // The batch is one transaction: the good event was not kept either.
+    CHECK(store.next_pending(10).empty());
+}

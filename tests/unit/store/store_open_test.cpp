@@ -1,0 +1,87 @@
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <memory>
+
+#include "store/sqlite_store.hpp"
+#include "tests/unit/store/temp_dir.hpp"
+
+using namespace reglament::store;
+using reglament::store::testing::at_ms;
+using reglament::store::testing::TempDir;
+
+namespace {
+
+void set_schema_version(const std::filesystem::path& path, int version) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const std::string sql =
+        "INSERT INTO schema_version (version) VALUES (" + std::to_string(version) + ")";
+    REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
+}  // namespace
+
+TEST_CASE("store: a fresh file is migrated to the latest schema and reopens with its data",
+          "[store]") {
+    TempDir dir;
+    const auto path = dir.file("state.db");
+    {
+        SqliteStore store(path);
+        CHECK(store.schema_version() == SqliteStore::latest_schema_version());
+        CHECK(SqliteStore::latest_schema_version() >= 1);
+        // WAL mode: the write-ahead log sits beside the database while it is open.
+        store.put_kv("poll.lead.watermark", "2026-11-25T10:00:00+03:00");
+        CHECK(std::filesystem::exists(path.string() + "-wal"));
+    }
+    SqliteStore reopened(path);
+    CHECK(reopened.schema_version() == SqliteStore::latest_schema_version());
+    CHECK(reopened.get_kv("poll.lead.watermark") == "2026-11-25T10:00:00+03:00");
+}
+
+TEST_CASE("store: a file from a newer reglamentd is refused, naming the file", "[store]") {
+    TempDir dir;
+    const auto path = dir.file("newer.db");
+    { SqliteStore store(path); }
+    set_schema_version(path, SqliteStore::latest_schema_version() + 1);
+    CHECK_THROWS_WITH(SqliteStore(path), Catch::Contains(path.string()) &&
+                                             Catch::Contains("newer than this reglamentd"));
+}
+
+TEST_CASE("store: a file that is not a database is refused, naming the file", "[store]") {
+    TempDir dir;
+    const auto path = dir.file("garbage.db");
+    std::ofstream(path) << std::string(8192, 'x');
+    CHECK_THROWS_AS(SqliteStore(path), StoreError);
+    CHECK_THROWS_WITH(SqliteStore(path), Catch::Contains(path.string()));
+}
+
+TEST_CASE("store: a second writer on the same file is refused", "[store]") {
+    TempDir dir;
+    const auto path = dir.file("state.db");
+    SqliteStore first(path);
+    CHECK_THROWS_WITH(SqliteStore(path), Catch::Contains("already opened for writing"));
+}
+
+TEST_CASE("store: a read-only store reads beside the writer and refuses writes", "[store]") {
+    TempDir dir;
+    const auto path = dir.file("state.db");
+    CHECK_THROWS_WITH(SqliteStore(path, {.read_only = true}), Catch::Contains("no such"));
+
+    auto writer = std::make_unique<SqliteStore>(path);
+    const JournalEntry entry{0,          at_ms(1000),    "H1", "lead:1",
+                             "task.add", "no open task", "ok", false};
+    writer->append_journal(std::span(&entry, 1));
+
+    SqliteStore reader(path, {.read_only = true});
+    const auto rows = reader.query_journal({});
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].action == "task.add");
+    CHECK_THROWS_WITH(reader.put_kv("k", "v"), Catch::Contains("read-only"));
+
+    writer.reset();  // the daemon stopped: the journal can still be read
+    SqliteStore later(path, {.read_only = true});
+    CHECK(later.query_journal({.entity_key = "lead:1"}).size() == 1);
+}
