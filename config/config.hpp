@@ -19,6 +19,7 @@
 #include "config/secret.hpp"
 #include "rules/calendar.hpp"
 #include "rules/clock.hpp"
+#include "rules/model.hpp"
 
 namespace reglament::config {
 
@@ -42,7 +43,9 @@ struct Portal {
     std::optional<OAuth> oauth;         // exactly one of webhook_url and oauth is set
     Secret application_token;           // checks auth[application_token] of outbound events
     std::string time_zone = "Europe/Moscow";
-    std::string marker = "[Регламент]";  // prefix of every automated write
+    // Prefix of every automated write. Portal words live only in config (REGULATIONS.md), so
+    // there is no default here; the example sets "[Регламент]".
+    std::string marker;
     RateLimit rate_limit;
     std::chrono::seconds poll_interval{60};
 };
@@ -93,11 +96,15 @@ struct Person {
 };
 
 struct People {
-    std::map<std::string, Person> managers;
-    std::map<std::string, Person> heads;
+    // In the order the file lists them: L1's round robin follows it.
+    std::vector<Person> managers;
+    std::vector<Person> heads;
     const Person* find(std::string_view key) const;
     const Person* find_user(std::int64_t user_id) const;
 };
+
+// The rules' view of the same people (rules/model.hpp).
+rules::Staff to_staff(const People& people);
 
 // The regulations' rule ids (REGULATIONS.md), in document order.
 extern const std::array<std::string_view, 26> rule_ids;

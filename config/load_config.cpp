@@ -84,18 +84,31 @@ std::string_view to_string(ClockMode mode) {
 
 const Person* People::find(std::string_view key) const {
     for (const auto* group : {&managers, &heads}) {
-        if (auto it = group->find(std::string(key)); it != group->end()) return &it->second;
+        for (const auto& person : *group) {
+            if (person.key == key) return &person;
+        }
     }
     return nullptr;
 }
 
 const Person* People::find_user(std::int64_t user_id) const {
     for (const auto* group : {&managers, &heads}) {
-        for (const auto& [key, person] : *group) {
+        for (const auto& person : *group) {
             if (person.user_id == user_id) return &person;
         }
     }
     return nullptr;
+}
+
+rules::Staff to_staff(const People& people) {
+    rules::Staff staff;
+    for (auto [from, to] :
+         {std::pair(&people.managers, &staff.managers), std::pair(&people.heads, &staff.heads)}) {
+        for (const auto& person : *from) {
+            to->push_back(rules::Person{person.key, std::to_string(person.user_id), person.name});
+        }
+    }
+    return staff;
 }
 
 const RuleSettings& Config::rule(std::string_view id) const {

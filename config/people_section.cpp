@@ -1,4 +1,5 @@
 // [people]: the call centre's managers and heads, by the key rules use to name them.
+#include <algorithm>
 #include <map>
 
 #include "config/sections.hpp"
@@ -7,11 +8,27 @@ namespace reglament::config {
 
 namespace {
 
-void read_group(TableReader& reader, std::string_view group, std::map<std::string, Person>& out,
+// toml++ keeps a table's keys sorted; the file's order is the order of their positions.
+std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
+    const toml::table& table) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, node] : table)
+        entries.emplace_back(&key, &node);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto& x = a.first->source().begin;
+        const auto& y = b.first->source().begin;
+        return std::pair(x.line, x.column) < std::pair(y.line, y.column);
+    });
+    return entries;
+}
+
+void read_group(TableReader& reader, std::string_view group, std::vector<Person>& out,
                 std::map<std::int64_t, std::string>& user_ids, const People& people) {
     const auto* table = reader.table(group);
     if (table == nullptr) return;
-    for (auto&& [key, node] : *table) {
+    for (const auto& [key_ptr, node_ptr] : in_file_order(*table)) {
+        const auto& key = *key_ptr;
+        const auto& node = *node_ptr;
         const std::string name(key.str());
         const std::string path = reader.path(group) + "." + name;
         const auto* person_table = node.as_table();
@@ -45,7 +62,7 @@ void read_group(TableReader& reader, std::string_view group, std::map<std::strin
             reader.report().error(
                 key.source(), "'" + name + "' is both a manager and a head; keys must be unique");
         }
-        out.emplace(name, std::move(person));
+        out.push_back(std::move(person));
     }
 }
 

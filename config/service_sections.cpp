@@ -3,6 +3,7 @@
 #include <array>
 
 #include "config/sections.hpp"
+#include "rules/iso_time.hpp"
 
 namespace reglament::config {
 
@@ -169,6 +170,15 @@ void read_portal(TableReader& reader, Portal& portal, const SecretSources& sourc
         }
     }
     if (auto marker = reader.string("marker")) portal.marker = *marker;
+    if (portal.marker.empty() && reader.node("marker") == nullptr) {
+        reader.report().warning(reader.where(),
+                                "portal.marker is not set: automated writes carry no marker, and "
+                                "the daemon cannot tell its own comments from people's");
+    } else if (portal.marker.empty() && reader.node("marker")->is_string()) {
+        reader.report().warning(reader.node("marker")->source(),
+                                "portal.marker is empty: automated writes carry no marker, and "
+                                "the daemon cannot tell its own comments from people's");
+    }
     if (auto seconds = reader.integer("poll_interval_seconds", 1, 86400)) {
         portal.poll_interval = std::chrono::seconds{*seconds};
     }
@@ -257,18 +267,19 @@ void read_clock(TableReader& reader, ClockSettings& clock) {
         }
     }
     if (const auto* start = reader.node("start")) {
-        std::optional<toml::date_time> dt;
+        std::optional<TimePoint> t;
         if (const auto* value = start->as_date_time()) {
-            dt = value->get();
+            t = to_time_point(value->get());
         } else if (const auto* text = start->as_string()) {
-            // An ISO 8601 string, as POST /admin/clock takes it: let the TOML parser read it.
-            try {
-                auto parsed = toml::parse("v = " + text->get());
-                if (const auto* v = parsed["v"].as_date_time()) dt = v->get();
-            } catch (const toml::parse_error&) {
-            }
+            // The same reading as POST /admin/clock's {"now": ...}, but an offset is required:
+            // a start without one would silently mean UTC.
+            const auto& iso = text->get();
+            const bool has_offset =
+                !iso.empty() && (iso.back() == 'Z' || iso.back() == 'z' ||
+                                 iso.find_first_of("+-", 19) != std::string::npos);
+            if (has_offset) t = parse_iso8601(iso);
         }
-        if (auto t = dt ? to_time_point(*dt) : std::nullopt) {
+        if (t) {
             clock.start = *t;
             if (clock.mode == ClockMode::system) {
                 reader.report().warning(start->source(),

@@ -79,6 +79,7 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.portal.webhook_url->reveal() == "http://127.0.0.1:18080/rest/1/demo-secret/");
     CHECK(config.wazzup->api_url == "http://127.0.0.1:18080/v3");
     CHECK(config.clock.mode == reglament::config::ClockMode::system);
+    CHECK(config.portal.marker == "[Регламент]");
     CHECK(config.rule("L4").enabled);
     CHECK(config.rule("L4").params["status"] == "Необработанный лид");
     CHECK(config.rule("H6").params["task_title"] == "Перезвонить клиенту (пропущенный звонок)");
@@ -86,6 +87,15 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.wazzup->templates.at("Аудио Михаила Николаевича").waba_template_id ==
           "6201005a-9a6f-486f-bdd5-e6cb86c76ddb");
     CHECK(config.people.find("rop")->user_id == 1);
+    // Managers keep the file's order (L1's rotation), not toml++'s alphabetical one.
+    REQUIRE(config.people.managers.size() == 3);
+    CHECK(config.people.managers[0].key == "ivanova");
+    CHECK(config.people.managers[1].key == "smirnov");
+    CHECK(config.people.managers[2].key == "kuznetsova");
+    CHECK(config.people.managers[2].shifts.has_value());
+    const auto staff = reglament::config::to_staff(config.people);
+    CHECK(staff.find_by_user("12")->key == "smirnov");
+    CHECK(staff.find_by_key("rop")->name == "Михаил Николаевич");
     // The empty "no date agreed" slot of ОП-2 is a warning, not an error.
     CHECK(mentions(result.warnings, "template 'Нет даты' has no text yet"));
     // The example's calendar is the Russian 2026 default written out.
@@ -192,7 +202,7 @@ TEST_CASE("config: secrets come from *_file and from $CREDENTIALS_DIRECTORY", "[
         CHECK(config.portal.webhook_url->reveal() ==
               "https://example.bitrix24.ru/rest/7/cred-code/");
         // Nothing inline, so a world-readable file is fine.
-        CHECK(config.warnings.empty());
+        CHECK_FALSE(mentions(config.warnings, "inline"));
     }
     SECTION("from the environment systemd sets") {
         ::setenv("CREDENTIALS_DIRECTORY", credentials.c_str(), 1);
@@ -228,13 +238,15 @@ TEST_CASE("config: an inline secret in a file others can read is a warning", "[c
     const auto open_file = dir.write("open.toml", minimal_portal, 0644);
     auto result = check(open_file, isolated(dir));
     REQUIRE(result.errors.empty());
-    REQUIRE(result.warnings.size() == 2);  // webhook_url and application_token
-    CHECK(result.warnings[0].line == 2);
-    CHECK(result.warnings[0].message.find("portal.webhook_url is written inline") == 0);
+    // webhook_url and application_token, after the missing marker reported at [portal].
+    REQUIRE(result.warnings.size() == 3);
+    CHECK(result.warnings[0].message.find("portal.marker is not set") == 0);
+    CHECK(result.warnings[1].line == 2);
+    CHECK(result.warnings[1].message.find("portal.webhook_url is written inline") == 0);
     CHECK(all_messages(result.warnings).find("hook-code-123") == std::string::npos);
 
     const auto private_file = dir.write("private.toml", minimal_portal, 0600);
-    CHECK(check(private_file, isolated(dir)).warnings.empty());
+    CHECK_FALSE(mentions(check(private_file, isolated(dir)).warnings, "inline"));
 }
 
 TEST_CASE("config: a Secret never prints its value", "[config]") {
@@ -350,4 +362,24 @@ TEST_CASE("config: rate limit preset, clock and extra working days", "[config]")
     CHECK(cal.hours_of(date::local_days{date::year{2026} / 3 / 21}) ==
           reglament::DayHours{reglament::parse_work_interval("10:00-14:00")});
     CHECK_FALSE(cal.has_holidays_for_year(2026));
+}
+
+TEST_CASE("config: clock.start as a string needs an offset", "[config]") {
+    TempDir dir;
+    auto start_of = [&](const std::string& value) {
+        return check(dir.write("clock.toml", minimal_portal +
+                                                 "[clock]\nmode = \"scaled\"\n"
+                                                 "start = \"" +
+                                                 value + "\"\n"),
+                     isolated(dir));
+    };
+    const auto with_offset = start_of("2026-03-02T09:00:00+03:00");
+    REQUIRE(with_offset.config);
+    CHECK(with_offset.config->clock.start ==
+          reglament::TimePoint{date::sys_days{date::year{2026} / 3 / 2} + std::chrono::hours{6}});
+    CHECK(start_of("2026-03-02T06:00:00Z").config->clock.start == with_offset.config->clock.start);
+    const auto without = start_of("2026-03-02T09:00:00");
+    REQUIRE(without.errors.size() == 1);
+    CHECK(without.errors[0].line == 6);
+    CHECK(without.errors[0].message.find("clock.start must be a date-time with an offset") == 0);
 }
