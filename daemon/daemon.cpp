@@ -62,16 +62,12 @@ void raise_open_file_limit() {
     }
 }
 
-void warn_about_calendar(const config::Config& cfg, const Clock& clock) {
-    Calendar calendar(cfg.calendar);
-    auto today = std::chrono::floor<std::chrono::days>(clock.now());
-    int year = int(std::chrono::year_month_day{today}.year());
-    for (int y : {year, year + 1})
-        if (!calendar.has_holidays_for_year(y))
-            spdlog::warn(
-                "calendar: no public holidays for {} in the config; its holidays would count as "
-                "working days (add them under [calendar])",
-                y);
+void warn_about_calendar(const Calendar& calendar, const Clock& clock) {
+    for (int year : calendar.years_missing_holidays(clock.now()))
+        spdlog::warn(
+            "calendar: no dated public holidays for {} in the config; only the fixed Labour Code "
+            "holidays are days off, transferred days are not known (add them under [calendar])",
+            year);
 }
 
 class Service {
@@ -136,7 +132,7 @@ class Service {
             return 1;
         }
 
-        warn_about_calendar(config_, *clock_);
+        warn_about_calendar(calendar_, *clock_);
         asio::signal_set signals(io_, SIGINT, SIGTERM, SIGHUP);
         wait_for_signal(signals);
         start_watchdog();
