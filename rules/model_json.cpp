@@ -23,8 +23,8 @@ void get_time(const json& j, const char* key, std::optional<TimePoint>& t) {
     if (!it->is_string()) throw std::invalid_argument(std::string(key) + ": expected a date-time");
     t = parse_iso8601(it->get<std::string>());
     if (!t)
-        throw std::invalid_argument(std::string(key) + ": not an ISO 8601 date-time: " +
-                                    it->get<std::string>());
+        throw std::invalid_argument(std::string(key) +
+                                    ": not an ISO 8601 date-time: " + it->get<std::string>());
 }
 
 template <typename T>
@@ -204,9 +204,12 @@ void from_json(const json& j, Call& v) {
 }
 
 void to_json(json& j, const ChatMessage& v) {
-    j = json{{"message_id", v.message_id}, {"channel_id", v.channel_id},
-             {"chat_id", v.chat_id},       {"inbound", v.inbound},
-             {"status", v.status},         {"error_code", v.error_code},
+    j = json{{"message_id", v.message_id},
+             {"channel_id", v.channel_id},
+             {"chat_id", v.chat_id},
+             {"inbound", v.inbound},
+             {"status", v.status},
+             {"error_code", v.error_code},
              {"text", v.text}};
     put_time(j, "at", v.at);
 }

@@ -38,7 +38,9 @@ const json* Params::find(std::string_view key) {
     return it == table_.end() ? nullptr : &*it;
 }
 
-const json* Params::raw(std::string_view key) { return find(key); }
+const json* Params::raw(std::string_view key) {
+    return find(key);
+}
 
 bool Params::boolean(std::string_view key, bool fallback) {
     const json* v = find(key);

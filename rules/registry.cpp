@@ -16,13 +16,11 @@ struct Entry {
 };
 
 constexpr Entry entries[] = {
-    {"L1", make_l1_distribution},   {"L2", make_l2_duplicates},
-    {"L3", make_l3_data_check},     {"L4", make_l4_take_in_sla},
-    {"L5", make_l5_missed_first_call}, {"C1", make_c1_no_meeting},
-    {"C2", make_c2_no_show},        {"H1", make_h1_next_step},
-    {"H2", make_h2_overdue},        {"H3", make_h3_no_postponing},
-    {"H4", make_h4_result_comment}, {"H5", make_h5_chat_answer},
-    {"H6", make_h6_missed_call},    {"H7", make_h7_incubator},
+    {"L1", make_l1_distribution},  {"L2", make_l2_duplicates},        {"L3", make_l3_data_check},
+    {"L4", make_l4_take_in_sla},   {"L5", make_l5_missed_first_call}, {"C1", make_c1_no_meeting},
+    {"C2", make_c2_no_show},       {"H1", make_h1_next_step},         {"H2", make_h2_overdue},
+    {"H3", make_h3_no_postponing}, {"H4", make_h4_result_comment},    {"H5", make_h5_chat_answer},
+    {"H6", make_h6_missed_call},   {"H7", make_h7_incubator},
 };
 
 const Entry* find(std::string_view id) {
@@ -52,7 +50,8 @@ Parsed parse(std::string_view id, const nlohmann::json& params) {
 
 std::vector<std::string_view> implemented_rule_ids() {
     std::vector<std::string_view> ids;
-    for (const auto& e : entries) ids.push_back(e.id);
+    for (const auto& e : entries)
+        ids.push_back(e.id);
     return ids;
 }
 

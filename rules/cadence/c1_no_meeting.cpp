@@ -96,9 +96,9 @@ std::unique_ptr<Rule> make_c1_no_meeting(Params& p) {
     auto r = std::make_unique<C1NoMeeting>();
     r->qualified_status_ids = p.text_list("qualified_status_ids", {"UC_QUALIFIED"});
     r->meeting_date_field = p.required_text("meeting_date_field", "UF_CRM_MEETING_DATE");
-    r->cadence = Cadence::read(p, c1_default_steps(),
-                               {"UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"},
-                               r->meeting_date_field);
+    r->cadence =
+        Cadence::read(p, c1_default_steps(), {"UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"},
+                      r->meeting_date_field);
     r->cadence.close_comment = p.text("close_comment", def::close_comment);
     r->cadence.call_task_description = p.text("call_task_description", "");
     return r;

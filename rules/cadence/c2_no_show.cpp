@@ -52,12 +52,11 @@ class C2NoShow final : public Rule {
             auto when = meeting(*lead);
             if (contains(meeting_set_status_ids, lead->status_id) && when && *when > c.now)
                 return d;
-            d.actions.push_back(notify(e, lead->assigned_by_id,
-                                       fill(reschedule_text, lead_values(*lead, c.staff)),
-                                       "run" + std::to_string(c.state.value("run", 1)) +
-                                           ":reschedule",
-                                       "the client was reached after a no-show but no new "
-                                       "meeting was set that working day"));
+            d.actions.push_back(
+                notify(e, lead->assigned_by_id, fill(reschedule_text, lead_values(*lead, c.staff)),
+                       "run" + std::to_string(c.state.value("run", 1)) + ":reschedule",
+                       "the client was reached after a no-show but no new "
+                       "meeting was set that working day"));
             return d;
         }
         if (cadence.active(c.state)) {
@@ -72,8 +71,7 @@ class C2NoShow final : public Rule {
         }
         if (lead_closed(*lead) || contains(held_status_ids, lead->status_id)) return d;
         const Lead* before = lead_before(c);
-        bool entered_no_show = !no_show_status_id.empty() &&
-                               lead->status_id == no_show_status_id &&
+        bool entered_no_show = !no_show_status_id.empty() && lead->status_id == no_show_status_id &&
                                (!before || before->status_id != no_show_status_id);
         auto when = meeting(*lead);
         bool missed = ev.kind == EventKind::timer && ev.timer_purpose == "meeting_passed" &&

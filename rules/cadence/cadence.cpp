@@ -11,8 +11,7 @@ using nlohmann::json;
 using namespace std::chrono;
 
 bool CadenceStep::skipped() const {
-    return call_task.empty() && status_id.empty() &&
-           (!template_name || template_name->empty());
+    return call_task.empty() && status_id.empty() && (!template_name || template_name->empty());
 }
 
 namespace {
@@ -159,7 +158,8 @@ std::optional<std::string> Cadence::stop_reason(const RuleContext& c) const {
     if (ev.kind == EventKind::chat_message && ev.message && ev.message->inbound)
         return "the client wrote on WhatsApp";
     if (ev.kind == EventKind::call_ended && ev.call && ev.call->answered())
-        return ev.call->outgoing() ? "the client answered a call" : "the client called and was answered";
+        return ev.call->outgoing() ? "the client answered a call"
+                                   : "the client called and was answered";
     const Lead* after = std::get_if<Lead>(&c.after);
     const Lead* before = std::get_if<Lead>(&c.before);
     if (!after) return std::nullopt;
@@ -186,10 +186,9 @@ void Cadence::stop(Decision& d, const RuleContext& c, const std::string& reason)
     state["finished"] = reason;
     d.state = state;
     d.timers.push_back(cancel(c.event.entity, "step"));
-    d.actions.push_back(make_action("journal.note", c.event.entity,
-                                    {{"text", "cadence stopped: " + reason}},
-                                    "run" + std::to_string(state.value("run", 1)) + ":stop",
-                                    reason));
+    d.actions.push_back(
+        make_action("journal.note", c.event.entity, {{"text", "cadence stopped: " + reason}},
+                    "run" + std::to_string(state.value("run", 1)) + ":stop", reason));
 }
 
 void Cadence::on_timer(Decision& d, const RuleContext& c, const Lead& lead) const {
@@ -198,32 +197,32 @@ void Cadence::on_timer(Decision& d, const RuleContext& c, const Lead& lead) cons
     if (index != state.value("next", std::size_t{0}) || index >= steps.size()) return;
     const CadenceStep& step = steps[index];
     const EntityRef& e = c.event.entity;
-    std::string key = "run" + std::to_string(state.value("run", 1)) + ":step" +
-                      std::to_string(index) + ":";
+    std::string key =
+        "run" + std::to_string(state.value("run", 1)) + ":step" + std::to_string(index) + ":";
     std::string why = "cadence step " + std::to_string(index + 1) + " (working day " +
                       std::to_string(step.day) + ") with no contact from the client";
     if (step.template_name && !step.template_name->empty()) {
         std::string phone = lead.phones.empty() ? "" : normalise_phone(lead.phones.front());
         if (!phone.empty())
-            d.actions.push_back(make_action("wazzup.send", e,
-                                            {{"phone", phone},
-                                             {"template", *step.template_name},
-                                             {"values", json::object()}},
-                                            key + "send", why));
+            d.actions.push_back(make_action(
+                "wazzup.send", e,
+                {{"phone", phone}, {"template", *step.template_name}, {"values", json::object()}},
+                key + "send", why));
     }
     if (!step.call_task.empty())
-        d.actions.push_back(make_action(
-            "task.add", e,
-            {{"title", step.call_task},
-             {"description", fill(call_task_description, lead_values(lead, c.staff))},
-             {"responsible_id", lead.assigned_by_id},
-             {"deadline", iso(c.calendar.end_of_working_day(c.now))},
-             {"priority", 1},
-             {"bindings", {crm_binding(e)}}},
-            key + "call_task", why));
+        d.actions.push_back(
+            make_action("task.add", e,
+                        {{"title", step.call_task},
+                         {"description", fill(call_task_description, lead_values(lead, c.staff))},
+                         {"responsible_id", lead.assigned_by_id},
+                         {"deadline", iso(c.calendar.end_of_working_day(c.now))},
+                         {"priority", 1},
+                         {"bindings", {crm_binding(e)}}},
+                        key + "call_task", why));
     if (!step.status_id.empty()) {
         StatusMove move{step.status_id, step.reason, reason_field, close_comment};
-        for (auto& a : move.actions(lead, c.staff, key + "close", why)) d.actions.push_back(a);
+        for (auto& a : move.actions(lead, c.staff, key + "close", why))
+            d.actions.push_back(a);
     }
     arm_next(d, c, state, index + 1);
     if (!state.value("active", false))

@@ -48,15 +48,14 @@ class H1NextStep final : public Rule {
         d.state = json{{"gaps", gaps}, {"gap_open", true}};
         std::string key = "gap" + std::to_string(gaps);
         std::string why = "the open lead has no open task or activity with a deadline";
-        d.actions.push_back(make_action(
-            "task.add", c.event.entity,
-            {{"title", task_title},
-             {"description", task_description},
-             {"responsible_id", lead->assigned_by_id},
-             {"deadline", iso(c.calendar.end_of_working_day(c.now))},
-             {"priority", 1},
-             {"bindings", {crm_binding(c.event.entity)}}},
-            key + ":task", why));
+        d.actions.push_back(make_action("task.add", c.event.entity,
+                                        {{"title", task_title},
+                                         {"description", task_description},
+                                         {"responsible_id", lead->assigned_by_id},
+                                         {"deadline", iso(c.calendar.end_of_working_day(c.now))},
+                                         {"priority", 1},
+                                         {"bindings", {crm_binding(c.event.entity)}}},
+                                        key + ":task", why));
         auto values = lead_values(*lead, c.staff);
         values["task_title"] = task_title;
         if (!lead->assigned_by_id.empty())

@@ -4,7 +4,8 @@
 //   crm_only            true only tasks bound to a lead or deal
 //   heads               []   head keys; [] = every head
 //   notify_text         "Задача «{task_title}» просрочена (срок {deadline})."
-//   head_text           "Задача «{task_title}» ({responsible}) просрочена более чем на {minutes} мин …"
+//   head_text           "Задача «{task_title}» ({responsible}) просрочена более чем на {minutes}
+//   мин …"
 // Timers "overdue" and "overdue_head" follow the deadline; each deadline is reported once.
 #include "rules/lead/common.hpp"
 #include "rules/lead/defaults.hpp"
@@ -61,10 +62,10 @@ class H2Overdue final : public Rule {
                                            "overdue:" + deadline, "the task is past its deadline"));
             } else if (c.event.timer_purpose == "overdue_head") {
                 for (const auto& head : heads.user_ids(c.staff))
-                    d.actions.push_back(notify(
-                        e, head, fill(head_text, values), "overdue_head:" + deadline + ":" + head,
-                        "the task is overdue by more than " + values["minutes"] +
-                            " working minutes"));
+                    d.actions.push_back(notify(e, head, fill(head_text, values),
+                                               "overdue_head:" + deadline + ":" + head,
+                                               "the task is overdue by more than " +
+                                                   values["minutes"] + " working minutes"));
             }
             return d;
         }

@@ -4,8 +4,8 @@
 //   answer_within_minutes  5    working minutes
 //   head_after_minutes     15   working minutes before the heads are told
 //   heads                  []   head keys; [] = every head
-//   notify_text            "Клиент по лиду «{lead_title}» ждёт ответа в WhatsApp больше {minutes} мин."
-//   head_text              "Клиенту по лиду «{lead_title}» ({responsible}) не ответили …"
+//   notify_text            "Клиент по лиду «{lead_title}» ждёт ответа в WhatsApp больше {minutes}
+//   мин." head_text              "Клиенту по лиду «{lead_title}» ({responsible}) не ответили …"
 // The clock starts at the first unanswered inbound message; an outgoing message in the same chat
 // stops it.
 #include "rules/iso_time.hpp"

@@ -60,15 +60,15 @@ class H6MissedCall final : public Rule {
         std::string since = iso(c.now);
         pending[phone] = since;
         d.state = state;
-        d.actions.push_back(make_action(
-            "task.add", e,
-            {{"title", task_title},
-             {"description", fill(task_description, {{"phone", phone}})},
-             {"responsible_id", responsible(c)},
-             {"deadline", iso(c.calendar.add_working(c.now, deadline))},
-             {"priority", priority},
-             {"bindings", {crm_binding(e)}}},
-            "missed:" + phone + ":" + since, "an incoming call was missed"));
+        d.actions.push_back(
+            make_action("task.add", e,
+                        {{"title", task_title},
+                         {"description", fill(task_description, {{"phone", phone}})},
+                         {"responsible_id", responsible(c)},
+                         {"deadline", iso(c.calendar.add_working(c.now, deadline))},
+                         {"priority", priority},
+                         {"bindings", {crm_binding(e)}}},
+                        "missed:" + phone + ":" + since, "an incoming call was missed"));
         return d;
     }
 };

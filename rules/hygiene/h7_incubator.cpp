@@ -8,7 +8,8 @@
 //   skip_status_ids      []
 //   reason_field         ""   incubator_reason ""
 //   incubator_comment    "Встречу не удалось назначить за месяц …"
-//   heads                []   head_text "Лид «{lead_title}» ({responsible}) перенесён в «Инкубатор» …"
+//   heads                []   head_text "Лид «{lead_title}» ({responsible}) перенесён в «Инкубатор»
+//   …"
 // Checked on the sweep only, as the head would do it.
 #include "rules/lead/common.hpp"
 #include "rules/lead/defaults.hpp"
@@ -50,8 +51,8 @@ class H7Incubator final : public Rule {
     Decision decide(const RuleContext& c) const override {
         Decision d;
         const Lead* lead = std::get_if<Lead>(&c.after);
-        if (!lead || !lead->created || lead_closed(*lead) ||
-            lead->status_id == move.status_id || contains(meeting_status_ids, lead->status_id) ||
+        if (!lead || !lead->created || lead_closed(*lead) || lead->status_id == move.status_id ||
+            contains(meeting_status_ids, lead->status_id) ||
             contains(skip_status_ids, lead->status_id))
             return d;
         auto it = lead->fields.find(meeting_date_field);

@@ -16,10 +16,18 @@ const T* pick(const Entity& after, const Entity& before) {
 }
 }  // namespace
 
-const Lead* lead_of(const RuleContext& c) { return pick<Lead>(c.after, c.before); }
-const Task* task_of(const RuleContext& c) { return pick<Task>(c.after, c.before); }
-const Lead* lead_before(const RuleContext& c) { return std::get_if<Lead>(&c.before); }
-const Task* task_before(const RuleContext& c) { return std::get_if<Task>(&c.before); }
+const Lead* lead_of(const RuleContext& c) {
+    return pick<Lead>(c.after, c.before);
+}
+const Task* task_of(const RuleContext& c) {
+    return pick<Task>(c.after, c.before);
+}
+const Lead* lead_before(const RuleContext& c) {
+    return std::get_if<Lead>(&c.before);
+}
+const Task* task_before(const RuleContext& c) {
+    return std::get_if<Task>(&c.before);
+}
 
 std::string crm_binding(const EntityRef& e) {
     if (e.type == "lead") return "L_" + e.id;
@@ -29,7 +37,9 @@ std::string crm_binding(const EntityRef& e) {
     return "";
 }
 
-std::string iso(TimePoint t) { return format_iso8601(t); }
+std::string iso(TimePoint t) {
+    return format_iso8601(t);
+}
 
 std::string local_text(const Calendar& calendar, TimePoint t) {
     return date::format("%d.%m.%Y %H:%M",
@@ -73,7 +83,8 @@ Escalation Escalation::read(Params& p, std::string_view key) {
 std::vector<std::string> Escalation::user_ids(const Staff& staff) const {
     std::vector<std::string> out;
     if (head_keys.empty()) {
-        for (const auto& h : staff.heads) out.push_back(h.user_id);
+        for (const auto& h : staff.heads)
+            out.push_back(h.user_id);
         return out;
     }
     for (const auto& key : head_keys)

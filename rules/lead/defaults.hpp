@@ -14,7 +14,8 @@ inline constexpr std::string_view label_contact = "Контакт";
 inline constexpr std::string_view label_company = "Компания";
 inline constexpr std::string_view label_deal = "Сделка";
 inline constexpr std::string_view comment_header = "Найдены возможные дубли:";
-inline constexpr std::string_view comment_line = "{type} «{title}» — {url} — ответственный: {responsible}";
+inline constexpr std::string_view comment_line =
+    "{type} «{title}» — {url} — ответственный: {responsible}";
 inline constexpr std::string_view notify_text =
     "Лид «{lead_title}»: найдены возможные дубли ({count}), список в комментарии карточки.";
 }  // namespace l2
@@ -51,7 +52,8 @@ inline constexpr std::string_view ignore_template = "Игнор";
 inline constexpr std::string_view full_ignore_template = "Полный игнор";
 inline constexpr std::string_view close_reason = "Нет контакта";
 inline constexpr std::string_view close_comment = "Лид закрыт, причина отказа: {reason}.";
-inline constexpr std::string_view no_show_call_task_title = "Перезвонить клиенту (неявка на встречу)";
+inline constexpr std::string_view no_show_call_task_title =
+    "Перезвонить клиенту (неявка на встречу)";
 inline constexpr std::string_view reschedule_text =
     "Лид «{lead_title}»: клиент на связи после неявки, но новая дата встречи и статус "
     "«5. Встреча назначена» не выставлены.";
@@ -66,9 +68,11 @@ inline constexpr std::string_view notify_text =
 }  // namespace h1
 
 namespace h2 {
-inline constexpr std::string_view notify_text = "Задача «{task_title}» просрочена (срок {deadline}).";
+inline constexpr std::string_view notify_text =
+    "Задача «{task_title}» просрочена (срок {deadline}).";
 inline constexpr std::string_view head_text =
-    "Задача «{task_title}» ({responsible}) просрочена более чем на {minutes} мин (срок {deadline}).";
+    "Задача «{task_title}» ({responsible}) просрочена более чем на {minutes} мин (срок "
+    "{deadline}).";
 }  // namespace h2
 
 namespace h3 {
@@ -95,12 +99,14 @@ inline constexpr std::string_view head_text =
 
 namespace h6 {
 inline constexpr std::string_view task_title = "Перезвонить клиенту (пропущенный звонок)";
-inline constexpr std::string_view task_description = "Пропущенный входящий звонок с номера +{phone}.";
+inline constexpr std::string_view task_description =
+    "Пропущенный входящий звонок с номера +{phone}.";
 }  // namespace h6
 
 namespace h7 {
 inline constexpr std::string_view comment =
-    "Встречу не удалось назначить за месяц с поступления лида: лид перенесён в «Инкубатор» (ОП-15).";
+    "Встречу не удалось назначить за месяц с поступления лида: лид перенесён в «Инкубатор» "
+    "(ОП-15).";
 inline constexpr std::string_view head_text =
     "Лид «{lead_title}» ({responsible}) перенесён в «Инкубатор»: за месяц встреча не назначена.";
 }  // namespace h7

@@ -23,9 +23,9 @@ class L1Distribution final : public Rule {
     std::string_view id() const override { return "L1"; }
     EntityRef state_entity(const Event&) const override { return {"global", "L1"}; }
     bool interested(const Event& e) const override {
-        return e.entity.type == "lead" && (e.kind == EventKind::created ||
-                                           e.kind == EventKind::updated ||
-                                           e.kind == EventKind::sweep);
+        return e.entity.type == "lead" &&
+               (e.kind == EventKind::created || e.kind == EventKind::updated ||
+                e.kind == EventKind::sweep);
     }
 
     Decision decide(const RuleContext& c) const override {
@@ -44,7 +44,6 @@ class L1Distribution final : public Rule {
         if (pending.contains(lead->id) && pending[lead->id] == current) {
             pending.erase(lead->id);
             d.state = state;
-            return d;
         }
         bool absent = is_manager && !c.world.is_present(current, c.now);
         if (is_manager && !(redistribute_absent && absent)) return d;
@@ -66,13 +65,14 @@ class L1Distribution final : public Rule {
         state["seq"] = seq;
         state["last"][chosen->user_id] = seq;
         pending[lead->id] = chosen->user_id;
-        std::string why = absent ? "the responsible manager " + current +
-                                       " is absent; the lead goes to the next manager in rotation"
-                                 : "a new lead without a call-centre manager is assigned by rotation";
-        d.actions.push_back(make_action(
-            "lead.update", c.event.entity,
-            {{"lead_id", lead->id}, {"fields", {{"ASSIGNED_BY_ID", chosen->user_id}}}},
-            "assign:" + std::to_string(seq), why));
+        std::string why = absent
+                              ? "the responsible manager " + current +
+                                    " is absent; the lead goes to the next manager in rotation"
+                              : "a new lead without a call-centre manager is assigned by rotation";
+        d.actions.push_back(
+            make_action("lead.update", c.event.entity,
+                        {{"lead_id", lead->id}, {"fields", {{"ASSIGNED_BY_ID", chosen->user_id}}}},
+                        "assign:" + std::to_string(seq), why));
         d.state = state;
         return d;
     }

@@ -45,13 +45,13 @@ class L2Duplicates final : public Rule {
                 if (auto n = normalise_phone(raw); !n.empty()) phones.push_back(n);
             json emails = search_emails ? json(lead->emails) : json::array();
             if (phones.empty() && emails.empty()) return d;
-            d.actions.push_back(make_action(
-                "lookup.duplicates", c.event.entity,
-                {{"entity_type", "lead"},
-                 {"entity_id", lead->id},
-                 {"phones", phones},
-                 {"emails", emails}},
-                "lookup", "a new lead is checked for duplicates by phone and e-mail"));
+            d.actions.push_back(
+                make_action("lookup.duplicates", c.event.entity,
+                            {{"entity_type", "lead"},
+                             {"entity_id", lead->id},
+                             {"phones", phones},
+                             {"emails", emails}},
+                            "lookup", "a new lead is checked for duplicates by phone and e-mail"));
             d.state = json{{"asked", true}};
             return d;
         }
@@ -65,23 +65,22 @@ class L2Duplicates final : public Rule {
             auto label = labels.find(type);
             std::string responsible = hit.value("assigned_name", "");
             if (responsible.empty()) responsible = hit.value("assigned_by_id", "");
-            lines.push_back(fill(comment_line,
-                                 {{"type", label == labels.end() ? type : label->second},
-                                  {"title", hit.value("title", "")},
-                                  {"url", portal_url + "/crm/" + type + "/details/" + id + "/"},
-                                  {"responsible", responsible}}));
+            lines.push_back(
+                fill(comment_line, {{"type", label == labels.end() ? type : label->second},
+                                    {"title", hit.value("title", "")},
+                                    {"url", portal_url + "/crm/" + type + "/details/" + id + "/"},
+                                    {"responsible", responsible}}));
         }
         if (lines.empty()) return d;
         std::string text = comment_header;
-        for (const auto& l : lines) text += "\n" + l;
-        std::string why = "the new lead's phone or e-mail matches " +
-                          std::to_string(lines.size()) + " other CRM record(s)";
-        d.actions.push_back(make_action("timeline.comment", c.event.entity,
-                                        {{"entity_type", "lead"},
-                                         {"entity_id", lead->id},
-                                         {"text", text},
-                                         {"pin", false}},
-                                        "duplicates:comment", why));
+        for (const auto& l : lines)
+            text += "\n" + l;
+        std::string why = "the new lead's phone or e-mail matches " + std::to_string(lines.size()) +
+                          " other CRM record(s)";
+        d.actions.push_back(make_action(
+            "timeline.comment", c.event.entity,
+            {{"entity_type", "lead"}, {"entity_id", lead->id}, {"text", text}, {"pin", false}},
+            "duplicates:comment", why));
         if (!lead->assigned_by_id.empty()) {
             auto values = lead_values(*lead, c.staff);
             values["count"] = std::to_string(lines.size());
@@ -97,7 +96,8 @@ class L2Duplicates final : public Rule {
 std::unique_ptr<Rule> make_l2_duplicates(Params& p) {
     auto r = std::make_unique<L2Duplicates>();
     r->portal_url = p.text("portal_url", "");
-    while (!r->portal_url.empty() && r->portal_url.back() == '/') r->portal_url.pop_back();
+    while (!r->portal_url.empty() && r->portal_url.back() == '/')
+        r->portal_url.pop_back();
     if (!r->portal_url.empty() && !r->portal_url.starts_with("https://") &&
         !r->portal_url.starts_with("http://"))
         p.error("portal_url", "expected an http(s) URL like \"https://example.bitrix24.ru\"");

@@ -55,8 +55,7 @@ class L3DataCheck final : public Rule {
     Decision decide(const RuleContext& c) const override {
         Decision d;
         const Lead* lead = std::get_if<Lead>(&c.after);
-        if (!lead || c.state.is_object() || !contains(check_status_ids, lead->status_id))
-            return d;
+        if (!lead || c.state.is_object() || !contains(check_status_ids, lead->status_id)) return d;
         d.state = json{{"checked", true}};
         for (const auto& raw : lead->phones)
             if (check_phone(normalise_phone(raw), plan) == PhoneProblem::none) return d;
@@ -77,15 +76,15 @@ class L3DataCheck final : public Rule {
         }
         auto values = lead_values(*lead, c.staff);
         values["phones"] = phones;
-        d.actions.push_back(make_action(
-            "task.add", c.event.entity,
-            {{"title", fill(task_title, values)},
-             {"description", fill(task_description, values)},
-             {"responsible_id", lead->assigned_by_id},
-             {"deadline", iso(c.calendar.add_working(c.now, task_deadline))},
-             {"priority", 1},
-             {"bindings", {crm_binding(c.event.entity)}}},
-            "invalid:task", why));
+        d.actions.push_back(
+            make_action("task.add", c.event.entity,
+                        {{"title", fill(task_title, values)},
+                         {"description", fill(task_description, values)},
+                         {"responsible_id", lead->assigned_by_id},
+                         {"deadline", iso(c.calendar.add_working(c.now, task_deadline))},
+                         {"priority", 1},
+                         {"bindings", {crm_binding(c.event.entity)}}},
+                        "invalid:task", why));
         return d;
     }
 };

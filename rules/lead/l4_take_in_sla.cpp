@@ -7,8 +7,9 @@
 //   heads                   []       head keys to notify; [] = every head
 //   call_text, head_text, reassigned_text   (defaults.hpp, placeholders {lead_title},
 //                                    {responsible}, {new_responsible}, {minutes})
-// Minutes count from the lead's creation in working time: a lead at 17:58 on Friday counts from
-// Monday 09:00. A reassignment starts the clock again for the new manager.
+// Minutes count from the lead's creation in working time; when the whole take-in window does not
+// fit in what is left of the working day, from the next working morning: a lead at 17:58 on
+// Friday counts from Monday 09:00. A reassignment starts the clock again for the new manager.
 #include "rules/lead/common.hpp"
 #include "rules/lead/defaults.hpp"
 #include "rules/lead/factories.hpp"
@@ -37,6 +38,12 @@ class L4TakeInSla final : public Rule {
 
     void start(Decision& d, const EntityRef& e, TimePoint from, const Calendar& cal,
                int round) const {
+        // The window does not span a night: a lead that arrives too close to the end of the
+        // working day counts from the next working morning (issue 7: Friday 17:58 → Monday 09:00).
+        from = cal.next_working_moment(from);
+        if (cal.working_time_between(from, cal.end_of_working_day(from)) < take_in_within)
+            from = cal.start_of_working_day(
+                cal.from_local(LocalTime(cal.next_working_day(cal.local_day(from)))));
         d.state = json{{"round", round}, {"called", false}};
         d.timers.push_back(arm(e, "call_due", cal.add_working(from, call_within)));
         d.timers.push_back(arm(e, "take_in_due", cal.add_working(from, take_in_within)));
@@ -91,8 +98,8 @@ class L4TakeInSla final : public Rule {
         values["minutes"] = std::to_string(take_in_within.count());
         std::optional<std::string> next;
         if (reassign) next = next_present_manager(c.staff, c.world, lead->assigned_by_id, c.now);
-        std::string why = "the lead is still in the new status after " + values["minutes"] +
-                          " working minutes";
+        std::string why =
+            "the lead is still in the new status after " + values["minutes"] + " working minutes";
         if (next) {
             const Person* p = c.staff.find_by_user(*next);
             values["new_responsible"] = p && !p->name.empty() ? p->name : *next;
@@ -105,9 +112,10 @@ class L4TakeInSla final : public Rule {
         if (next) {
             d.actions.push_back(make_action(
                 "lead.update", e, {{"lead_id", lead->id}, {"fields", {{"ASSIGNED_BY_ID", *next}}}},
-                "take_in_due:" + r + ":reassign", why + "; reassigned to the next present manager"));
-            d.actions.push_back(notify(e, *next, fill(reassigned_text, values),
-                                       "take_in_due:" + r + ":new", why));
+                "take_in_due:" + r + ":reassign",
+                why + "; reassigned to the next present manager"));
+            d.actions.push_back(
+                notify(e, *next, fill(reassigned_text, values), "take_in_due:" + r + ":new", why));
             start(d, e, c.now, c.calendar, round + 1);
         }
         return d;

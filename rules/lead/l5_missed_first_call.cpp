@@ -52,8 +52,8 @@ class L5MissedFirstCall final : public Rule {
                  {"entity_id", lead->id},
                  {"text", no_whatsapp_comment},
                  {"pin", false}},
-                "no_whatsapp", "Wazzup reports the client's number has no WhatsApp (" +
-                                   m->error_code + ")"));
+                "no_whatsapp",
+                "Wazzup reports the client's number has no WhatsApp (" + m->error_code + ")"));
             return d;
         }
 
@@ -74,17 +74,18 @@ class L5MissedFirstCall final : public Rule {
         d.state = state;
         std::string phone = normalise_phone(call->phone);
         if (phone.empty() && !lead->phones.empty()) phone = normalise_phone(lead->phones.front());
-        std::string why = std::to_string(misses) + " outgoing calls to the new lead went unanswered";
+        std::string why =
+            std::to_string(misses) + " outgoing calls to the new lead went unanswered";
         if (!phone.empty())
             d.actions.push_back(make_action(
                 "wazzup.send", e,
                 {{"phone", phone}, {"template", template_name}, {"values", json::object()}},
                 "missed:send", why));
         if (!taken_status_id.empty() && lead->status_id != taken_status_id)
-            d.actions.push_back(make_action(
-                "lead.update", e,
-                {{"lead_id", lead->id}, {"fields", {{"STATUS_ID", taken_status_id}}}},
-                "missed:status", why));
+            d.actions.push_back(
+                make_action("lead.update", e,
+                            {{"lead_id", lead->id}, {"fields", {{"STATUS_ID", taken_status_id}}}},
+                            "missed:status", why));
         return d;
     }
 };
