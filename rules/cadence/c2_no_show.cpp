@@ -48,13 +48,14 @@ class C2NoShow final : public Rule {
         if (!lead) return d;
         const EntityRef& e = c.event.entity;
         const Event& ev = c.event;
+        const json state = c.state.is_object() ? c.state : json::object();
         if (ev.kind == EventKind::timer && ev.timer_purpose == "reschedule_check") {
             auto when = meeting(*lead);
             if (contains(meeting_set_status_ids, lead->status_id) && when && *when > c.now)
                 return d;
             d.actions.push_back(
                 notify(e, lead->assigned_by_id, fill(reschedule_text, lead_values(*lead, c.staff)),
-                       "run" + std::to_string(c.state.value("run", 1)) + ":reschedule",
+                       "run" + std::to_string(state.value("run", 1)) + ":reschedule",
                        "the client was reached after a no-show but no new "
                        "meeting was set that working day"));
             return d;
@@ -83,11 +84,11 @@ class C2NoShow final : public Rule {
         }
         // Watch the meeting time: a timer a little after it, re-armed when the date moves.
         if (ev.kind != EventKind::timer && contains(meeting_set_status_ids, lead->status_id) &&
-            when && c.state.value("watch", "") != iso(*when)) {
-            json state = c.state.is_object() ? c.state : json::object();
-            state["watch"] = iso(*when);
-            state.erase("finished");
-            d.state = state;
+            when && state.value("watch", "") != iso(*when)) {
+            json next = state;
+            next["watch"] = iso(*when);
+            next.erase("finished");
+            d.state = next;
             d.timers.push_back(
                 arm(e, "meeting_passed", *when + no_show_after, {{"meeting", iso(*when)}}));
         }

@@ -55,7 +55,7 @@ class L2Duplicates final : public Rule {
             d.state = json{{"asked", true}};
             return d;
         }
-        if (c.state.value("answered", false)) return d;
+        if (c.state.is_object() && c.state.value("answered", false)) return d;
         d.state = json{{"asked", true}, {"answered", true}};
         std::vector<std::string> lines;
         for (const auto& hit : c.event.result.value("hits", json::array())) {
