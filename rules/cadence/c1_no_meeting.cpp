@@ -67,7 +67,10 @@ class C1NoMeeting final : public Rule {
                 d.state = json{{"run", c.state.value("run", 0)}};
             return d;
         }
-        if (c.event.kind == EventKind::timer || !may_start(c, *lead)) return d;
+        // Only a change of the lead starts it: a message or call is contact, not a trigger.
+        bool lead_change = c.event.kind == EventKind::created ||
+                           c.event.kind == EventKind::updated || c.event.kind == EventKind::sweep;
+        if (!lead_change || c.event.name.starts_with("lookup.") || !may_start(c, *lead)) return d;
         cadence.start(d, c, *lead, c.now);
         return d;
     }

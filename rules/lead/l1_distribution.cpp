@@ -15,6 +15,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr long long kPendingHorizon = 1000;
+
 class L1Distribution final : public Rule {
   public:
     std::vector<std::string> new_status_ids;
@@ -41,7 +43,7 @@ class L1Distribution final : public Rule {
                                       [&](const Person& p) { return p.user_id == current; });
 
         // An assignment we asked for has reached the portal: forget it.
-        if (pending.contains(lead->id) && pending[lead->id] == current) {
+        if (pending.contains(lead->id) && pending[lead->id][0] == current) {
             pending.erase(lead->id);
             d.state = state;
         }
@@ -49,7 +51,7 @@ class L1Distribution final : public Rule {
         if (is_manager && !(redistribute_absent && absent)) return d;
         // Already handed to someone still present: the update is on its way.
         if (pending.contains(lead->id) &&
-            c.world.is_present(pending[lead->id].get<std::string>(), c.now))
+            c.world.is_present(pending[lead->id][0].get<std::string>(), c.now))
             return d;
 
         const Person* chosen = nullptr;
@@ -64,7 +66,12 @@ class L1Distribution final : public Rule {
         long long seq = state.value("seq", 0LL) + 1;
         state["seq"] = seq;
         state["last"][chosen->user_id] = seq;
-        pending[lead->id] = chosen->user_id;
+        pending[lead->id] = json::array({chosen->user_id, seq});
+        // An assignment not seen back after this many others was lost (lead deleted, write
+        // failed): forget it so the state stays small.
+        for (auto it = pending.begin(); it != pending.end();)
+            it = (*it)[1].get<long long>() + kPendingHorizon < seq ? pending.erase(it)
+                                                                   : std::next(it);
         std::string why = absent
                               ? "the responsible manager " + current +
                                     " is absent; the lead goes to the next manager in rotation"

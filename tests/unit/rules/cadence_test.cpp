@@ -130,6 +130,11 @@ TEST_CASE("C1: stops on an answered call or a meeting; does not start with a nex
     dated.fields["UF_CRM_MEETING_DATE"] = "2026-04-20T10:00:00+03:00";
     Harness with_date("C1");
     CHECK(with_date.change(EventKind::updated, lead1, dated, wed).empty());
+    // A client's message on a qualified lead is contact, not a reason to chase them.
+    Harness chat("C1");
+    chat.entities["lead:1"] = qualified(wed);
+    CHECK(chat.send(inbound_message(wed), wed).empty());
+    CHECK(chat.timers.empty());
 }
 
 TEST_CASE("C1: an admin's own ladder with a written day-0 template", "[rules][C1]") {
