@@ -61,11 +61,9 @@ class H2Overdue final : public Rule {
                 d.actions.push_back(notify(e, task->responsible_id, fill(notify_text, values),
                                            "overdue:" + deadline, "the task is past its deadline"));
             } else if (c.event.timer_purpose == "overdue_head") {
-                for (const auto& head : heads.user_ids(c.staff))
-                    d.actions.push_back(notify(e, head, fill(head_text, values),
-                                               "overdue_head:" + deadline + ":" + head,
-                                               "the task is overdue by more than " +
-                                                   values["minutes"] + " working minutes"));
+                heads.notify_all(
+                    d.actions, c.staff, e, fill(head_text, values), "overdue_head:" + deadline,
+                    "the task is overdue by more than " + values["minutes"] + " working minutes");
             }
             return d;
         }

@@ -46,9 +46,7 @@ class H3NoPostponing final : public Rule {
         d.actions.push_back(make_action("task.comment", e,
                                         {{"task_id", after->id}, {"text", fill(comment, values)}},
                                         key + ":comment", why));
-        for (const auto& head : heads.user_ids(c.staff))
-            d.actions.push_back(
-                notify(e, head, fill(head_text, values), key + ":head:" + head, why));
+        heads.notify_all(d.actions, c.staff, e, fill(head_text, values), key + ":head", why);
         if (restore)
             d.actions.push_back(make_action(
                 "task.update", e,

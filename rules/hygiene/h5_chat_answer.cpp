@@ -69,11 +69,9 @@ class H5ChatAnswer final : public Rule {
                                            values["minutes"] + " working minutes"));
         } else if (c.event.timer_purpose == "answer_head") {
             values["minutes"] = std::to_string(head_after.count());
-            for (const auto& head : heads.user_ids(c.staff))
-                d.actions.push_back(notify(e, head, fill(head_text, values),
-                                           "answer_head:" + since + ":" + head,
-                                           "a client's WhatsApp message has had no answer for " +
-                                               values["minutes"] + " working minutes"));
+            heads.notify_all(d.actions, c.staff, e, fill(head_text, values), "answer_head:" + since,
+                             "a client's WhatsApp message has had no answer for " +
+                                 values["minutes"] + " working minutes");
         }
         return d;
     }

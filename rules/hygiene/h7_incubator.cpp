@@ -64,10 +64,8 @@ class H7Incubator final : public Rule {
         std::string why = "no meeting was set within " + std::to_string(after_months) +
                           " month(s) of the lead's arrival";
         d.actions = move.actions(*lead, c.staff, "incubator", why);
-        for (const auto& head : heads.user_ids(c.staff))
-            d.actions.push_back(notify(c.event.entity, head,
-                                       fill(head_text, lead_values(*lead, c.staff)),
-                                       "incubator:head:" + head, why));
+        heads.notify_all(d.actions, c.staff, c.event.entity,
+                         fill(head_text, lead_values(*lead, c.staff)), "incubator:head", why);
         return d;
     }
 };

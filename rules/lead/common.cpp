@@ -92,6 +92,13 @@ std::vector<std::string> Escalation::user_ids(const Staff& staff) const {
     return out;
 }
 
+void Escalation::notify_all(std::vector<Action>& out, const Staff& staff, const EntityRef& entity,
+                            const std::string& message, const std::string& key,
+                            const std::string& why) const {
+    for (const auto& head : user_ids(staff))
+        out.push_back(notify(entity, head, message, key + ":" + head, why));
+}
+
 StatusMove StatusMove::read(Params& p, const std::string& prefix, std::string_view status_id,
                             std::string_view reason, std::string_view comment) {
     StatusMove m;

@@ -44,6 +44,10 @@ struct Escalation {
     std::vector<std::string> head_keys;
     static Escalation read(Params& p, std::string_view key = "heads");
     std::vector<std::string> user_ids(const Staff& staff) const;
+    // One notification per head, keyed "<key>:<head user id>".
+    void notify_all(std::vector<Action>& out, const Staff& staff, const EntityRef& entity,
+                    const std::string& message, const std::string& key,
+                    const std::string& why) const;
 };
 
 // Moving a lead to a status with a reason ("Отказ" / "Некорректные данные"). The reason goes to

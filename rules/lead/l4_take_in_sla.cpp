@@ -106,9 +106,8 @@ class L4TakeInSla final : public Rule {
         } else {
             values["new_responsible"] = values["responsible"];
         }
-        for (const auto& head : heads.user_ids(c.staff))
-            d.actions.push_back(notify(e, head, fill(head_text, values),
-                                       "take_in_due:" + r + ":head:" + head, why));
+        heads.notify_all(d.actions, c.staff, e, fill(head_text, values),
+                         "take_in_due:" + r + ":head", why);
         if (next) {
             d.actions.push_back(make_action(
                 "lead.update", e, {{"lead_id", lead->id}, {"fields", {{"ASSIGNED_BY_ID", *next}}}},
