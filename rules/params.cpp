@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "rules/calendar.hpp"
-
 namespace reglament::rules {
 
 using nlohmann::json;
@@ -42,7 +40,7 @@ const json* Params::raw(std::string_view key) {
     return find(key);
 }
 
-bool Params::boolean(std::string_view key, bool fallback) {
+bool Params::boolean_value(std::string_view key, bool fallback) {
     const json* v = find(key);
     if (!v) return fallback;
     if (!v->is_boolean()) {
@@ -52,7 +50,7 @@ bool Params::boolean(std::string_view key, bool fallback) {
     return v->get<bool>();
 }
 
-int Params::positive_int(std::string_view key, int fallback) {
+int Params::positive_int_value(std::string_view key, int fallback) {
     const json* v = find(key);
     if (!v) return fallback;
     if (!v->is_number_integer() || v->get<long long>() <= 0 || v->get<long long>() > 1'000'000) {
@@ -62,7 +60,7 @@ int Params::positive_int(std::string_view key, int fallback) {
     return v->get<int>();
 }
 
-int Params::non_negative_int(std::string_view key, int fallback) {
+int Params::non_negative_int_value(std::string_view key, int fallback) {
     const json* v = find(key);
     if (!v) return fallback;
     if (!v->is_number_integer() || v->get<long long>() < 0 || v->get<long long>() > 1'000'000) {
@@ -76,7 +74,7 @@ std::chrono::minutes Params::positive_minutes(std::string_view key, int fallback
     return std::chrono::minutes(positive_int(key, fallback));
 }
 
-std::string Params::text(std::string_view key, std::string_view fallback) {
+std::string Params::text_value(std::string_view key, std::string_view fallback) {
     const json* v = find(key);
     if (!v) return std::string(fallback);
     if (!v->is_string()) {
@@ -86,7 +84,7 @@ std::string Params::text(std::string_view key, std::string_view fallback) {
     return v->get<std::string>();
 }
 
-std::string Params::required_text(std::string_view key, std::string_view fallback) {
+std::string Params::required_text_value(std::string_view key, std::string_view fallback) {
     const json* v = find(key);
     if (!v) return std::string(fallback);
     if (!v->is_string() || v->get<std::string>().empty()) {
@@ -96,8 +94,8 @@ std::string Params::required_text(std::string_view key, std::string_view fallbac
     return v->get<std::string>();
 }
 
-std::vector<std::string> Params::text_list(std::string_view key,
-                                           std::vector<std::string> fallback) {
+std::vector<std::string> Params::text_list_value(std::string_view key,
+                                                 std::vector<std::string> fallback) {
     const json* v = find(key);
     if (!v) return fallback;
     bool ok = v->is_array() && std::all_of(v->begin(), v->end(), [](const json& e) {
@@ -110,8 +108,8 @@ std::vector<std::string> Params::text_list(std::string_view key,
     return v->get<std::vector<std::string>>();
 }
 
-std::string Params::one_of(std::string_view key, std::string_view fallback,
-                           const std::vector<std::string>& choices) {
+std::string Params::one_of_value(std::string_view key, std::string_view fallback,
+                                 const std::vector<std::string>& choices) {
     const json* v = find(key);
     if (!v) return std::string(fallback);
     if (v->is_string() &&
@@ -128,16 +126,52 @@ std::string Params::one_of(std::string_view key, std::string_view fallback,
     return std::string(fallback);
 }
 
-std::chrono::minutes Params::time_of_day(std::string_view key, std::string_view fallback) {
-    const json* v = find(key);
-    if (v) {
-        try {
-            if (v->is_string()) return parse_hh_mm(v->get<std::string>());
-        } catch (const std::invalid_argument&) {
-        }
-        error(key, "expected a time of day \"HH:MM\"");
-    }
-    return parse_hh_mm(fallback);
+bool Params::boolean(std::string_view key, bool fallback) {
+    auto value = boolean_value(key, fallback);
+    record(key, value);
+    return value;
+}
+
+int Params::positive_int(std::string_view key, int fallback) {
+    auto value = positive_int_value(key, fallback);
+    record(key, value);
+    return value;
+}
+
+int Params::non_negative_int(std::string_view key, int fallback) {
+    auto value = non_negative_int_value(key, fallback);
+    record(key, value);
+    return value;
+}
+
+std::string Params::text(std::string_view key, std::string_view fallback) {
+    auto value = text_value(key, fallback);
+    record(key, value);
+    return value;
+}
+
+std::string Params::required_text(std::string_view key, std::string_view fallback) {
+    auto value = required_text_value(key, fallback);
+    record(key, value);
+    return value;
+}
+
+std::string Params::one_of(std::string_view key, std::string_view fallback,
+                           const std::vector<std::string>& choices) {
+    auto value = one_of_value(key, fallback, choices);
+    record(key, value);
+    return value;
+}
+
+std::vector<std::string> Params::text_list(std::string_view key,
+                                           std::vector<std::string> fallback) {
+    auto value = text_list_value(key, std::move(fallback));
+    record(key, value);
+    return value;
+}
+
+void Params::record(std::string_view key, json value) {
+    effective_[std::string(key)] = std::move(value);
 }
 
 std::vector<std::string> Params::finish() {

@@ -33,8 +33,6 @@ class Params {
     std::vector<std::string> text_list(std::string_view key, std::vector<std::string> fallback);
     std::string one_of(std::string_view key, std::string_view fallback,
                        const std::vector<std::string>& choices);
-    // "HH:MM" as minutes since midnight.
-    std::chrono::minutes time_of_day(std::string_view key, std::string_view fallback);
     // Raw access for structured values (cadence steps); marks the key as known.
     const nlohmann::json* raw(std::string_view key);
 
@@ -42,15 +40,29 @@ class Params {
     void error_at(const std::string& full_path, std::string_view message);
     void warn_at(const std::string& full_path, std::string_view message);
 
+    // The value each key took (given or default), for documenting the defaults.
+    void record(std::string_view key, nlohmann::json value);
+    const nlohmann::json& effective() const { return effective_; }
+
     // Unknown keys become errors ("enabled" and "dry_run" belong to the engine); returns all.
     std::vector<std::string> finish();
     const std::vector<std::string>& warnings() const { return warnings_; }
 
   private:
     const nlohmann::json* find(std::string_view key);
+    bool boolean_value(std::string_view key, bool fallback);
+    int positive_int_value(std::string_view key, int fallback);
+    int non_negative_int_value(std::string_view key, int fallback);
+    std::string text_value(std::string_view key, std::string_view fallback);
+    std::string required_text_value(std::string_view key, std::string_view fallback);
+    std::vector<std::string> text_list_value(std::string_view key,
+                                             std::vector<std::string> fallback);
+    std::string one_of_value(std::string_view key, std::string_view fallback,
+                             const std::vector<std::string>& choices);
 
     std::string rule_id_;
     nlohmann::json table_;
+    nlohmann::json effective_ = nlohmann::json::object();
     std::set<std::string, std::less<>> seen_;
     std::vector<std::string> errors_;
     std::vector<std::string> warnings_;

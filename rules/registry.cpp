@@ -33,16 +33,18 @@ struct Parsed {
     std::unique_ptr<Rule> rule;
     std::vector<std::string> errors;
     std::vector<std::string> warnings;
+    nlohmann::json effective;
 };
 
 Parsed parse(std::string_view id, const nlohmann::json& params) {
     const Entry* e = find(id);
-    if (!e) return {nullptr, {"rules." + std::string(id) + ": no such rule"}, {}};
+    if (!e) return {nullptr, {"rules." + std::string(id) + ": no such rule"}, {}, {}};
     Params p(std::string(id), params);
     Parsed out;
     out.rule = e->make(p);
     out.errors = p.finish();
     out.warnings = p.warnings();
+    out.effective = p.effective();
     return out;
 }
 
@@ -70,6 +72,12 @@ std::unique_ptr<Rule> make_rule(std::string_view id, const nlohmann::json& param
 
 std::vector<std::string> validate_rule_params(std::string_view id, const nlohmann::json& params) {
     return parse(id, params).errors;
+}
+
+nlohmann::json rule_defaults(std::string_view id) {
+    auto parsed = parse(id, nlohmann::json::object());
+    if (!parsed.rule) throw std::invalid_argument("rules." + std::string(id) + ": no such rule");
+    return parsed.effective;
 }
 
 std::vector<std::string> rule_param_warnings(std::string_view id, const nlohmann::json& params) {

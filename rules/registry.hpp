@@ -23,6 +23,10 @@ std::unique_ptr<Rule> make_rule(std::string_view id, const nlohmann::json& param
 // Every problem of the table, empty when make_rule would succeed.
 std::vector<std::string> validate_rule_params(std::string_view id, const nlohmann::json& params);
 
+// Every parameter of the rule with its default value: the [rules.<ID>] table of the example
+// config (the seeds' wording), and what an admin may override.
+nlohmann::json rule_defaults(std::string_view id);
+
 // Things to log at start that are not errors (a cadence step whose template slot is empty).
 std::vector<std::string> rule_param_warnings(std::string_view id, const nlohmann::json& params);
 

@@ -82,6 +82,7 @@ Cadence Cadence::read(Params& p, const json& fallback, std::vector<std::string> 
     Cadence c;
     const json* raw = p.raw("steps");
     const json& steps = raw ? *raw : fallback;
+    p.record("steps", steps);
     if (!steps.is_array() || steps.empty()) {
         p.error("steps", "expected a non-empty array of step tables");
     } else {

@@ -140,6 +140,28 @@ TEST_CASE("registry: every rule builds from defaults; bad parameters are named p
                                    "sends nothing until the text is written"});
 }
 
+TEST_CASE("registry: the documented defaults are every parameter and load back unchanged",
+          "[rules][registry]") {
+    for (auto id : implemented_rule_ids()) {
+        INFO(std::string(id));
+        json defaults = rule_defaults(id);
+        CHECK(validate_rule_params(id, defaults).empty());
+        CHECK(rule_defaults(id) == defaults);
+    }
+    json l4 = rule_defaults("L4");
+    CHECK(l4["call_within_minutes"] == 5);
+    CHECK(l4["take_in_within_minutes"] == 10);
+    CHECK(l4["new_status_ids"] == json::array({"NEW"}));
+    json c1 = rule_defaults("C1");
+    CHECK(c1["steps"].size() == 6);
+    CHECK(c1["steps"][5]["reason"] == "Нет контакта");
+    // A typo in one key is not hidden by the defaults of the others.
+    json bad = l4;
+    bad["call_within_minute"] = 5;
+    CHECK(validate_rule_params("L4", bad) ==
+          std::vector<std::string>{"rules.L4.call_within_minute: unknown parameter"});
+}
+
 TEST_CASE("fill: placeholders replaced, unknown ones kept", "[rules][registry]") {
     CHECK(fill("Лид «{lead_title}» {x}", {{"lead_title", "Окна"}}) == "Лид «Окна» {x}");
 }
