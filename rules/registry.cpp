@@ -23,10 +23,20 @@ constexpr Entry entries[] = {
     {"H6", make_h6_missed_call},   {"H7", make_h7_incubator},
 };
 
+// C3, C4 …: further cadences an admin adds in config, built like C1 (cadence.hpp).
+bool extra_cadence_id(std::string_view id) {
+    if (id.size() < 2 || id[0] != 'C' || id == "C1" || id == "C2") return false;
+    for (char c : id.substr(1))
+        if (c < '0' || c > '9') return false;
+    return id[1] != '0';
+}
+
+constexpr Entry extra_cadence{"C*", make_c1_no_meeting};
+
 const Entry* find(std::string_view id) {
     for (const auto& e : entries)
         if (e.id == id) return &e;
-    return nullptr;
+    return extra_cadence_id(id) ? &extra_cadence : nullptr;
 }
 
 struct Parsed {

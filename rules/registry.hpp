@@ -13,7 +13,8 @@
 
 namespace reglament::rules {
 
-// The ids this module implements, in REGULATIONS.md order.
+// The ids this module implements, in REGULATIONS.md order. Besides these, "C3", "C4" … are
+// further cadences of C1's shape that an admin defines in config without code.
 std::vector<std::string_view> implemented_rule_ids();
 
 // Throws std::invalid_argument: "rules.L4.call_within_minutes: expected a positive integer"

@@ -15,7 +15,8 @@
 //   reason_field          ""      close_comment "Лид закрыт, причина отказа: {reason}."
 //   call_task_description ""
 // After a cadence ends it starts again only when the lead leaves the qualified status and
-// comes back to it.
+// comes back to it. A second cadence of the same shape (another start status, other steps) is
+// just another table: the registry builds C3, C4 … with this rule.
 #include "rules/cadence/cadence.hpp"
 #include "rules/lead/defaults.hpp"
 #include "rules/lead/factories.hpp"
@@ -33,7 +34,9 @@ class C1NoMeeting final : public Rule {
     std::string meeting_date_field;
     Cadence cadence;
 
-    std::string_view id() const override { return "C1"; }
+    std::string rule_id = "C1";
+
+    std::string_view id() const override { return rule_id; }
     bool interested(const Event& e) const override { return e.entity.type == "lead"; }
 
     bool may_start(const RuleContext& c, const Lead& lead) const {
@@ -97,6 +100,7 @@ static json c1_default_steps() {
 
 std::unique_ptr<Rule> make_c1_no_meeting(Params& p) {
     auto r = std::make_unique<C1NoMeeting>();
+    r->rule_id = p.rule_id();
     r->qualified_status_ids = p.text_list("qualified_status_ids", {"UC_QUALIFIED"});
     r->meeting_date_field = p.required_text("meeting_date_field", "UF_CRM_MEETING_DATE");
     r->cadence =

@@ -151,6 +151,22 @@ TEST_CASE("C1: an admin's own ladder with a written day-0 template", "[rules][C1
     CHECK(fired[1].second.params["fields"] == json{{"STATUS_ID", "JUNK"}, {"UF_CRM_REASON", "x"}});
 }
 
+TEST_CASE("C3: a second cadence is only config", "[rules][C1]") {
+    json steps = json::array({{{"day", 1}, {"at", "12:00"}, {"template", "Напоминание"}}});
+    Harness h("C3", {{"qualified_status_ids", {"UC_THINKING"}}, {"steps", steps}});
+    CHECK(h.rule->id() == "C3");
+    Lead l = qualified(msk("2026-04-08T11:00"));
+    l.status_id = "UC_THINKING";
+    h.change(EventKind::updated, lead1, l, msk("2026-04-08T11:00"));
+    auto fired = h.advance(msk("2026-04-10T18:00"));
+    REQUIRE(fired.size() == 2);
+    CHECK(fired[0].first == msk("2026-04-09T12:00"));
+    CHECK(fired[0].second.params["template"] == "Напоминание");
+    CHECK(fired[1].second.params["text"] == "cadence completed");
+    CHECK_THROWS_AS(make_rule("C0", json::object()), std::invalid_argument);
+    CHECK_THROWS_AS(make_rule("Cx", json::object()), std::invalid_argument);
+}
+
 TEST_CASE("C2: a no-show runs the same-day calls and the ladder to refusal", "[rules][C2]") {
     Harness h("C2");
     Lead l = make_lead("1", "UC_MEETING_SET", "11", msk("2026-04-01T10:00"));
