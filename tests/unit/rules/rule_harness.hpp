@@ -3,6 +3,8 @@
 // an explicit TimePoint.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <map>
 #include <set>
 #include <string>
@@ -87,6 +89,13 @@ struct Harness {
         nlohmann::json state = state_of(skey);
         RuleContext c{event, before, after, state, now, calendar, staff, world};
         Decision d = rule->decide(c);
+        // What the outbox relies on: every action names its entity, has a key for
+        // exactly-once delivery and a reason for the journal.
+        for (const auto& a : d.actions) {
+            CHECK(a.entity == event.entity);
+            CHECK_FALSE(a.key.empty());
+            CHECK_FALSE(a.reason.empty());
+        }
         if (d.state) {
             if (d.state->is_null())
                 states.erase(skey);
