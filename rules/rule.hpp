@@ -39,6 +39,8 @@ struct Event {
     std::optional<ChatMessage> message;
     std::string timer_purpose;  // kind == timer
     nlohmann::json timer_payload;
+    // kind == updated, name "lookup.duplicates": the answer to a rule's lookup action (below).
+    nlohmann::json result;
     TimePoint at{};  // when it happened (the source's time, or the clock at intake)
 };
 
@@ -80,6 +82,21 @@ struct RuleContext {
 //   deal.move         {deal_id, category_id, stage_id}
 //   activity.todo     {owner_type_id, owner_id, deadline, title, description, responsible_id}
 //   wazzup.send       {phone, template, values{...}}  (template = the regulation's name)
+//   journal.note      {text}   writes nothing to the portal: the journal records why a rule
+//                              stopped or skipped something (a cadence's stop reason, an empty
+//                              template slot). The outbox only journals it.
+//   lookup.duplicates {entity_type "lead", entity_id, phones[] (normalised digits), emails[]}
+//                     The outbox runs crm.duplicate.findbycomm (type PHONE, then EMAIL) for
+//                     LEAD, CONTACT and COMPANY, plus deals of the contacts and companies found,
+//                     reads each hit's title and responsible, and feeds the answer back to the
+//                     asking rule as Event{kind updated, name "lookup.duplicates", entity the
+//                     asked entity, result {"hits": [{"type": "lead"|"contact"|"company"|"deal",
+//                     "id", "title", "assigned_by_id", "assigned_name"}]}} — also when there
+//                     are no hits. The rule decides what a hit means (L2). A lookup keeps the
+//                     rules pure and the REST calls in one place, and runs only for new leads.
+// Field codes in lead.update / task.update are Bitrix24's: STATUS_ID, ASSIGNED_BY_ID, DEADLINE
+// (ISO), UF_CRM_* (api/bitrix24.md). The outbox prefixes every text a person reads (comments,
+// notifications, task descriptions) with the marker from [portal].marker.
 struct Action {
     std::string kind;
     EntityRef entity;  // what the action is about (ordering and the journal)
@@ -107,6 +124,10 @@ class Rule {
   public:
     virtual ~Rule() = default;
     virtual std::string_view id() const = 0;
+    // Whose state the engine loads into RuleContext::state and stores Decision::state under.
+    // Usually the event's entity; L1 keeps one rotation for all leads under "global:L1". The
+    // engine must serialise decisions that share a state entity.
+    virtual EntityRef state_entity(const Event& event) const { return event.entity; }
     // Cheap filter so the engine does not build contexts for events a rule ignores.
     virtual bool interested(const Event& event) const = 0;
     virtual Decision decide(const RuleContext& context) const = 0;
