@@ -83,7 +83,7 @@ MethodResult Portal::execute(const std::string& method, const json& params, cons
                              Instant now) {
     auto it = handlers().find(method);
     if (it == handlers().end())
-        throw RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!");
+        throw RestError(400, "ERROR_METHOD_NOT_FOUND", "Method not found!");
     ++calls_by_method[method];
     const json& p = params.is_object() ? params : json::object();
     auto r = (this->*(it->second))(p, caller, now);
