@@ -1,5 +1,7 @@
 #include "daemon/version.hpp"
 
 namespace reglament {
-std::string_view version() { return REGLAMENT_VERSION; }
+std::string_view version() {
+    return REGLAMENT_VERSION;
+}
 }  // namespace reglament

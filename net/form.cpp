@@ -37,7 +37,8 @@ std::vector<std::string> split_key(std::string_view key) {
 // PHP's json_encode writes an array whose keys are 0..n-1 as a list; do the same.
 void listify(json& node) {
     if (!node.is_object()) return;
-    for (auto& [k, v] : node.items()) listify(v);
+    for (auto& [k, v] : node.items())
+        listify(v);
     std::size_t expected = 0;
     for (auto& [k, v] : node.items()) {
         (void)v;
@@ -46,7 +47,8 @@ void listify(json& node) {
     }
     if (expected == 0) return;
     json list = json::array();
-    for (std::size_t i = 0; i < expected; ++i) list.push_back(std::move(node[std::to_string(i)]));
+    for (std::size_t i = 0; i < expected; ++i)
+        list.push_back(std::move(node[std::to_string(i)]));
     node = std::move(list);
 }
 
@@ -78,7 +80,8 @@ json decode_form(std::string_view body) {
     std::size_t pos = 0;
     while (pos <= body.size()) {
         auto amp = body.find('&', pos);
-        std::string_view pair = body.substr(pos, amp == std::string_view::npos ? body.npos : amp - pos);
+        std::string_view pair =
+            body.substr(pos, amp == std::string_view::npos ? body.npos : amp - pos);
         pos = amp == std::string_view::npos ? body.size() + 1 : amp + 1;
         if (pair.empty()) continue;
         auto eq = pair.find('=');
@@ -103,7 +106,8 @@ json decode_form(std::string_view body) {
     listify(root);
     if (root.is_array()) {  // "0=a&1=b" is not a form we expect, keep it as an object
         json obj = json::object();
-        for (std::size_t i = 0; i < root.size(); ++i) obj[std::to_string(i)] = root[i];
+        for (std::size_t i = 0; i < root.size(); ++i)
+            obj[std::to_string(i)] = root[i];
         return obj;
     }
     return root;

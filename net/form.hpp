@@ -10,9 +10,9 @@
 
 namespace reglament::net {
 
-// Decodes into nested objects: "a[b][c]=1" -> {"a":{"b":{"c":"1"}}}; "a[]=1&a[]=2" -> {"a":["1","2"]}.
-// Every leaf is a string. A key that is both a leaf and a container keeps the container.
-// Throws std::invalid_argument on a malformed key (unbalanced brackets).
+// Decodes into nested objects: "a[b][c]=1" -> {"a":{"b":{"c":"1"}}}; "a[]=1&a[]=2" ->
+// {"a":["1","2"]}. Every leaf is a string. A key that is both a leaf and a container keeps the
+// container. Throws std::invalid_argument on a malformed key (unbalanced brackets).
 nlohmann::json decode_form(std::string_view body);
 
 // The inverse, like PHP's http_build_query: nested objects and arrays become bracket keys

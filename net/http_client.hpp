@@ -54,7 +54,7 @@ struct ClientResult {
 };
 
 class AsyncHttpClient {
-public:
+  public:
     AsyncHttpClient(boost::asio::io_context& io, ClientOptions options = {});
     ~AsyncHttpClient();
     AsyncHttpClient(const AsyncHttpClient&) = delete;
@@ -66,13 +66,13 @@ public:
     // Closes idle connections; in-flight requests complete with an error.
     void shutdown();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };
 
 class BlockingHttpClient {
-public:
+  public:
     explicit BlockingHttpClient(ClientOptions options = {});
     ~BlockingHttpClient();
     ClientResult request(ClientRequest request);
@@ -81,7 +81,7 @@ public:
     Response post(const std::string& url, std::string body, std::string content_type,
                   Headers headers = {});
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -77,7 +77,8 @@ Url Url::parse(std::string_view url) {
     std::string_view port;
     if (!authority.empty() && authority[0] == '[') {
         auto close = authority.find(']');
-        if (close == std::string_view::npos) throw std::invalid_argument("URL has a broken IPv6 host");
+        if (close == std::string_view::npos)
+            throw std::invalid_argument("URL has a broken IPv6 host");
         host = authority.substr(1, close - 1);
         if (close + 1 < authority.size() && authority[close + 1] == ':')
             port = authority.substr(close + 2);
@@ -112,7 +113,8 @@ std::string percent_decode(std::string_view s, bool form) {
         char c = s[i];
         if (c == '+' && form) {
             out.push_back(' ');
-        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+                   hex_value(s[i + 2]) >= 0) {
             out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
             i += 2;
         } else {

@@ -1,1 +1,283 @@
 #include "net/http_server.hpp"
+
+#include <atomic>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace reglament::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// A session that is waiting for a request can be closed at shutdown; one that is
+// handling a request is left to finish and answer.
+struct SessionControl {
+    bool busy = false;
+    std::function<void()> close;
+};
+
+// Turns the callback-style Handler into something a coroutine can co_await. If the handler
+// drops its Reply without calling it, the client still gets an answer (500) instead of a hang.
+struct ReplyState {
+    std::function<void(Response)> deliver;
+    std::atomic<bool> done{false};
+    void fire(Response r) {
+        if (!done.exchange(true)) deliver(std::move(r));
+    }
+    ~ReplyState() {
+        if (!done.exchange(true))
+            deliver(Response::text(500, "internal error: request was not answered\n"));
+    }
+};
+
+template <class Token>
+auto async_handle(const Handler& handler, asio::any_io_executor ex, Request req, Token&& token) {
+    return asio::async_initiate<Token, void(Response)>(
+        [&handler, ex](auto completion, Request req) {
+            auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+            auto state = std::make_shared<ReplyState>();
+            state->deliver = [shared, ex](Response r) {
+                asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+            };
+            try {
+                handler(std::move(req), [state](Response r) { state->fire(std::move(r)); });
+            } catch (const std::exception& e) {
+                state->fire(Response::text(500, std::string("internal error: ") + e.what() + "\n"));
+            }
+        },
+        token, std::move(req));
+}
+
+http::response<http::string_body> to_beast(const Response& r, unsigned version, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    for (const auto& [k, v] : r.headers)
+        res.set(k, v);
+    if (r.header("Server").empty()) res.set(http::field::server, "reglamentd");
+    res.body() = r.body;
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+}
+
+Response error_response(int status, std::string_view reason) {
+    return Response::text(status, std::string(reason) + "\n");
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+    asio::io_context& io;
+    ServerOptions options;
+    Handler handler;
+    tcp::acceptor acceptor;
+    std::optional<asio::ssl::context> tls;
+    std::unordered_map<std::uint64_t, std::shared_ptr<SessionControl>> sessions;
+    std::uint64_t next_session = 0;
+    bool stopping = false;
+
+    Impl(asio::io_context& io_, ServerOptions o, Handler h)
+        : io(io_), options(std::move(o)), handler(std::move(h)), acceptor(io_) {}
+
+    asio::awaitable<void> accept_loop() {
+        auto self = shared_from_this();
+        asio::steady_timer backoff(io);
+        for (;;) {
+            error_code ec;
+            tcp::socket socket =
+                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) {
+                if (stopping || !acceptor.is_open()) co_return;
+                // Out of descriptors or similar: wait a little instead of spinning.
+                backoff.expires_after(std::chrono::milliseconds(50));
+                co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                continue;
+            }
+            if (sessions.size() >= options.max_connections) {
+                socket.close(ec);
+                continue;
+            }
+            asio::co_spawn(io, run_session(std::move(socket)), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> run_session(tcp::socket socket) {
+        auto self = shared_from_this();
+        auto id = next_session++;
+        auto control = std::make_shared<SessionControl>();
+        sessions.emplace(id, control);
+        error_code ec;
+        auto endpoint = socket.remote_endpoint(ec);
+        std::string remote = ec ? "?" : endpoint.address().to_string();
+        try {
+            if (tls) {
+                beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+                control->close = [&stream] { beast::get_lowest_layer(stream).cancel(); };
+                beast::get_lowest_layer(stream).expires_after(options.header_timeout);
+                co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                asio::redirect_error(asio::use_awaitable, ec));
+                if (!ec) co_await serve(stream, *control, remote);
+                beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+                co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+            } else {
+                beast::tcp_stream stream(std::move(socket));
+                control->close = [&stream] { stream.cancel(); };
+                co_await serve(stream, *control, remote);
+                stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+            }
+        } catch (const std::exception&) {
+            // The connection is gone either way; nothing else depends on it.
+        }
+        sessions.erase(id);
+    }
+
+    template <class Stream>
+    asio::awaitable<void> serve(Stream& stream, SessionControl& control,
+                                const std::string& remote) {
+        beast::flat_buffer buffer;
+        for (;;) {
+            if (stopping) co_return;
+            control.busy = false;
+            http::request_parser<http::string_body> parser;
+            parser.body_limit(options.body_limit);
+            parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+            error_code ec;
+            beast::get_lowest_layer(stream).expires_after(options.header_timeout);
+            co_await http::async_read_header(stream, buffer, parser,
+                                             asio::redirect_error(asio::use_awaitable, ec));
+            if (ec == http::error::header_limit) {
+                co_await write(stream, error_response(431, "request headers too large"), 11, false);
+                co_return;
+            }
+            if (ec == http::error::body_limit) {  // Content-Length already says too much
+                co_await write(stream, error_response(413, "request body too large"), 11, false);
+                co_return;
+            }
+            if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                ec == beast::error::timeout || ec == asio::error::operation_aborted)
+                co_return;
+            if (ec) {
+                co_await write(stream, error_response(400, "malformed HTTP request"), 11, false);
+                co_return;
+            }
+            control.busy = true;
+            if (auto len = parser.content_length(); len && *len > options.body_limit) {
+                co_await write(stream, error_response(413, "request body too large"),
+                               parser.get().version(), false);
+                co_return;
+            }
+            if (!parser.is_done()) {
+                beast::get_lowest_layer(stream).expires_after(options.body_timeout);
+                co_await http::async_read(stream, buffer, parser,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+                if (ec == http::error::body_limit) {
+                    co_await write(stream, error_response(413, "request body too large"),
+                                   parser.get().version(), false);
+                    co_return;
+                }
+                if (ec == beast::error::timeout) {
+                    co_await write(stream, error_response(408, "request body not received in time"),
+                                   parser.get().version(), false);
+                    co_return;
+                }
+                if (ec) co_return;
+            }
+            auto message = parser.release();
+            Request request;
+            request.method = std::string(message.method_string());
+            request.target = std::string(message.target());
+            for (const auto& field : message)
+                request.headers.emplace_back(std::string(field.name_string()),
+                                             std::string(field.value()));
+            request.body = std::move(message.body());
+            request.remote = remote;
+            bool keep_alive = message.keep_alive();
+            beast::get_lowest_layer(stream).expires_never();
+            Response response = co_await async_handle(handler, io.get_executor(),
+                                                      std::move(request), asio::use_awaitable);
+            keep_alive = keep_alive && !stopping;
+            if (!co_await write(stream, response, message.version(), keep_alive)) co_return;
+            if (!keep_alive) co_return;
+        }
+    }
+
+    template <class Stream>
+    asio::awaitable<bool> write(Stream& stream, const Response& response, unsigned version,
+                                bool keep_alive) {
+        auto res = to_beast(response, version, keep_alive);
+        error_code ec;
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        co_return !ec;
+    }
+};
+
+HttpServer::HttpServer(asio::io_context& io, ServerOptions options, Handler handler)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() {
+    error_code ec;
+    impl_->stopping = true;
+    impl_->acceptor.close(ec);
+}
+
+void HttpServer::start() {
+    auto& o = impl_->options;
+    const std::string where = o.address + ":" + std::to_string(o.port);
+    try {
+        if (o.tls_certificate_file && o.tls_private_key_file) {
+            impl_->tls.emplace(asio::ssl::context::tls_server);
+            impl_->tls->set_options(asio::ssl::context::default_workarounds |
+                                    asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                                    asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+            impl_->tls->use_certificate_chain_file(*o.tls_certificate_file);
+            impl_->tls->use_private_key_file(*o.tls_private_key_file, asio::ssl::context::pem);
+        }
+        tcp::endpoint endpoint(asio::ip::make_address(o.address), o.port);
+        impl_->acceptor.open(endpoint.protocol());
+        impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+        impl_->acceptor.bind(endpoint);
+        impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot listen on " + where + ": " + e.what());
+    }
+    asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+}
+
+void HttpServer::stop() {
+    auto impl = impl_;
+    impl->stopping = true;
+    error_code ec;
+    impl->acceptor.close(ec);
+    for (auto& [id, control] : impl->sessions)
+        if (!control->busy && control->close) control->close();
+}
+
+std::uint16_t HttpServer::port() const {
+    error_code ec;
+    auto ep = impl_->acceptor.local_endpoint(ec);
+    return ec ? impl_->options.port : ep.port();
+}
+
+std::size_t HttpServer::open_connections() const {
+    return impl_->sessions.size();
+}
+
+}  // namespace reglament::net

@@ -38,7 +38,7 @@ using Reply = std::function<void(Response)>;
 using Handler = std::function<void(Request&&, Reply)>;
 
 class HttpServer {
-public:
+  public:
     HttpServer(boost::asio::io_context& io, ServerOptions options, Handler handler);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -51,7 +51,7 @@ public:
     std::uint16_t port() const;
     std::size_t open_connections() const;
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

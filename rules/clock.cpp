@@ -3,7 +3,8 @@
 namespace reglament {
 
 TimePoint SystemClock::now() const {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
 }
 
 TimePoint ManualClock::now() const {

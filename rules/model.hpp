@@ -1,0 +1,158 @@
+// The business's things as the rules see them, already normalised from Bitrix24's shapes
+// (legacy UPPER_CASE, crm.item camelCase, "Y"/"N", string ids, any date offset) by the engine.
+// Rules never see raw portal JSON, so a quirk of the API is handled once, at the edge.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rules/clock.hpp"
+
+namespace reglament::rules {
+
+// "lead:12", "deal:7", "task:40", "activity:9", "chat:79123456789", "global:L1".
+struct EntityRef {
+    std::string type;
+    std::string id;
+    std::string key() const { return type + ":" + id; }
+    bool operator==(const EntityRef&) const = default;
+    static EntityRef parse(const std::string& key);  // throws std::invalid_argument
+};
+
+struct Lead {
+    std::string id;
+    std::string title;
+    std::string status_id;        // e.g. "NEW"; the config maps names to ids
+    std::string status_semantic;  // "P" in process, "S" success, "F" failure
+    std::string assigned_by_id;   // responsible user id
+    std::string name, last_name;
+    std::vector<std::string> phones;  // as the CRM holds them (normalise with wazzup/phone)
+    std::vector<std::string> emails;
+    std::string source_id;
+    std::optional<TimePoint> created;
+    std::optional<TimePoint> modified;
+    std::optional<TimePoint> moved;                    // last status change
+    nlohmann::json fields = nlohmann::json::object();  // UF_CRM_* and any other field by code
+};
+
+struct Deal {
+    std::string id;
+    std::string title;
+    std::string category_id = "0";  // pipeline; "0" is the default one
+    std::string stage_id;           // "C1:NEW" style in non-default pipelines
+    std::string stage_semantic;     // "P", "S", "F"
+    std::string assigned_by_id;
+    std::string lead_id;
+    std::string contact_id;
+    double opportunity = 0;
+    bool closed = false;
+    std::optional<TimePoint> created;
+    std::optional<TimePoint> modified;
+    std::optional<TimePoint> moved;
+    nlohmann::json fields = nlohmann::json::object();
+};
+
+// Bitrix24 task statuses (api/bitrix24.md, "Tasks").
+enum class TaskStatus : int {
+    pending = 2,
+    in_progress = 3,
+    awaiting_control = 4,
+    completed = 5,
+    deferred = 6
+};
+
+struct Task {
+    std::string id;
+    std::string title;
+    std::string description;
+    std::string responsible_id;
+    std::string created_by;
+    int status = 2;
+    int priority = 1;  // 0 low, 1 medium, 2 high
+    std::optional<TimePoint> deadline;
+    std::optional<TimePoint> created;
+    std::optional<TimePoint> closed;
+    std::optional<TimePoint> changed;
+    std::vector<std::string> crm_bindings;  // "L_4", "D_10", "C_7", "CO_5"
+    int comments_count = 0;
+    bool open() const { return status != 5 && status != 4; }
+};
+
+struct Activity {
+    std::string id;
+    int owner_type_id = 0;  // 1 lead, 2 deal, 3 contact, 4 company
+    std::string owner_id;
+    int type_id = 0;    // 1 meeting, 2 call, 3 task, 4 email, 6 provider
+    int direction = 0;  // 1 incoming, 2 outgoing
+    bool completed = false;
+    std::string subject;
+    std::string responsible_id;
+    std::string provider_id;
+    std::optional<TimePoint> start;
+    std::optional<TimePoint> end;
+    std::optional<TimePoint> deadline;
+    std::vector<std::string> phones;  // from COMMUNICATIONS
+};
+
+// A finished telephony call (ONVOXIMPLANTCALLEND / voximplant.statistic.get).
+struct Call {
+    std::string call_id;
+    int type = 0;  // 1 outgoing, 2 incoming, 3 incoming redirected, 4 callback, 5 informational
+    std::string phone;
+    std::string portal_user_id;
+    int duration_seconds = 0;
+    std::optional<TimePoint> start;
+    std::string failed_code;      // "200" answered, "304" missed, "486" busy, ...
+    std::string crm_entity_type;  // "LEAD", "CONTACT", "COMPANY"
+    std::string crm_entity_id;
+    std::string crm_activity_id;
+    bool outgoing() const { return type == 1 || type == 4; }
+    bool answered() const { return failed_code == "200" && duration_seconds > 0; }
+};
+
+// A WhatsApp message seen through Wazzup's webhook.
+struct ChatMessage {
+    std::string message_id;
+    std::string channel_id;
+    std::string chat_id;   // digits of the client's number
+    bool inbound = false;  // from the client (isEcho false, status "inbound")
+    std::string status;    // inbound, sent, delivered, read, error
+    std::string error_code;
+    std::optional<TimePoint> at;
+    std::string text;
+};
+
+// The people the regulations talk about, from config plus the portal's presence data.
+struct Person {
+    std::string key;  // config name, e.g. "ivanova"
+    std::string user_id;
+    std::string name;
+};
+
+struct Staff {
+    std::vector<Person> managers;  // call-centre managers, in rotation order
+    std::vector<Person> heads;
+    const Person* find_by_key(const std::string& key) const;
+    const Person* find_by_user(const std::string& user_id) const;
+};
+
+// JSON forms, used for snapshots in the store.
+void to_json(nlohmann::json& j, const Lead& v);
+void from_json(const nlohmann::json& j, Lead& v);
+void to_json(nlohmann::json& j, const Deal& v);
+void from_json(const nlohmann::json& j, Deal& v);
+void to_json(nlohmann::json& j, const Task& v);
+void from_json(const nlohmann::json& j, Task& v);
+void to_json(nlohmann::json& j, const Activity& v);
+void from_json(const nlohmann::json& j, Activity& v);
+void to_json(nlohmann::json& j, const Call& v);
+void from_json(const nlohmann::json& j, Call& v);
+void to_json(nlohmann::json& j, const ChatMessage& v);
+void from_json(const nlohmann::json& j, ChatMessage& v);
+
+}  // namespace reglament::rules

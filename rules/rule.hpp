@@ -1,0 +1,115 @@
+// What a regulation is to the engine: a pure decision. Given what happened (event), the entity
+// before and after, the rule's own state, the time and the calendar, a rule returns the actions
+// to take, the timers to (re)arm or cancel, and its new state. No I/O: the engine executes
+// (ARCHITECTURE.md "Data flow"; STYLE.md "Boost.Redis").
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rules/calendar.hpp"
+#include "rules/clock.hpp"
+#include "rules/model.hpp"
+
+namespace reglament::rules {
+
+enum class EventKind {
+    created,  // ONCRM*ADD, ONTASKADD, first sight by the poller
+    updated,  // ONCRM*UPDATE, ONTASKUPDATE, ONCRMDEALMOVETOCATEGORY, poller diff
+    deleted,
+    call_ended,     // ONVOXIMPLANTCALLEND, routed to the lead/deal of the call
+    chat_message,   // Wazzup messages webhook, routed to the leads with that phone
+    chat_status,    // Wazzup statuses webhook for a message we sent
+    comment_added,  // ONTASKCOMMENTADD / ONCRMTIMELINECOMMENTADD
+    timer,          // a timer of this rule fell due
+    sweep,          // a periodic pass over every watched entity (H1, H2, H7 ...)
+};
+
+struct Event {
+    EventKind kind = EventKind::updated;
+    std::string name;  // the source's name: "ONCRMLEADUPDATE", "timer", "sweep", "wazzup.message"
+    EntityRef entity;
+    std::optional<Call> call;
+    std::optional<ChatMessage> message;
+    std::string timer_purpose;  // kind == timer
+    nlohmann::json timer_payload;
+    TimePoint at{};  // when it happened (the source's time, or the clock at intake)
+};
+
+// An entity as the engine last saw it; monostate = not known (new, or not watched).
+using Entity = std::variant<std::monostate, Lead, Deal, Task, Activity>;
+
+// Read-only questions about the rest of the portal, answered from the snapshot store.
+class World {
+  public:
+    virtual ~World() = default;
+    virtual std::vector<Task> open_tasks_bound_to(const std::string& binding) const = 0;  // "L_12"
+    virtual std::vector<Activity> open_activities_of(const EntityRef& owner) const = 0;
+    virtual std::vector<std::string> leads_with_phone(const std::string& digits) const = 0;
+    virtual std::optional<Lead> lead(const std::string& id) const = 0;
+    virtual std::optional<Deal> deal(const std::string& id) const = 0;
+    // Shift from config, the portal's absence chart and inactive users.
+    virtual bool is_present(const std::string& user_id, TimePoint at) const = 0;
+};
+
+struct RuleContext {
+    const Event& event;
+    const Entity& before;
+    const Entity& after;
+    const nlohmann::json& state;  // this rule's state for event.entity; null when none
+    TimePoint now;
+    const Calendar& calendar;
+    const Staff& staff;
+    const World& world;
+};
+
+// Things the outbox does. `kind` names a business operation; the outbox maps it to REST or
+// Wazzup calls. Params by kind:
+//   notify            {user_id, message}
+//   task.add          {title, description, responsible_id, deadline (ISO), priority, bindings[]}
+//   task.update       {task_id, fields{...}}       task.complete {task_id}
+//   task.comment      {task_id, text}
+//   timeline.comment  {entity_type "lead"|"deal", entity_id, text, pin (bool)}
+//   lead.update       {lead_id, fields{...}}       deal.update {deal_id, fields{...}}
+//   deal.move         {deal_id, category_id, stage_id}
+//   activity.todo     {owner_type_id, owner_id, deadline, title, description, responsible_id}
+//   wazzup.send       {phone, template, values{...}}  (template = the regulation's name)
+struct Action {
+    std::string kind;
+    EntityRef entity;  // what the action is about (ordering and the journal)
+    nlohmann::json params = nlohmann::json::object();
+    std::string key;     // unique for this rule and entity: the idempotency key's tail
+    std::string reason;  // a sentence for the journal and the demo output
+};
+
+// Re-arming the same (entity, purpose) replaces it; due == nullopt cancels it.
+struct TimerChange {
+    EntityRef entity;
+    std::string purpose;
+    std::optional<TimePoint> due;
+    nlohmann::json payload = nlohmann::json::object();
+};
+
+struct Decision {
+    std::vector<Action> actions;
+    std::vector<TimerChange> timers;
+    std::optional<nlohmann::json> state;  // nullopt: unchanged; null json: erase
+    bool empty() const { return actions.empty() && timers.empty() && !state; }
+};
+
+class Rule {
+  public:
+    virtual ~Rule() = default;
+    virtual std::string_view id() const = 0;
+    // Cheap filter so the engine does not build contexts for events a rule ignores.
+    virtual bool interested(const Event& event) const = 0;
+    virtual Decision decide(const RuleContext& context) const = 0;
+};
+
+}  // namespace reglament::rules

@@ -1,0 +1,159 @@
+// The HTTP plumbing over real sockets on loopback: answers, keep-alive, limits, timeouts, TLS.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "net/http_client.hpp"
+#include "net/http_server.hpp"
+
+namespace asio = boost::asio;
+using namespace reglament::net;
+
+namespace {
+
+// A server on its own thread, answering with whatever `handler` decides.
+struct TestServer {
+    asio::io_context io;
+    HttpServer server;
+    std::thread thread;
+
+    TestServer(ServerOptions options, Handler handler)
+        : server(io, std::move(options), std::move(handler)) {
+        server.start();
+        thread = std::thread([this] { io.run(); });
+    }
+    ~TestServer() {
+        asio::post(io, [this] {
+            server.stop();
+            io.stop();
+        });
+        thread.join();
+    }
+    std::string url(const std::string& path, const std::string& scheme = "http") const {
+        return scheme + "://127.0.0.1:" + std::to_string(server.port()) + path;
+    }
+};
+
+Handler echo_handler(std::atomic<int>* calls = nullptr) {
+    return [calls](Request&& req, Reply reply) {
+        if (calls) ++*calls;
+        reply(Response::json(200, "{\"method\":\"" + req.method + "\",\"path\":\"" +
+                                      std::string(req.path()) + "\",\"body\":\"" + req.body +
+                                      "\"}"));
+    };
+}
+
+// Raw socket exchange for what a well-behaved client would never send.
+std::string raw_exchange(std::uint16_t port, const std::string& bytes, bool half_close = false) {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    asio::write(socket, asio::buffer(bytes));
+    if (half_close) socket.shutdown(asio::ip::tcp::socket::shutdown_send);
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    for (;;) {
+        auto n = socket.read_some(asio::buffer(buf), ec);
+        out.append(buf, n);
+        if (ec) break;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("http: a request gets the handler's answer, over one kept-alive connection",
+          "[net][http]") {
+    std::atomic<int> calls{0};
+    TestServer srv({}, echo_handler(&calls));
+    BlockingHttpClient client;
+    auto r1 = client.post(srv.url("/hooks/x?y=1"), "hello", "text/plain");
+    CHECK(r1.status == 200);
+    CHECK(r1.body == R"({"method":"POST","path":"/hooks/x","body":"hello"})");
+    CHECK(r1.header("content-type") == "application/json; charset=utf-8");
+    auto r2 = client.get(srv.url("/two"));
+    CHECK(r2.status == 200);
+    CHECK(calls == 2);
+    CHECK(srv.server.open_connections() == 1);
+}
+
+TEST_CASE("http: a body over the limit is answered 413 without reaching the handler",
+          "[net][http]") {
+    std::atomic<int> calls{0};
+    ServerOptions options;
+    options.body_limit = 1024;
+    TestServer srv(options, echo_handler(&calls));
+    BlockingHttpClient client;
+    auto r = client.post(srv.url("/"), std::string(5000, 'x'), "text/plain");
+    CHECK(r.status == 413);
+    CHECK(calls == 0);
+}
+
+TEST_CASE("http: garbage is answered 400 and a sender that stalls is cut off", "[net][http]") {
+    ServerOptions options;
+    options.header_timeout = std::chrono::milliseconds(300);
+    TestServer srv(options, echo_handler());
+    auto answer = raw_exchange(srv.server.port(), "NOT HTTP AT ALL\r\n\r\n");
+    CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
+    // Headers never finished: the server closes the connection after header_timeout.
+    auto start = std::chrono::steady_clock::now();
+    auto stalled = raw_exchange(srv.server.port(), "POST / HTTP/1.1\r\nHost: x\r\n");
+    CHECK(stalled.empty());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("http: a handler that never answers still yields a 500", "[net][http]") {
+    TestServer srv({}, [](Request&&, Reply) {});
+    BlockingHttpClient client;
+    CHECK(client.get(srv.url("/")).status == 500);
+}
+
+TEST_CASE("http: connection refused is reported as not sent", "[net][http]") {
+    std::uint16_t port;
+    {
+        TestServer srv({}, echo_handler());
+        port = srv.server.port();
+    }
+    BlockingHttpClient client;
+    ClientRequest req;
+    req.url = "http://127.0.0.1:" + std::to_string(port) + "/";
+    auto r = client.request(req);
+    REQUIRE_FALSE(r.ok());
+    CHECK_FALSE(r.error->sent);
+}
+
+TEST_CASE("http: TLS with a verified certificate for 127.0.0.1", "[net][http][tls]") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("reglament-tls-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto script = std::string(REGLAMENT_SOURCE_DIR) + "/scripts/make-test-cert " + dir.string();
+    REQUIRE(std::system((script + " >/dev/null 2>&1").c_str()) == 0);
+    ServerOptions options;
+    options.tls_certificate_file = (dir / "server.pem").string();
+    options.tls_private_key_file = (dir / "server.key").string();
+    TestServer srv(options, echo_handler());
+
+    ClientOptions trusted;
+    trusted.ca_file = (dir / "ca.pem").string();
+    BlockingHttpClient client(trusted);
+    auto r = client.get(srv.url("/secure", "https"));
+    CHECK(r.status == 200);
+
+    // Without the test CA the certificate is refused.
+    BlockingHttpClient strict;
+    ClientRequest req;
+    req.url = srv.url("/secure", "https");
+    auto refused = strict.request(req);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error->message, Catch::Contains("TLS handshake"));
+    fs::remove_all(dir);
+}
