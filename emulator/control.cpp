@@ -4,26 +4,22 @@
 
 #include "emulator/emulator.hpp"
 #include "emulator/rest_error.hpp"
+#include "emulator/values.hpp"
 #include "net/form.hpp"
 
 namespace reglament::emulator {
 
 namespace {
 
-net::Response reply(int status, const json& body) { return net::Response::json(status, body.dump()); }
-
-std::string text(const json& b, const char* k, std::string fallback = "") {
-    auto it = b.find(k);
-    if (it == b.end() || it->is_null()) return fallback;
-    return it->is_string() ? it->get<std::string>() : it->dump();
+net::Response reply(int status, const json& body) {
+    return net::Response::json(status, body.dump());
 }
 
+std::string text(const json& b, const char* k, std::string fallback = "") {
+    return text_field(b, k, std::move(fallback));
+}
 Id num(const json& b, const char* k, Id fallback = 0) {
-    auto it = b.find(k);
-    if (it == b.end() || it->is_null()) return fallback;
-    if (it->is_number()) return it->get<Id>();
-    if (it->is_string()) return std::stoll(it->get<std::string>());
-    return fallback;
+    return int_field(b, k, fallback);
 }
 
 bool flag(const json& b, const char* k, bool fallback) {
@@ -62,34 +58,51 @@ net::Response Emulator::control(const net::Request& request) {
         if (path == "health") return reply(200, {{"ok", true}});
         if (path == "scenario" && m == "POST") {
             load_scenario(body);
-            return reply(200, {{"ok", true}, {"leads", portal.leads.size()}, {"users", portal.users.size()}});
+            return reply(
+                200,
+                {{"ok", true}, {"leads", portal.leads.size()}, {"users", portal.users.size()}});
         }
         if (path == "clock") {
             if (m == "POST") {
                 if (body.contains("now"))
-                    clock.set(when(body, "now", now, portal.utc_offset_minutes), flag(body, "freeze", true));
-                if (body.contains("advance_ms")) clock.advance(std::chrono::milliseconds(num(body, "advance_ms")));
-                if (body.contains("advance_s")) clock.advance(std::chrono::seconds(num(body, "advance_s")));
+                    clock.set(when(body, "now", now, portal.utc_offset_minutes),
+                              flag(body, "freeze", true));
+                if (body.contains("advance_ms"))
+                    clock.advance(std::chrono::milliseconds(num(body, "advance_ms")));
+                if (body.contains("advance_s"))
+                    clock.advance(std::chrono::seconds(num(body, "advance_s")));
             }
             return reply(200, {{"now", portal.iso(clock.now())}, {"frozen", clock.frozen()}});
         }
         if (path == "config") {
             if (m == "POST") {
                 if (body.contains("rate_burst") || body.contains("rate_drain"))
-                    bucket.configure(body.value("rate_burst", bucket.burst()), body.value("rate_drain", bucket.drain()));
-                if (body.contains("operating_limit_s")) operating.set_limit(body["operating_limit_s"].get<double>());
-                if (body.contains("access_ttl_s")) oauth.access_ttl = std::chrono::seconds(num(body, "access_ttl_s"));
-                if (body.contains("event_drop_share")) events.drop_share = body["event_drop_share"].get<double>();
-                if (body.contains("event_delay_share")) events.delay_share = body["event_delay_share"].get<double>();
-                if (body.contains("event_delay_ms")) events.delay = std::chrono::milliseconds(num(body, "event_delay_ms"));
-                if (body.contains("webhook_secret")) options.webhook_secret = text(body, "webhook_secret");
-                if (body.contains("application_token")) events.auth.application_token = text(body, "application_token");
+                    bucket.configure(body.value("rate_burst", bucket.burst()),
+                                     body.value("rate_drain", bucket.drain()));
+                if (body.contains("operating_limit_s"))
+                    operating.set_limit(body["operating_limit_s"].get<double>());
+                if (body.contains("access_ttl_s"))
+                    oauth.access_ttl = std::chrono::seconds(num(body, "access_ttl_s"));
+                if (body.contains("event_drop_share"))
+                    events.drop_share = body["event_drop_share"].get<double>();
+                if (body.contains("event_delay_share"))
+                    events.delay_share = body["event_delay_share"].get<double>();
+                if (body.contains("event_delay_ms"))
+                    events.delay = std::chrono::milliseconds(num(body, "event_delay_ms"));
+                if (body.contains("webhook_secret"))
+                    options.webhook_secret = text(body, "webhook_secret");
+                if (body.contains("application_token"))
+                    events.auth.application_token = text(body, "application_token");
                 if (body.contains("wazzup_key")) wazzup.api_key = text(body, "wazzup_key");
-                if (body.contains("wazzup_echo")) wazzup.echo_api_sends = flag(body, "wazzup_echo", true);
-                if (body.contains("wazzup_sent_ms")) wazzup.sent_after = std::chrono::milliseconds(num(body, "wazzup_sent_ms"));
+                if (body.contains("wazzup_echo"))
+                    wazzup.echo_api_sends = flag(body, "wazzup_echo", true);
+                if (body.contains("wazzup_sent_ms"))
+                    wazzup.sent_after = std::chrono::milliseconds(num(body, "wazzup_sent_ms"));
                 if (body.contains("wazzup_delivered_ms"))
-                    wazzup.delivered_after = std::chrono::milliseconds(num(body, "wazzup_delivered_ms"));
-                if (body.contains("wazzup_read_ms")) wazzup.read_after = std::chrono::milliseconds(num(body, "wazzup_read_ms"));
+                    wazzup.delivered_after =
+                        std::chrono::milliseconds(num(body, "wazzup_delivered_ms"));
+                if (body.contains("wazzup_read_ms"))
+                    wazzup.read_after = std::chrono::milliseconds(num(body, "wazzup_read_ms"));
             }
             return reply(200, {{"rate_burst", bucket.burst()},
                                {"rate_drain", bucket.drain()},
@@ -107,33 +120,42 @@ net::Response Emulator::control(const net::Request& request) {
             }
             if (m == "DELETE") events.handlers.clear();
             json arr = json::array();
-            for (const auto& h : events.handlers) arr.push_back({{"id", h.id}, {"url", h.url}, {"events", h.events}});
+            for (const auto& h : events.handlers)
+                arr.push_back({{"id", h.id}, {"url", h.url}, {"events", h.events}});
             return reply(200, arr);
         }
         if (path == "faults") {
             if (m == "POST") {
                 Fault f{text(body, "kind"), static_cast<int>(num(body, "count", -1)),
-                        std::chrono::milliseconds(num(body, "delay_ms", 0)), text(body, "location")};
-                static const std::vector<std::string> kinds = {"500", "html", "slow", "drop", "redirect"};
+                        std::chrono::milliseconds(num(body, "delay_ms", 0)),
+                        text(body, "location")};
+                static const std::vector<std::string> kinds = {"500", "html", "slow", "drop",
+                                                               "redirect"};
                 if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end())
-                    return reply(400, {{"error", "kind must be one of 500, html, slow, drop, redirect"}});
+                    return reply(
+                        400, {{"error", "kind must be one of 500, html, slow, drop, redirect"}});
                 faults[text(body, "method", "*")] = f;
             }
             if (m == "DELETE") faults.clear();
             json o = json::object();
             for (const auto& [k, f] : faults)
-                o[k] = {{"kind", f.kind}, {"remaining", f.remaining}, {"delay_ms", f.delay.count()}, {"location", f.location}};
+                o[k] = {{"kind", f.kind},
+                        {"remaining", f.remaining},
+                        {"delay_ms", f.delay.count()},
+                        {"location", f.location}};
             return reply(200, o);
         }
         if (path == "oauth/code" && m == "POST")
             return reply(200, {{"code", oauth.issue_code(num(body, "user_id", 1), now)},
                                {"client_id", oauth.client_id}});
-        if (path == "oauth/tokens" && m == "POST") return reply(200, oauth.issue_tokens(num(body, "user_id", 1), now));
+        if (path == "oauth/tokens" && m == "POST")
+            return reply(200, oauth.issue_tokens(num(body, "user_id", 1), now));
         if (path == "leads/generate" && m == "POST") {
             generate_leads(num(body, "count", 1000), now);
             return reply(200, {{"leads", portal.leads.size()}});
         }
-        if (path.rfind("act/", 0) == 0 && m == "POST") return reply(200, act(path.substr(4), body, now));
+        if (path.rfind("act/", 0) == 0 && m == "POST")
+            return reply(200, act(path.substr(4), body, now));
         if (m == "GET") return reply(200, read_back(path, query));
         return reply(404, {{"error", "unknown control endpoint: " + m + " /_emulator/" + path}});
     } catch (const RestError& e) {
@@ -153,8 +175,10 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
         if (b.contains("name")) f["NAME"] = text(b, "name");
         if (b.contains("source_id")) f["SOURCE_ID"] = text(b, "source_id");
         if (b.contains("assigned_by_id")) f["ASSIGNED_BY_ID"] = num(b, "assigned_by_id");
-        if (b.contains("phone")) f["PHONE"] = json::array({{{"VALUE", text(b, "phone")}, {"VALUE_TYPE", "MOBILE"}}});
-        if (b.contains("email")) f["EMAIL"] = json::array({{{"VALUE", text(b, "email")}, {"VALUE_TYPE", "WORK"}}});
+        if (b.contains("phone"))
+            f["PHONE"] = json::array({{{"VALUE", text(b, "phone")}, {"VALUE_TYPE", "MOBILE"}}});
+        if (b.contains("email"))
+            f["EMAIL"] = json::array({{{"VALUE", text(b, "email")}, {"VALUE_TYPE", "WORK"}}});
         result = {{"id", portal.add_lead(f, num(b, "created_by", user), now).id}};
     } else if (what == "call" || what == "incoming-call") {
         // A manager calls (answered or not), or a client calls and is answered or missed.
@@ -190,10 +214,12 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
                     }
         }
         const Call& made = portal.add_call(c, true, now);
-        result = {{"call_id", made.call_id}, {"activity_id", made.crm_activity_id}, {"id", made.id}};
+        result = {
+            {"call_id", made.call_id}, {"activity_id", made.crm_activity_id}, {"id", made.id}};
     } else if (what == "whatsapp") {  // a client writes on WhatsApp
         std::string chat = digits(text(b, "chat_id", text(b, "phone")));
-        auto& msg = wazzup.client_writes(chat, text(b, "text"), text(b, "channel_id"), text(b, "name"), now);
+        auto& msg = wazzup.client_writes(chat, text(b, "text"), text(b, "channel_id"),
+                                         text(b, "name"), now);
         result = {{"messageId", msg.message_id}, {"chatId", chat}};
     } else if (what == "move-stage") {
         std::string entity = text(b, "entity", "lead");
@@ -224,9 +250,13 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
             throw std::invalid_argument("entity must be lead, deal or task");
         result = {{"ok", true}};
     } else if (what == "comment") {
-        result = {{"id", portal.add_timeline_comment(text(b, "entity", "lead"), num(b, "id"), text(b, "text"), user, now).id}};
+        result = {{"id", portal
+                             .add_timeline_comment(text(b, "entity", "lead"), num(b, "id"),
+                                                   text(b, "text"), user, now)
+                             .id}};
     } else if (what == "task-comment") {
-        result = {{"id", portal.add_task_comment(num(b, "task_id"), user, text(b, "text"), now).id}};
+        result = {
+            {"id", portal.add_task_comment(num(b, "task_id"), user, text(b, "text"), now).id}};
     } else if (what == "task") {
         result = {{"id", portal.add_task(b.value("fields", json::object()), user, now).id}};
     } else if (what == "wazzup-status") {
@@ -238,7 +268,8 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
     } else if (what == "absence") {
         User* u = portal.find_user(user);
         if (!u) throw std::invalid_argument("no such user");
-        u->absences.push_back({when(b, "from", now, off), when(b, "to", now, off), text(b, "reason", "vacation")});
+        u->absences.push_back(
+            {when(b, "from", now, off), when(b, "to", now, off), text(b, "reason", "vacation")});
         result = {{"ok", true}};
     } else if (what == "timeman") {
         User* u = portal.find_user(user);
@@ -261,67 +292,105 @@ json Emulator::read_back(const std::string& what, const json& q) {
         json recent = json::array();
         std::size_t limit = q.contains("limit") ? std::stoul(q["limit"].get<std::string>()) : 200;
         for (auto it = rest_log.rbegin(); it != rest_log.rend() && recent.size() < limit; ++it)
-            recent.push_back({{"method", it->method}, {"status", it->status}, {"at", portal.iso(it->at)}, {"params", it->params}});
+            recent.push_back({{"method", it->method},
+                              {"status", it->status},
+                              {"at", portal.iso(it->at)},
+                              {"params", it->params}});
         return {{"counts", rest_counts}, {"recent", recent}};
     }
     if (what == "wazzup/sent" || what == "wazzup/messages") {
         json arr = json::array();
         for (const auto& m : wazzup.messages) {
             if (what == "wazzup/sent" && m.inbound) continue;
-            arr.push_back({{"messageId", m.message_id}, {"channelId", m.channel_id}, {"chatType", m.chat_type},
-                           {"chatId", m.chat_id}, {"text", m.text}, {"contentUri", m.content_uri},
-                           {"crmMessageId", m.crm_message_id}, {"templateId", m.template_id},
-                           {"templateValues", m.template_values}, {"inbound", m.inbound},
-                           {"status", m.status}, {"error", m.error}, {"at", portal.iso(m.at)}});
+            arr.push_back({{"messageId", m.message_id},
+                           {"channelId", m.channel_id},
+                           {"chatType", m.chat_type},
+                           {"chatId", m.chat_id},
+                           {"text", m.text},
+                           {"contentUri", m.content_uri},
+                           {"crmMessageId", m.crm_message_id},
+                           {"templateId", m.template_id},
+                           {"templateValues", m.template_values},
+                           {"inbound", m.inbound},
+                           {"status", m.status},
+                           {"error", m.error},
+                           {"at", portal.iso(m.at)}});
         }
         return arr;
     }
     if (what == "notifications") {
         json arr = json::array();
         for (const auto& n : portal.notifications)
-            arr.push_back({{"id", n.id}, {"kind", n.kind}, {"user_id", n.user_id}, {"from_user_id", n.from_user_id},
-                           {"message", n.message}, {"tag", n.tag}, {"at", portal.iso(n.created)}});
+            arr.push_back({{"id", n.id},
+                           {"kind", n.kind},
+                           {"user_id", n.user_id},
+                           {"from_user_id", n.from_user_id},
+                           {"message", n.message},
+                           {"tag", n.tag},
+                           {"at", portal.iso(n.created)}});
         return arr;
     }
     if (what == "comments") {
         json timeline = json::array(), tasks = json::array();
         for (const auto& t : portal.timeline_comments)
-            timeline.push_back({{"id", t.id}, {"entity_type", t.entity_type}, {"entity_id", t.entity_id},
-                                {"author_id", t.author_id}, {"comment", t.comment}, {"pinned", t.pinned},
+            timeline.push_back({{"id", t.id},
+                                {"entity_type", t.entity_type},
+                                {"entity_id", t.entity_id},
+                                {"author_id", t.author_id},
+                                {"comment", t.comment},
+                                {"pinned", t.pinned},
                                 {"at", portal.iso(t.created)}});
         for (const auto& c : portal.task_comments)
-            tasks.push_back({{"id", c.id}, {"task_id", c.task_id}, {"author_id", c.author_id},
-                             {"message", c.message}, {"at", portal.iso(c.post_date)}});
+            tasks.push_back({{"id", c.id},
+                             {"task_id", c.task_id},
+                             {"author_id", c.author_id},
+                             {"message", c.message},
+                             {"at", portal.iso(c.post_date)}});
         return {{"timeline", timeline}, {"tasks", tasks}};
     }
     if (what == "tasks") {
         json arr = json::array();
         std::int64_t start = 0;
         while (true) {
-            auto r = portal.execute("tasks.task.list", {{"select", {"*", "UF_CRM_TASK"}}, {"start", start}}, admin, clock.now());
-            for (auto& t : r.result["tasks"]) arr.push_back(t);
+            auto r = portal.execute("tasks.task.list",
+                                    {{"select", {"*", "UF_CRM_TASK"}}, {"start", start}}, admin,
+                                    clock.now());
+            for (auto& t : r.result["tasks"])
+                arr.push_back(t);
             if (!r.next) break;
             start = *r.next;
         }
         return arr;
     }
     if (what == "stage-history")
-        return {{"leads", list_all("crm.stagehistory.list", {{"entityTypeId", 1}, {"start", -1}})["items"]},
-                {"deals", list_all("crm.stagehistory.list", {{"entityTypeId", 2}, {"start", -1}})["items"]}};
+        return {{"leads",
+                 list_all("crm.stagehistory.list", {{"entityTypeId", 1}, {"start", -1}})["items"]},
+                {"deals",
+                 list_all("crm.stagehistory.list", {{"entityTypeId", 2}, {"start", -1}})["items"]}};
     if (what == "events") {
         json arr = json::array();
         for (const auto& r : events.log)
-            arr.push_back({{"event", r.event}, {"data", r.data}, {"url", r.url}, {"fate", r.fate}, {"at", portal.iso(r.at)}});
+            arr.push_back({{"event", r.event},
+                           {"data", r.data},
+                           {"url", r.url},
+                           {"fate", r.fate},
+                           {"at", portal.iso(r.at)}});
         return {{"log", arr}, {"queued", events.queued()}, {"delivered", delivered_events}};
     }
-    if (what == "activities") return list_all("crm.activity.list", {{"select", {"*", "COMMUNICATIONS"}}, {"start", -1}});
+    if (what == "activities")
+        return list_all("crm.activity.list", {{"select", {"*", "COMMUNICATIONS"}}, {"start", -1}});
     if (what.rfind("leads/", 0) == 0) return list_all("crm.lead.get", {{"id", what.substr(6)}});
     if (what.rfind("deals/", 0) == 0) return list_all("crm.deal.get", {{"id", what.substr(6)}});
     if (what == "state")
-        return {{"now", portal.iso(clock.now())}, {"leads", portal.leads.size()}, {"deals", portal.deals.size()},
-                {"tasks", portal.tasks.size()}, {"activities", portal.activities.size()},
-                {"calls", portal.calls.size()}, {"notifications", portal.notifications.size()},
-                {"wazzup_messages", wazzup.messages.size()}, {"events_queued", events.queued()}};
+        return {{"now", portal.iso(clock.now())},
+                {"leads", portal.leads.size()},
+                {"deals", portal.deals.size()},
+                {"tasks", portal.tasks.size()},
+                {"activities", portal.activities.size()},
+                {"calls", portal.calls.size()},
+                {"notifications", portal.notifications.size()},
+                {"wazzup_messages", wazzup.messages.size()},
+                {"events_queued", events.queued()}};
     throw std::invalid_argument("unknown read-back: " + what);
 }
 

@@ -25,14 +25,14 @@ namespace reglament::emulator {
 // The emulator's own clock: real time shifted by an offset, or frozen at a set instant.
 // `real` is the only reader of the wall clock (tests inject a fake one).
 class EmulatorClock {
-public:
+  public:
     explicit EmulatorClock(std::function<Instant()> real) : real_(std::move(real)) {}
     Instant now() const { return frozen_ ? *frozen_ : real_() + offset_; }
     void set(Instant t, bool freeze);
     void advance(std::chrono::milliseconds d);
     bool frozen() const { return frozen_.has_value(); }
 
-private:
+  private:
     std::function<Instant()> real_;
     std::chrono::milliseconds offset_{0};
     std::optional<Instant> frozen_;
@@ -63,9 +63,10 @@ struct Fault {
 
 struct HttpOutcome {
     net::Response response;
-    bool drop = false;                    // close the connection without answering
-    std::chrono::milliseconds delay{0};   // answer this much later (real time)
-    std::optional<std::string> webhook_test_url;  // Wazzup PATCH /v3/webhooks: POST {"test":true} first
+    bool drop = false;                   // close the connection without answering
+    std::chrono::milliseconds delay{0};  // answer this much later (real time)
+    std::optional<std::string>
+        webhook_test_url;  // Wazzup PATCH /v3/webhooks: POST {"test":true} first
 };
 
 struct Outbound {
@@ -76,8 +77,9 @@ struct Outbound {
 };
 
 class Emulator {
-public:
-    explicit Emulator(EmulatorOptions options = {}, std::function<Instant()> real_time = system_now);
+  public:
+    explicit Emulator(EmulatorOptions options = {},
+                      std::function<Instant()> real_time = system_now);
 
     EmulatorOptions options;
     EmulatorClock clock;
@@ -117,7 +119,7 @@ public:
     std::deque<LoggedCall> rest_log;  // the most recent 10000
     std::size_t delivered_events = 0;
 
-private:
+  private:
     RestAnswer run_batch(const json& params, const Caller& caller, Instant now,
                          const std::vector<std::string>* order);
     json time_block(const std::string& key, Instant now, double processing);

@@ -36,7 +36,7 @@ struct EventAuth {
 };
 
 class EventHub {
-public:
+  public:
     std::vector<EventHandler> handlers;
     EventAuth auth;
     double drop_share = 0;   // 0..1
@@ -64,7 +64,7 @@ public:
     // The documented body, exposed for tests of its shape.
     std::string form_body(const PortalEvent& e, std::int64_t handler_id, Instant ts) const;
 
-private:
+  private:
     std::deque<EventDelivery> queue_;
     std::mt19937_64 rng_{42};
     std::int64_t next_id_ = 0;

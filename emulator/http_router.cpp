@@ -39,7 +39,8 @@ HttpOutcome Emulator::handle_http(const net::Request& request) {
         if (!request.body.empty()) {
             try {
                 json form = net::decode_form(request.body);
-                for (auto it = form.begin(); it != form.end(); ++it) p[it.key()] = it.value();
+                for (auto it = form.begin(); it != form.end(); ++it)
+                    p[it.key()] = it.value();
             } catch (...) {
             }
         }
@@ -58,7 +59,8 @@ HttpOutcome Emulator::handle_http(const net::Request& request) {
         return out;
     }
     if (path.rfind("/rest/", 0) == 0) return handle_rest_http(request, now);
-    out.response = json_response(404, {{"error", "NOT_FOUND"}, {"error_description", "Unknown address"}});
+    out.response =
+        json_response(404, {{"error", "NOT_FOUND"}, {"error_description", "Unknown address"}});
     return out;
 }
 
@@ -72,7 +74,8 @@ HttpOutcome Emulator::handle_rest_http(const net::Request& request, Instant now)
     try {
         params = rest_params(request, &order);
     } catch (const RestError& e) {
-        out.response = json_response(e.status, {{"error", e.code}, {"error_description", e.description}});
+        out.response =
+            json_response(e.status, {{"error", e.code}, {"error_description", e.description}});
         return out;
     }
     auto strip = [](std::string m) {
@@ -90,13 +93,16 @@ HttpOutcome Emulator::handle_rest_http(const net::Request& request, Instant now)
         caller = {options.webhook_user, "webhook:" + parts[1]};
     } else if (parts.size() == 2) {
         method = strip(parts[1]);
-        std::string token = params.contains("auth") && params["auth"].is_string() ? params["auth"].get<std::string>() : "";
+        std::string token = params.contains("auth") && params["auth"].is_string()
+                                ? params["auth"].get<std::string>()
+                                : "";
         params.erase("auth");
         Id user = 0;
         auto check = oauth.check_access(token, now, user);
         if (check == OAuthServer::Check::expired) {
-            out.response = json_response(401, {{"error", "expired_token"},
-                                               {"error_description", "The access token provided has expired."}});
+            out.response = json_response(
+                401, {{"error", "expired_token"},
+                      {"error_description", "The access token provided has expired."}});
             return out;
         }
         if (check == OAuthServer::Check::unknown) {
@@ -106,7 +112,8 @@ HttpOutcome Emulator::handle_rest_http(const net::Request& request, Instant now)
         }
         caller = {user, "app:" + std::to_string(user)};
     } else {
-        out.response = json_response(400, {{"error", "ERROR_METHOD_NOT_FOUND"}, {"error_description", "Method not found!"}});
+        out.response = json_response(
+            400, {{"error", "ERROR_METHOD_NOT_FOUND"}, {"error_description", "Method not found!"}});
         return out;
     }
     auto fault = faults.find(method);
@@ -115,13 +122,15 @@ HttpOutcome Emulator::handle_rest_http(const net::Request& request, Instant now)
         Fault f = fault->second;
         if (fault->second.remaining > 0 && --fault->second.remaining == 0) faults.erase(fault);
         if (f.kind == "500") {
-            out.response = json_response(500, {{"error", "INTERNAL_SERVER_ERROR"}, {"error_description", "Internal server error"}});
+            out.response = json_response(500, {{"error", "INTERNAL_SERVER_ERROR"},
+                                               {"error_description", "Internal server error"}});
             return out;
         }
         if (f.kind == "html") {
             // Overload answers can be HTML rather than JSON (bitrix24.md §1, fast_bitrix24#216).
-            out.response = net::Response::text(502, "<html><head><title>502 Bad Gateway</title></head>"
-                                                    "<body><h1>502 Bad Gateway</h1></body></html>");
+            out.response = net::Response::text(502,
+                                               "<html><head><title>502 Bad Gateway</title></head>"
+                                               "<body><h1>502 Bad Gateway</h1></body></html>");
             out.response.headers = {{"Content-Type", "text/html; charset=UTF-8"}};
             return out;
         }

@@ -20,7 +20,8 @@ bool LeakyBucket::admit(Instant now) {
 }
 
 void OperatingBudget::expire(std::deque<Basket>& b, Instant now) {
-    while (!b.empty() && b.front().minute + minutes(10) <= now) b.pop_front();
+    while (!b.empty() && b.front().minute + minutes(10) <= now)
+        b.pop_front();
 }
 
 bool OperatingBudget::blocked(const std::string& key, Instant now) {
@@ -40,7 +41,8 @@ double OperatingBudget::used(const std::string& key, Instant now) {
     if (it == baskets_.end()) return 0;
     expire(it->second, now);
     double sum = 0;
-    for (const auto& x : it->second) sum += x.seconds;
+    for (const auto& x : it->second)
+        sum += x.seconds;
     return sum;
 }
 

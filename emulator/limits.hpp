@@ -12,7 +12,7 @@ namespace reglament::emulator {
 // Bitrix24's leaky bucket: each request adds 1, the level drains by `drain` per second, and a
 // request that would lift it above `burst` is refused (503 QUERY_LIMIT_EXCEEDED; bitrix24.md §2).
 class LeakyBucket {
-public:
+  public:
     LeakyBucket(double burst = 50, double drain = 2) : burst_(burst), drain_(drain) {}
     void configure(double burst, double drain) {
         burst_ = burst;
@@ -23,7 +23,7 @@ public:
     double burst() const { return burst_; }
     double drain() const { return drain_; }
 
-private:
+  private:
     double burst_, drain_;
     double level_ = 0;
     Instant last_{};
@@ -33,7 +33,7 @@ private:
 // reaches the limit the next call of that method gets 429 OPERATION_TIME_LIMIT; the call that
 // crosses it still completes.
 class OperatingBudget {
-public:
+  public:
     void set_limit(double seconds) { limit_ = seconds; }  // 0: no limit (the default)
     double limit() const { return limit_; }
     bool blocked(const std::string& key, Instant now);
@@ -42,7 +42,7 @@ public:
     // Unix seconds when the oldest basket drops out; 0 when nothing is recorded.
     double reset_at(const std::string& key, Instant now);
 
-private:
+  private:
     struct Basket {
         Instant minute;
         double seconds;
@@ -54,12 +54,12 @@ private:
 
 // Wazzup: at most `limit` requests per fixed window; the counter resets every window (S-ERR).
 class FixedWindow {
-public:
+  public:
     FixedWindow(int limit = 500, std::chrono::milliseconds window = std::chrono::seconds(5))
         : limit_(limit), window_(window) {}
     bool admit(Instant now);
 
-private:
+  private:
     int limit_;
     std::chrono::milliseconds window_;
     Instant start_{};

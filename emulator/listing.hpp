@@ -20,7 +20,8 @@ constexpr double kBaseCost = 0.002;
 constexpr double kRowCost = 0.00002;
 
 inline std::string upper(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
 }
 
@@ -61,8 +62,8 @@ ListOutcome<Row> run_list(const std::vector<Row>& rows, const std::vector<Field<
             sort_by.push_back({f, dir == "DESC"});
         }
     }
-    bool natural = sort_by.empty() || (sort_by.size() == 1 && sort_by[0].first->name == "ID" &&
-                                       !sort_by[0].second);
+    bool natural = sort_by.empty() ||
+                   (sort_by.size() == 1 && sort_by[0].first->name == "ID" && !sort_by[0].second);
     auto match = [&](const Row& r) {
         for (const auto& b : conds)
             if (!matches(b.field->kind, b.field->get(r), b.cond, offset)) return false;
@@ -92,7 +93,8 @@ ListOutcome<Row> run_list(const std::vector<Row>& rows, const std::vector<Field<
         for (auto it = first; it != rows.end(); ++it) {
             ++scanned;
             if (!match(*it)) continue;
-            if (matched >= skip && std::int64_t(out.page.size()) < Page::size) out.page.push_back(&*it);
+            if (matched >= skip && std::int64_t(out.page.size()) < Page::size)
+                out.page.push_back(&*it);
             ++matched;
             if (start < 0 && std::int64_t(out.page.size()) >= Page::size) break;
         }

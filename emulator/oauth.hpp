@@ -15,7 +15,7 @@
 namespace reglament::emulator {
 
 class OAuthServer {
-public:
+  public:
     std::string client_id = "local.emulator";
     std::string client_secret = "emulator-secret";
     std::chrono::seconds access_ttl{3600};
@@ -38,7 +38,7 @@ public:
     enum class Check { ok, expired, unknown };
     Check check_access(const std::string& token, Instant now, std::int64_t& user_id) const;
 
-private:
+  private:
     struct Grant {
         std::int64_t user_id;
         Instant expires;

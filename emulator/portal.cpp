@@ -33,7 +33,9 @@ Portal::Portal() {
     deal_categories.push_back({0, "Общая", 100, true});
 }
 
-Id Portal::next_id(const std::string& kind) { return ++sequences_[kind]; }
+Id Portal::next_id(const std::string& kind) {
+    return ++sequences_[kind];
+}
 
 const std::map<std::string, Portal::Handler>& Portal::handlers() {
     static const std::map<std::string, Handler> table = {
@@ -77,13 +79,14 @@ const std::map<std::string, Portal::Handler>& Portal::handlers() {
     return table;
 }
 
-bool Portal::knows(const std::string& method) { return handlers().count(method) > 0; }
+bool Portal::knows(const std::string& method) {
+    return handlers().count(method) > 0;
+}
 
 MethodResult Portal::execute(const std::string& method, const json& params, const Caller& caller,
                              Instant now) {
     auto it = handlers().find(method);
-    if (it == handlers().end())
-        throw RestError(400, "ERROR_METHOD_NOT_FOUND", "Method not found!");
+    if (it == handlers().end()) throw RestError(400, "ERROR_METHOD_NOT_FOUND", "Method not found!");
     ++calls_by_method[method];
     const json& p = params.is_object() ? params : json::object();
     auto r = (this->*(it->second))(p, caller, now);
@@ -95,22 +98,31 @@ MethodResult Portal::execute(const std::string& method, const json& params, cons
 
 template <class Row>
 static Row* find_by_id(std::vector<Row>& rows, Id id) {
-    auto it = std::lower_bound(rows.begin(), rows.end(), id,
-                               [](const Row& r, Id v) { return r.id < v; });
+    auto it =
+        std::lower_bound(rows.begin(), rows.end(), id, [](const Row& r, Id v) { return r.id < v; });
     return it != rows.end() && it->id == id ? &*it : nullptr;
 }
 
-Lead* Portal::find_lead(Id id) { return find_by_id(leads, id); }
-Deal* Portal::find_deal(Id id) { return find_by_id(deals, id); }
-Task* Portal::find_task(Id id) { return find_by_id(tasks, id); }
-Activity* Portal::find_activity(Id id) { return find_by_id(activities, id); }
+Lead* Portal::find_lead(Id id) {
+    return find_by_id(leads, id);
+}
+Deal* Portal::find_deal(Id id) {
+    return find_by_id(deals, id);
+}
+Task* Portal::find_task(Id id) {
+    return find_by_id(tasks, id);
+}
+Activity* Portal::find_activity(Id id) {
+    return find_by_id(activities, id);
+}
 User* Portal::find_user(Id id) {
     for (auto& u : users)
         if (u.id == id) return &u;
     return nullptr;
 }
 
-const Status* Portal::find_status(const std::string& entity_id, const std::string& status_id) const {
+const Status* Portal::find_status(const std::string& entity_id,
+                                  const std::string& status_id) const {
     for (const auto& s : statuses)
         if (s.entity_id == entity_id && s.status_id == status_id) return &s;
     return nullptr;

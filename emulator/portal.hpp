@@ -29,8 +29,8 @@ struct Caller {
 struct MethodResult {
     MethodResult() = default;
     MethodResult(json r) : result(std::move(r)) {}  // NOLINT: a bare result is the common case
-    MethodResult(json r, std::optional<std::int64_t> t, std::optional<std::int64_t> n = std::nullopt,
-                 double c = 0)
+    MethodResult(json r, std::optional<std::int64_t> t,
+                 std::optional<std::int64_t> n = std::nullopt, double c = 0)
         : result(std::move(r)), total(t), next(n), cost(c) {}
     json result;
     std::optional<std::int64_t> total;
@@ -45,7 +45,7 @@ struct PortalEvent {
 };
 
 class Portal {
-public:
+  public:
     Portal();
 
     // Runs one method. Throws RestError for documented failures (unknown method:
@@ -110,7 +110,7 @@ public:
     // Called before each method: counts calls for the control API's read-back.
     std::map<std::string, std::int64_t> calls_by_method;
 
-private:
+  private:
     Id next_id(const std::string& kind);
     std::unordered_map<std::string, Id> sequences_;
     std::string first_status_or_new() const;

@@ -5,38 +5,11 @@
 #include "emulator/listing.hpp"
 #include "emulator/portal.hpp"
 #include "emulator/rest_error.hpp"
+#include "emulator/values.hpp"
 
 namespace reglament::emulator {
 
 namespace {
-
-std::string id_str(Id v) { return std::to_string(v); }
-std::string yn(bool b) { return b ? "Y" : "N"; }
-
-std::string text_of(const json& v) {
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_null()) return "";
-    if (v.is_boolean()) return v.get<bool>() ? "Y" : "N";
-    return v.dump();
-}
-
-Id id_of(const json& v) {
-    try {
-        if (v.is_number()) return v.get<Id>();
-        if (v.is_string() && !v.get<std::string>().empty()) return std::stoll(v.get<std::string>());
-    } catch (...) {
-    }
-    return 0;
-}
-
-double num_of(const json& v) {
-    try {
-        if (v.is_number()) return v.get<double>();
-        if (v.is_string() && !v.get<std::string>().empty()) return std::stod(v.get<std::string>());
-    } catch (...) {
-    }
-    return 0;
-}
 
 json multifield_json(const std::vector<Multifield>& fm, char type) {
     json a = json::array();
@@ -101,7 +74,7 @@ void apply_uf(Portal& p, Row& row, const std::string& entity, const json& fields
     for (auto it = fields.begin(); it != fields.end(); ++it) {
         if (it.key().rfind("UF_", 0) != 0) continue;
         std::string v = it.value().is_array() && !it.value().empty() ? text_of(it.value()[0])
-                                                                      : text_of(it.value());
+                                                                     : text_of(it.value());
         if (it.value().is_boolean()) v = it.value().get<bool>() ? "1" : "0";
         set_uf(row.uf, p.user_field_index(entity, it.key()), v);
     }
@@ -122,7 +95,8 @@ void apply_multifields(std::vector<Multifield>& fm, const json& fields, Id& seq)
                 if (!value.empty()) fm.push_back({++seq, type, vt, value});
                 continue;
             }
-            auto m = std::find_if(fm.begin(), fm.end(), [&](const Multifield& x) { return x.id == id; });
+            auto m =
+                std::find_if(fm.begin(), fm.end(), [&](const Multifield& x) { return x.id == id; });
             if (m == fm.end()) continue;
             if (value.empty() || (e.contains("DELETE") && text_of(e["DELETE"]) == "Y"))
                 fm.erase(m);
@@ -137,16 +111,19 @@ void apply_multifields(std::vector<Multifield>& fm, const json& fields, Id& seq)
             std::string type = v.contains("typeId") ? text_of(v["typeId"]) : "";
             if (type.empty()) continue;  // typeId is required or nothing changes
             std::string value = v.contains("value") ? text_of(v["value"]) : "";
-            Id id = it->is_object() && !e.key().empty() && std::isdigit(static_cast<unsigned char>(e.key()[0]))
+            Id id = it->is_object() && !e.key().empty() &&
+                            std::isdigit(static_cast<unsigned char>(e.key()[0]))
                         ? std::stoll(e.key())
                         : 0;
             if (id == 0) {
                 if (!value.empty())
                     fm.push_back({++seq, type == "EMAIL" ? 'E' : 'P',
-                                  v.contains("valueType") ? text_of(v["valueType"]) : "WORK", value});
+                                  v.contains("valueType") ? text_of(v["valueType"]) : "WORK",
+                                  value});
                 continue;
             }
-            auto m = std::find_if(fm.begin(), fm.end(), [&](const Multifield& x) { return x.id == id; });
+            auto m =
+                std::find_if(fm.begin(), fm.end(), [&](const Multifield& x) { return x.id == id; });
             if (m == fm.end()) continue;
             if (value.empty())
                 fm.erase(m);
@@ -188,27 +165,33 @@ std::vector<Field<Lead>> Portal::lead_fields() const {
         {"MOVED_TIME", "movedTime", Kind::Date,
          [this](const Lead& l) -> json { return iso(l.moved_time); }},
         {"OPPORTUNITY", "opportunity", Kind::Num,
-         [](const Lead& l) -> json { return std::to_string(l.opportunity).substr(0, std::to_string(l.opportunity).find('.') + 3); }},
+         [](const Lead& l) -> json {
+             return std::to_string(l.opportunity)
+                 .substr(0, std::to_string(l.opportunity).find('.') + 3);
+         }},
         {"CURRENCY_ID", "currencyId", Kind::Str, [](const Lead&) -> json { return "RUB"; }},
         {"OPENED", "opened", Kind::Flag, [](const Lead&) -> json { return "Y"; }},
         {"HAS_PHONE", "hasPhone", Kind::Flag,
          [](const Lead& l) -> json {
-             return yn(std::any_of(l.fm.begin(), l.fm.end(), [](auto& m) { return m.type == 'P'; }));
+             return yn(
+                 std::any_of(l.fm.begin(), l.fm.end(), [](auto& m) { return m.type == 'P'; }));
          }},
         {"HAS_EMAIL", "hasEmail", Kind::Flag,
          [](const Lead& l) -> json {
-             return yn(std::any_of(l.fm.begin(), l.fm.end(), [](auto& m) { return m.type == 'E'; }));
+             return yn(
+                 std::any_of(l.fm.begin(), l.fm.end(), [](auto& m) { return m.type == 'E'; }));
          }},
         {"COMMENTS", "comments", Kind::Str, [](const Lead& l) -> json { return l.comments; }},
-        {"PHONE", "phone", Kind::List, [](const Lead& l) -> json { return multifield_json(l.fm, 'P'); },
-         false},
-        {"EMAIL", "email", Kind::List, [](const Lead& l) -> json { return multifield_json(l.fm, 'E'); },
-         false},
+        {"PHONE", "phone", Kind::List,
+         [](const Lead& l) -> json { return multifield_json(l.fm, 'P'); }, false},
+        {"EMAIL", "email", Kind::List,
+         [](const Lead& l) -> json { return multifield_json(l.fm, 'E'); }, false},
     };
     for (std::size_t i = 0; i < user_fields.size(); ++i) {
         if (user_fields[i].entity != "CRM_LEAD") continue;
         auto idx = static_cast<std::uint16_t>(i);
-        f.push_back({user_fields[i].name, uf_camel(user_fields[i].name), uf_kind(user_fields[i].type),
+        f.push_back({user_fields[i].name, uf_camel(user_fields[i].name),
+                     uf_kind(user_fields[i].type),
                      [idx](const Lead& l) -> json { return uf_value(l.uf, idx); }, false});
     }
     return f;
@@ -226,9 +209,14 @@ std::vector<Field<Deal>> Portal::deal_fields() const {
              return std::string(1, deal_semantic(d.category_id, d.stage_id));
          }},
         {"CLOSED", "closed", Kind::Flag,
-         [this](const Deal& d) -> json { return yn(deal_semantic(d.category_id, d.stage_id) != 'P'); }},
+         [this](const Deal& d) -> json {
+             return yn(deal_semantic(d.category_id, d.stage_id) != 'P');
+         }},
         {"OPPORTUNITY", "opportunity", Kind::Num,
-         [](const Deal& d) -> json { return std::to_string(d.opportunity).substr(0, std::to_string(d.opportunity).find('.') + 3); }},
+         [](const Deal& d) -> json {
+             return std::to_string(d.opportunity)
+                 .substr(0, std::to_string(d.opportunity).find('.') + 3);
+         }},
         {"CURRENCY_ID", "currencyId", Kind::Str, [](const Deal& d) -> json { return d.currency; }},
         {"ASSIGNED_BY_ID", "assignedById", Kind::Int,
          [](const Deal& d) -> json { return id_str(d.assigned_by); }},
@@ -239,7 +227,9 @@ std::vector<Field<Deal>> Portal::deal_fields() const {
         {"LEAD_ID", "leadId", Kind::Int,
          [](const Deal& d) -> json { return d.lead_id ? json(id_str(d.lead_id)) : json(nullptr); }},
         {"CONTACT_ID", "contactId", Kind::Int,
-         [](const Deal& d) -> json { return d.contact_id ? json(id_str(d.contact_id)) : json(nullptr); }},
+         [](const Deal& d) -> json {
+             return d.contact_id ? json(id_str(d.contact_id)) : json(nullptr);
+         }},
         {"DATE_CREATE", "createdTime", Kind::Date,
          [this](const Deal& d) -> json { return iso(d.date_create); }},
         {"DATE_MODIFY", "updatedTime", Kind::Date,
@@ -252,7 +242,8 @@ std::vector<Field<Deal>> Portal::deal_fields() const {
     for (std::size_t i = 0; i < user_fields.size(); ++i) {
         if (user_fields[i].entity != "CRM_DEAL") continue;
         auto idx = static_cast<std::uint16_t>(i);
-        f.push_back({user_fields[i].name, uf_camel(user_fields[i].name), uf_kind(user_fields[i].type),
+        f.push_back({user_fields[i].name, uf_camel(user_fields[i].name),
+                     uf_kind(user_fields[i].type),
                      [idx](const Deal& d) -> json { return uf_value(d.uf, idx); }, false});
     }
     return f;
@@ -269,7 +260,8 @@ void Portal::record_lead_stage(const Lead& l, int type, Instant now) {
 void Portal::record_deal_stage(const Deal& d, int type, Instant now) {
     char sem = deal_semantic(d.category_id, d.stage_id);
     if (type == 2 && sem != 'P') type = 3;
-    deal_history.push_back({next_id("history"), 2, type, d.id, now, d.category_id, d.stage_id, sem});
+    deal_history.push_back(
+        {next_id("history"), 2, type, d.id, now, d.category_id, d.stage_id, sem});
 }
 
 Lead& Portal::add_lead(json fields, Id by, Instant now) {
@@ -284,7 +276,8 @@ Lead& Portal::add_lead(json fields, Id by, Instant now) {
     Lead& ref = leads.back();
     apply_lead_fields(ref, fields);
     if (auto* v = param(fields, "DATE_CREATE")) {
-        if (auto t = parse_instant(text_of(*v), utc_offset_minutes)) ref.date_create = ref.moved_time = *t;
+        if (auto t = parse_instant(text_of(*v), utc_offset_minutes))
+            ref.date_create = ref.moved_time = *t;
     }
     record_lead_stage(ref, 1, ref.date_create);
     emit("ONCRMLEADADD", {{"FIELDS", {{"ID", id_str(ref.id)}}}});
@@ -412,7 +405,8 @@ MethodResult Portal::lead_get(const json& p, const Caller&, Instant) {
     if (!l) throw not_found("Not found");
     auto fields = lead_fields();
     std::vector<const Field<Lead>*> sel;
-    for (const auto& f : fields) sel.push_back(&f);
+    for (const auto& f : fields)
+        sel.push_back(&f);
     return {render(*l, sel, false)};
 }
 
@@ -425,7 +419,8 @@ MethodResult Portal::lead_list(const json& p, const Caller&, Instant) {
     const json* select = param(p, "select");
     auto sel = resolve_select(fields, select ? *select : json(), false);
     json rows = json::array();
-    for (const Lead* l : out.page) rows.push_back(render(*l, sel, false));
+    for (const Lead* l : out.page)
+        rows.push_back(render(*l, sel, false));
     return {rows, out.total, out.next, out.cost};
 }
 
@@ -443,7 +438,8 @@ MethodResult Portal::deal_get(const json& p, const Caller&, Instant) {
     if (!d) throw not_found("Not found");
     auto fields = deal_fields();
     std::vector<const Field<Deal>*> sel;
-    for (const auto& f : fields) sel.push_back(&f);
+    for (const auto& f : fields)
+        sel.push_back(&f);
     return {render(*d, sel, false)};
 }
 
@@ -456,7 +452,8 @@ MethodResult Portal::deal_list(const json& p, const Caller&, Instant) {
     const json* select = param(p, "select");
     auto sel = resolve_select(fields, select ? *select : json(), false);
     json rows = json::array();
-    for (const Deal* d : out.page) rows.push_back(render(*d, sel, false));
+    for (const Deal* d : out.page)
+        rows.push_back(render(*d, sel, false));
     return {rows, out.total, out.next, out.cost};
 }
 
@@ -480,7 +477,8 @@ int entity_type(const json& p) {
 }
 bool wants_fm(const json* select) {
     if (!select || !select->is_array() || select->empty()) return true;
-    return std::any_of(select->begin(), select->end(), [](const json& s) { return s == "*" || s == "fm"; });
+    return std::any_of(select->begin(), select->end(),
+                       [](const json& s) { return s == "*" || s == "fm"; });
 }
 }  // namespace
 
@@ -565,11 +563,14 @@ MethodResult Portal::status_list(const json& p, const Caller&, Instant) {
         {"SYSTEM", "system", Kind::Flag, [](const Status&) -> json { return "N"; }},
         {"CATEGORY_ID", "categoryId", Kind::Int,
          [](const Status& s) -> json {
-             return s.entity_id.rfind("DEAL_STAGE", 0) == 0 ? json(id_str(s.category_id)) : json(nullptr);
+             return s.entity_id.rfind("DEAL_STAGE", 0) == 0 ? json(id_str(s.category_id))
+                                                            : json(nullptr);
          }},
         {"COLOR", "color", Kind::Str, [](const Status& s) -> json { return s.color; }},
         {"SEMANTICS", "semantics", Kind::Str,
-         [](const Status& s) -> json { return s.semantics == 'P' ? json(nullptr) : json(std::string(1, s.semantics)); }},
+         [](const Status& s) -> json {
+             return s.semantics == 'P' ? json(nullptr) : json(std::string(1, s.semantics));
+         }},
         {"EXTRA", "extra", Kind::Str,
          [](const Status& s) -> json {
              return {{"SEMANTICS", semantic_word(s.semantics)}, {"COLOR", s.color}};
@@ -580,7 +581,8 @@ MethodResult Portal::status_list(const json& p, const Caller&, Instant) {
     (void)order;
     std::vector<Status> sorted = statuses;
     std::vector<const Field<Status>*> sel;
-    for (const auto& f : fields) sel.push_back(&f);
+    for (const auto& f : fields)
+        sel.push_back(&f);
     json rows = json::array();
     for (const auto& s : sorted) {
         bool ok = true;
@@ -600,7 +602,8 @@ MethodResult Portal::category_list(const json& p, const Caller&, Instant) {
     if (!t || id_of(*t) != 2) throw RestError(400, "NOT_FOUND", "Categories are not supported");
     json cats = json::array();
     auto sorted = deal_categories;
-    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.sort < b.sort; });
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](auto& a, auto& b) { return a.sort < b.sort; });
     for (const auto& c : sorted)
         cats.push_back({{"id", c.id},
                         {"name", c.name},
@@ -618,20 +621,25 @@ MethodResult Portal::stagehistory_list(const json& p, const Caller&, Instant) {
     std::vector<Field<StageHistory>> fields = {
         {"ID", "id", Kind::Int, [](const StageHistory& h) -> json { return h.id; }},
         {"TYPE_ID", "typeId", Kind::Int, [](const StageHistory& h) -> json { return h.type_id; }},
-        {"OWNER_ID", "ownerId", Kind::Int, [](const StageHistory& h) -> json { return h.owner_id; }},
+        {"OWNER_ID", "ownerId", Kind::Int,
+         [](const StageHistory& h) -> json { return h.owner_id; }},
         {"CREATED_TIME", "createdTime", Kind::Date,
          [this](const StageHistory& h) -> json { return iso(h.created); }},
     };
     if (lead) {
-        fields.push_back({"STATUS_ID", "statusId", Kind::Str, [](const StageHistory& h) -> json { return h.stage_id; }});
-        fields.push_back({"STATUS_SEMANTIC_ID", "statusSemanticId", Kind::Str,
-                          [](const StageHistory& h) -> json { return std::string(1, h.semantic); }});
+        fields.push_back({"STATUS_ID", "statusId", Kind::Str,
+                          [](const StageHistory& h) -> json { return h.stage_id; }});
+        fields.push_back(
+            {"STATUS_SEMANTIC_ID", "statusSemanticId", Kind::Str,
+             [](const StageHistory& h) -> json { return std::string(1, h.semantic); }});
     } else {
         fields.push_back({"CATEGORY_ID", "categoryId", Kind::Int,
                           [](const StageHistory& h) -> json { return h.category_id; }});
-        fields.push_back({"STAGE_ID", "stageId", Kind::Str, [](const StageHistory& h) -> json { return h.stage_id; }});
-        fields.push_back({"STAGE_SEMANTIC_ID", "stageSemanticId", Kind::Str,
-                          [](const StageHistory& h) -> json { return std::string(1, h.semantic); }});
+        fields.push_back({"STAGE_ID", "stageId", Kind::Str,
+                          [](const StageHistory& h) -> json { return h.stage_id; }});
+        fields.push_back(
+            {"STAGE_SEMANTIC_ID", "stageSemanticId", Kind::Str,
+             [](const StageHistory& h) -> json { return std::string(1, h.semantic); }});
     }
     const json* filter = param(p, "filter");
     const json* order = param(p, "order");
@@ -640,7 +648,8 @@ MethodResult Portal::stagehistory_list(const json& p, const Caller&, Instant) {
                         order ? *order : json(), parse_start(p), utc_offset_minutes);
     auto sel = resolve_select(fields, select ? *select : json(), true);
     json items = json::array();
-    for (const auto* h : out.page) items.push_back(render(*h, sel, false));
+    for (const auto* h : out.page)
+        items.push_back(render(*h, sel, false));
     return {{{"items", items}}, out.total, out.next, out.cost};
 }
 

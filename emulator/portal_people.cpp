@@ -4,17 +4,9 @@
 #include "emulator/listing.hpp"
 #include "emulator/portal.hpp"
 #include "emulator/rest_error.hpp"
+#include "emulator/values.hpp"
 
 namespace reglament::emulator {
-
-namespace {
-std::string id_str(Id v) { return std::to_string(v); }
-std::string text_of(const json& v) {
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_null()) return "";
-    return v.dump();
-}
-}  // namespace
 
 MethodResult Portal::user_get(const json& p, const Caller&, Instant) {
     std::vector<Field<User>> fields = {
@@ -24,10 +16,13 @@ MethodResult Portal::user_get(const json& p, const Caller&, Instant) {
         {"NAME", "name", Kind::Str, [](const User& u) -> json { return u.name; }},
         {"LAST_NAME", "lastName", Kind::Str, [](const User& u) -> json { return u.last_name; }},
         {"EMAIL", "email", Kind::Str, [](const User& u) -> json { return u.email; }},
-        {"WORK_POSITION", "workPosition", Kind::Str, [](const User& u) -> json { return u.position; }},
-        {"UF_DEPARTMENT", "ufDepartment", Kind::List, [](const User& u) -> json { return u.departments; }},
+        {"WORK_POSITION", "workPosition", Kind::Str,
+         [](const User& u) -> json { return u.position; }},
+        {"UF_DEPARTMENT", "ufDepartment", Kind::List,
+         [](const User& u) -> json { return u.departments; }},
         {"USER_TYPE", "userType", Kind::Str, [](const User&) -> json { return "employee"; }},
-        {"TIMESTAMP_X", "timestampX", Kind::Str, [](const User&) -> json { return json::object(); }},
+        {"TIMESTAMP_X", "timestampX", Kind::Str,
+         [](const User&) -> json { return json::object(); }},
     };
     json filter = json::object();
     if (const json* f = param(p, "FILTER"); f && f->is_object()) filter = *f;
@@ -45,9 +40,11 @@ MethodResult Portal::user_get(const json& p, const Caller&, Instant) {
         order[text_of(*s)] = param(p, "order") ? text_of(*param(p, "order")) : "ASC";
     auto out = run_list(sorted, fields, filter, order, parse_start(p), utc_offset_minutes);
     std::vector<const Field<User>*> sel;
-    for (const auto& f : fields) sel.push_back(&f);
+    for (const auto& f : fields)
+        sel.push_back(&f);
     json res = json::array();
-    for (const auto* u : out.page) res.push_back(render(*u, sel, false));
+    for (const auto* u : out.page)
+        res.push_back(render(*u, sel, false));
     return {res, out.total, out.next, out.cost};
 }
 
@@ -75,23 +72,30 @@ MethodResult Portal::timeman_status(const json& p, const Caller& c, Instant now)
     Id id = param(p, "USER_ID") ? param_id(p, "USER_ID") : c.user_id;
     User* u = find_user(id);
     if (!u) throw RestError(400, "USER_NOT_FOUND", "User not found");
-    json r = {{"STATUS", u->timeman_status}, {"ACTIVE", u->timeman_status != "CLOSED"},
-              {"TZ_OFFSET", utc_offset_minutes * 60}, {"TIME_LEAKS", "00:00:00"}};
-    auto day = std::chrono::floor<std::chrono::days>(now + std::chrono::minutes(utc_offset_minutes));
+    json r = {{"STATUS", u->timeman_status},
+              {"ACTIVE", u->timeman_status != "CLOSED"},
+              {"TZ_OFFSET", utc_offset_minutes * 60},
+              {"TIME_LEAKS", "00:00:00"}};
+    auto day =
+        std::chrono::floor<std::chrono::days>(now + std::chrono::minutes(utc_offset_minutes));
     Instant start = Instant(day) + std::chrono::hours(9) - std::chrono::minutes(utc_offset_minutes);
     r["TIME_START"] = iso(start);
-    r["TIME_FINISH"] = u->timeman_status == "CLOSED" ? json(iso(start + std::chrono::hours(9))) : json(nullptr);
+    r["TIME_FINISH"] =
+        u->timeman_status == "CLOSED" ? json(iso(start + std::chrono::hours(9))) : json(nullptr);
     r["DURATION"] = "00:00:00";
     return {r};
 }
 
 MethodResult Portal::notify(const std::string& kind, const json& p, const Caller& c, Instant now) {
     const json* user = param(p, "USER_ID");
-    if (!user || text_of(*user).empty()) throw RestError(400, "USER_ID_EMPTY", "User ID can't be empty");
+    if (!user || text_of(*user).empty())
+        throw RestError(400, "USER_ID_EMPTY", "User ID can't be empty");
     const json* msg = param(p, "MESSAGE");
-    if (!msg || text_of(*msg).empty()) throw RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
+    if (!msg || text_of(*msg).empty())
+        throw RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
     if (const json* a = param(p, "ATTACH"); a && a->dump().size() > 60000)
-        throw RestError(400, "ATTACH_OVERSIZE", "You have exceeded the maximum allowable size of attach");
+        throw RestError(400, "ATTACH_OVERSIZE",
+                        "You have exceeded the maximum allowable size of attach");
     Notification n;
     n.id = notifications.empty() ? 1 : notifications.back().id + 1;
     n.kind = kind;
@@ -123,22 +127,34 @@ static std::vector<Field<Call>> call_fields(const Portal& p) {
     return {
         {"ID", "id", Kind::Int, [](const Call& c) -> json { return id_str(c.id); }},
         {"CALL_ID", "callId", Kind::Str, [](const Call& c) -> json { return c.call_id; }},
-        {"PORTAL_USER_ID", "portalUserId", Kind::Int, [](const Call& c) -> json { return id_str(c.portal_user_id); }},
-        {"PORTAL_NUMBER", "portalNumber", Kind::Str, [](const Call& c) -> json { return c.portal_number; }},
-        {"PHONE_NUMBER", "phoneNumber", Kind::Str, [](const Call& c) -> json { return c.phone_number; }},
-        {"CALL_TYPE", "callType", Kind::Int, [](const Call& c) -> json { return id_str(c.call_type); }},
-        {"CALL_DURATION", "callDuration", Kind::Int, [](const Call& c) -> json { return id_str(c.duration); }},
-        {"CALL_START_DATE", "callStartDate", Kind::Date, [&p](const Call& c) -> json { return p.iso(c.start); }},
-        {"CALL_FAILED_CODE", "callFailedCode", Kind::Str, [](const Call& c) -> json { return c.failed_code; }},
-        {"CALL_FAILED_REASON", "callFailedReason", Kind::Str, [](const Call& c) -> json { return c.failed_reason; }},
-        {"CALL_CATEGORY", "callCategory", Kind::Str, [](const Call&) -> json { return "external"; }},
+        {"PORTAL_USER_ID", "portalUserId", Kind::Int,
+         [](const Call& c) -> json { return id_str(c.portal_user_id); }},
+        {"PORTAL_NUMBER", "portalNumber", Kind::Str,
+         [](const Call& c) -> json { return c.portal_number; }},
+        {"PHONE_NUMBER", "phoneNumber", Kind::Str,
+         [](const Call& c) -> json { return c.phone_number; }},
+        {"CALL_TYPE", "callType", Kind::Int,
+         [](const Call& c) -> json { return id_str(c.call_type); }},
+        {"CALL_DURATION", "callDuration", Kind::Int,
+         [](const Call& c) -> json { return id_str(c.duration); }},
+        {"CALL_START_DATE", "callStartDate", Kind::Date,
+         [&p](const Call& c) -> json { return p.iso(c.start); }},
+        {"CALL_FAILED_CODE", "callFailedCode", Kind::Str,
+         [](const Call& c) -> json { return c.failed_code; }},
+        {"CALL_FAILED_REASON", "callFailedReason", Kind::Str,
+         [](const Call& c) -> json { return c.failed_reason; }},
+        {"CALL_CATEGORY", "callCategory", Kind::Str,
+         [](const Call&) -> json { return "external"; }},
         {"CALL_RECORD_URL", "callRecordUrl", Kind::Str, [](const Call&) -> json { return ""; }},
         {"CALL_VOTE", "callVote", Kind::Int, [](const Call&) -> json { return nullptr; }},
         {"COST", "cost", Kind::Num, [](const Call&) -> json { return "0.0000"; }},
         {"COST_CURRENCY", "costCurrency", Kind::Str, [](const Call&) -> json { return "RUR"; }},
-        {"CRM_ENTITY_TYPE", "crmEntityType", Kind::Str, [](const Call& c) -> json { return c.crm_entity_type; }},
-        {"CRM_ENTITY_ID", "crmEntityId", Kind::Int, [](const Call& c) -> json { return id_str(c.crm_entity_id); }},
-        {"CRM_ACTIVITY_ID", "crmActivityId", Kind::Int, [](const Call& c) -> json { return id_str(c.crm_activity_id); }},
+        {"CRM_ENTITY_TYPE", "crmEntityType", Kind::Str,
+         [](const Call& c) -> json { return c.crm_entity_type; }},
+        {"CRM_ENTITY_ID", "crmEntityId", Kind::Int,
+         [](const Call& c) -> json { return id_str(c.crm_entity_id); }},
+        {"CRM_ACTIVITY_ID", "crmActivityId", Kind::Int,
+         [](const Call& c) -> json { return id_str(c.crm_activity_id); }},
         {"REST_APP_ID", "restAppId", Kind::Int, [](const Call&) -> json { return nullptr; }},
     };
 }
@@ -149,11 +165,14 @@ MethodResult Portal::voximplant_statistic(const json& p, const Caller&, Instant)
     json order;
     if (const json* s = param(p, "SORT"))
         order[text_of(*s)] = param(p, "ORDER") ? text_of(*param(p, "ORDER")) : "ASC";
-    auto out = run_list(calls, fields, filter ? *filter : json(), order, parse_start(p), utc_offset_minutes);
+    auto out = run_list(calls, fields, filter ? *filter : json(), order, parse_start(p),
+                        utc_offset_minutes);
     std::vector<const Field<Call>*> sel;
-    for (const auto& f : fields) sel.push_back(&f);
+    for (const auto& f : fields)
+        sel.push_back(&f);
     json res = json::array();
-    for (const auto* c : out.page) res.push_back(render(*c, sel, false));
+    for (const auto* c : out.page)
+        res.push_back(render(*c, sel, false));
     return {res, out.total, out.next, out.cost};
 }
 
@@ -163,18 +182,20 @@ Call& Portal::add_call(Call call, bool create_activity, Instant now) {
     if (create_activity && call.crm_entity_id != 0) {
         int owner_type = call.crm_entity_type == "DEAL" ? 2 : 1;
         bool missed = call.failed_code != "200";
-        json f = {{"OWNER_TYPE_ID", owner_type},
-                  {"OWNER_ID", call.crm_entity_id},
-                  {"TYPE_ID", 2},
-                  {"PROVIDER_ID", "VOXIMPLANT_CALL"},
-                  {"PROVIDER_TYPE_ID", "CALL"},
-                  {"DIRECTION", call.call_type == 1 ? 2 : 1},
-                  {"SUBJECT", call.call_type == 1 ? "Исходящий звонок" : (missed ? "Пропущенный звонок" : "Входящий звонок")},
-                  {"COMPLETED", call.call_type == 1 || !missed ? "Y" : "N"},
-                  {"RESPONSIBLE_ID", call.portal_user_id},
-                  {"START_TIME", iso(call.start)},
-                  {"END_TIME", iso(call.start + std::chrono::seconds(call.duration))},
-                  {"COMMUNICATIONS", json::array({{{"TYPE", "PHONE"}, {"VALUE", call.phone_number}}})}};
+        json f = {
+            {"OWNER_TYPE_ID", owner_type},
+            {"OWNER_ID", call.crm_entity_id},
+            {"TYPE_ID", 2},
+            {"PROVIDER_ID", "VOXIMPLANT_CALL"},
+            {"PROVIDER_TYPE_ID", "CALL"},
+            {"DIRECTION", call.call_type == 1 ? 2 : 1},
+            {"SUBJECT", call.call_type == 1 ? "Исходящий звонок"
+                                            : (missed ? "Пропущенный звонок" : "Входящий звонок")},
+            {"COMPLETED", call.call_type == 1 || !missed ? "Y" : "N"},
+            {"RESPONSIBLE_ID", call.portal_user_id},
+            {"START_TIME", iso(call.start)},
+            {"END_TIME", iso(call.start + std::chrono::seconds(call.duration))},
+            {"COMMUNICATIONS", json::array({{{"TYPE", "PHONE"}, {"VALUE", call.phone_number}}})}};
         call.crm_activity_id = add_activity(f, call.portal_user_id, now).id;
     }
     calls.push_back(call);

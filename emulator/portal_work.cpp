@@ -4,38 +4,22 @@
 #include "emulator/listing.hpp"
 #include "emulator/portal.hpp"
 #include "emulator/rest_error.hpp"
+#include "emulator/values.hpp"
 
 namespace reglament::emulator {
 
 namespace {
 
-std::string id_str(Id v) { return std::to_string(v); }
-std::string yn(bool b) { return b ? "Y" : "N"; }
-std::string text_of(const json& v) {
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_null()) return "";
-    if (v.is_boolean()) return v.get<bool>() ? "Y" : "N";
-    return v.dump();
-}
-Id id_of(const json& v) {
-    try {
-        if (v.is_number()) return v.get<Id>();
-        if (v.is_string() && !v.get<std::string>().empty()) return std::stoll(v.get<std::string>());
-    } catch (...) {
-    }
-    return 0;
-}
-bool flag_of(const json& v) {
-    if (v.is_boolean()) return v.get<bool>();
-    auto s = text_of(v);
-    return s == "Y" || s == "1" || s == "true";
-}
 std::string owner_type_name(int t) {
     switch (t) {
-        case 1: return "lead";
-        case 2: return "deal";
-        case 3: return "contact";
-        case 4: return "company";
+        case 1:
+            return "lead";
+        case 2:
+            return "deal";
+        case 3:
+            return "contact";
+        case 4:
+            return "company";
     }
     return "dynamic_" + std::to_string(t);
 }
@@ -105,28 +89,42 @@ static std::vector<Field<Activity>> activity_fields(const Portal& p) {
     auto iso = [&p](Instant t) -> json { return p.iso(t); };
     return {
         {"ID", "id", Kind::Int, [](const Activity& a) -> json { return id_str(a.id); }},
-        {"OWNER_TYPE_ID", "ownerTypeId", Kind::Int, [](const Activity& a) -> json { return id_str(a.owner_type_id); }},
-        {"OWNER_ID", "ownerId", Kind::Int, [](const Activity& a) -> json { return id_str(a.owner_id); }},
-        {"TYPE_ID", "typeId", Kind::Int, [](const Activity& a) -> json { return id_str(a.type_id); }},
-        {"PROVIDER_ID", "providerId", Kind::Str, [](const Activity& a) -> json { return a.provider_id; }},
-        {"PROVIDER_TYPE_ID", "providerTypeId", Kind::Str, [](const Activity& a) -> json { return a.provider_type_id; }},
+        {"OWNER_TYPE_ID", "ownerTypeId", Kind::Int,
+         [](const Activity& a) -> json { return id_str(a.owner_type_id); }},
+        {"OWNER_ID", "ownerId", Kind::Int,
+         [](const Activity& a) -> json { return id_str(a.owner_id); }},
+        {"TYPE_ID", "typeId", Kind::Int,
+         [](const Activity& a) -> json { return id_str(a.type_id); }},
+        {"PROVIDER_ID", "providerId", Kind::Str,
+         [](const Activity& a) -> json { return a.provider_id; }},
+        {"PROVIDER_TYPE_ID", "providerTypeId", Kind::Str,
+         [](const Activity& a) -> json { return a.provider_type_id; }},
         {"SUBJECT", "subject", Kind::Str, [](const Activity& a) -> json { return a.subject; }},
-        {"DESCRIPTION", "description", Kind::Str, [](const Activity& a) -> json { return a.description; }},
-        {"RESPONSIBLE_ID", "responsibleId", Kind::Int, [](const Activity& a) -> json { return id_str(a.responsible_id); }},
-        {"AUTHOR_ID", "authorId", Kind::Int, [](const Activity& a) -> json { return id_str(a.author_id); }},
-        {"START_TIME", "startTime", Kind::Date, [iso](const Activity& a) { return iso(a.start_time); }},
+        {"DESCRIPTION", "description", Kind::Str,
+         [](const Activity& a) -> json { return a.description; }},
+        {"RESPONSIBLE_ID", "responsibleId", Kind::Int,
+         [](const Activity& a) -> json { return id_str(a.responsible_id); }},
+        {"AUTHOR_ID", "authorId", Kind::Int,
+         [](const Activity& a) -> json { return id_str(a.author_id); }},
+        {"START_TIME", "startTime", Kind::Date,
+         [iso](const Activity& a) { return iso(a.start_time); }},
         {"END_TIME", "endTime", Kind::Date, [iso](const Activity& a) { return iso(a.end_time); }},
         {"DEADLINE", "deadline", Kind::Date, [iso](const Activity& a) { return iso(a.deadline); }},
         {"CREATED", "created", Kind::Date, [iso](const Activity& a) { return iso(a.created); }},
-        {"LAST_UPDATED", "lastUpdated", Kind::Date, [iso](const Activity& a) { return iso(a.last_updated); }},
-        {"DIRECTION", "direction", Kind::Int, [](const Activity& a) -> json { return id_str(a.direction); }},
-        {"COMPLETED", "completed", Kind::Flag, [](const Activity& a) -> json { return yn(a.completed); }},
+        {"LAST_UPDATED", "lastUpdated", Kind::Date,
+         [iso](const Activity& a) { return iso(a.last_updated); }},
+        {"DIRECTION", "direction", Kind::Int,
+         [](const Activity& a) -> json { return id_str(a.direction); }},
+        {"COMPLETED", "completed", Kind::Flag,
+         [](const Activity& a) -> json { return yn(a.completed); }},
         {"STATUS", "status", Kind::Int, [](const Activity& a) -> json { return id_str(a.status); }},
-        {"PRIORITY", "priority", Kind::Int, [](const Activity& a) -> json { return id_str(a.priority); }},
+        {"PRIORITY", "priority", Kind::Int,
+         [](const Activity& a) -> json { return id_str(a.priority); }},
         {"COMMUNICATIONS", "communications", Kind::List,
          [](const Activity& a) -> json {
              json arr = json::array();
-             for (const auto& [t, v] : a.communications) arr.push_back({{"TYPE", t}, {"VALUE", v}});
+             for (const auto& [t, v] : a.communications)
+                 arr.push_back({{"TYPE", t}, {"VALUE", v}});
              return arr;
          },
          false},
@@ -155,11 +153,13 @@ MethodResult Portal::activity_list(const json& p, const Caller&, Instant) {
         rows = &subset;
     }
     const json* order = param(p, "order");
-    auto out = run_list(*rows, fields, filter, order ? *order : json(), parse_start(p), utc_offset_minutes);
+    auto out = run_list(*rows, fields, filter, order ? *order : json(), parse_start(p),
+                        utc_offset_minutes);
     const json* select = param(p, "select");
     auto sel = resolve_select(fields, select ? *select : json(), false);
     json res = json::array();
-    for (const auto* a : out.page) res.push_back(render(*a, sel, false));
+    for (const auto* a : out.page)
+        res.push_back(render(*a, sel, false));
     return {res, out.total, out.next, out.cost};
 }
 
@@ -188,7 +188,8 @@ MethodResult Portal::activity_todo_add(const json& p, const Caller& c, Instant n
               {"PROVIDER_TYPE_ID", "TODO"},
               {"SUBJECT", param(p, "title") ? *param(p, "title") : json("")},
               {"DESCRIPTION", param(p, "description") ? *param(p, "description") : json("")},
-              {"RESPONSIBLE_ID", param(p, "responsibleId") ? *param(p, "responsibleId") : json(c.user_id)},
+              {"RESPONSIBLE_ID",
+               param(p, "responsibleId") ? *param(p, "responsibleId") : json(c.user_id)},
               {"END_TIME", *param(p, "deadline")},
               {"DEADLINE", *param(p, "deadline")}};
     return {{{"id", add_activity(f, c.user_id, now).id}}};
@@ -214,35 +215,45 @@ TimelineComment& Portal::add_timeline_comment(const std::string& entity_type, Id
 MethodResult Portal::timeline_comment_add(const json& p, const Caller& c, Instant now) {
     // Since crm 23.100.0 only the lowercase key `fields` is accepted.
     auto it = p.find("fields");
-    if (it == p.end() || !it->is_object()) throw bad_argument("Parameter 'fields' must be an object");
+    if (it == p.end() || !it->is_object())
+        throw bad_argument("Parameter 'fields' must be an object");
     const json& f = *it;
     for (const char* req : {"ENTITY_ID", "ENTITY_TYPE", "COMMENT"})
         if (!param(f, req) || text_of(*param(f, req)).empty())
             throw bad_argument(std::string("Required field ") + req + " is empty");
     std::string type = text_of(*param(f, "ENTITY_TYPE"));
-    for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : type)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return {add_timeline_comment(type, id_of(*param(f, "ENTITY_ID")), text_of(*param(f, "COMMENT")),
-                                 c.user_id, now).id};
+                                 c.user_id, now)
+                .id};
 }
 
 MethodResult Portal::timeline_comment_list(const json& p, const Caller&, Instant) {
     std::vector<Field<TimelineComment>> fields = {
         {"ID", "id", Kind::Int, [](const TimelineComment& t) -> json { return id_str(t.id); }},
-        {"ENTITY_ID", "entityId", Kind::Int, [](const TimelineComment& t) -> json { return id_str(t.entity_id); }},
-        {"ENTITY_TYPE", "entityType", Kind::Str, [](const TimelineComment& t) -> json { return t.entity_type; }},
-        {"CREATED", "created", Kind::Date, [this](const TimelineComment& t) -> json { return iso(t.created); }},
-        {"COMMENT", "comment", Kind::Str, [](const TimelineComment& t) -> json { return t.comment; }},
-        {"AUTHOR_ID", "authorId", Kind::Int, [](const TimelineComment& t) -> json { return id_str(t.author_id); }},
-        {"FILES", "files", Kind::List, [](const TimelineComment&) -> json { return json::array(); }, false},
+        {"ENTITY_ID", "entityId", Kind::Int,
+         [](const TimelineComment& t) -> json { return id_str(t.entity_id); }},
+        {"ENTITY_TYPE", "entityType", Kind::Str,
+         [](const TimelineComment& t) -> json { return t.entity_type; }},
+        {"CREATED", "created", Kind::Date,
+         [this](const TimelineComment& t) -> json { return iso(t.created); }},
+        {"COMMENT", "comment", Kind::Str,
+         [](const TimelineComment& t) -> json { return t.comment; }},
+        {"AUTHOR_ID", "authorId", Kind::Int,
+         [](const TimelineComment& t) -> json { return id_str(t.author_id); }},
+        {"FILES", "files", Kind::List, [](const TimelineComment&) -> json { return json::array(); },
+         false},
     };
     const json* filter = param(p, "filter");
     const json* order = param(p, "order");
-    auto out = run_list(timeline_comments, fields, filter ? *filter : json(), order ? *order : json(),
-                        parse_start(p), utc_offset_minutes);
+    auto out = run_list(timeline_comments, fields, filter ? *filter : json(),
+                        order ? *order : json(), parse_start(p), utc_offset_minutes);
     const json* select = param(p, "select");
     auto sel = resolve_select(fields, select ? *select : json(), false);
     json res = json::array();
-    for (const auto* t : out.page) res.push_back(render(*t, sel, false));
+    for (const auto* t : out.page)
+        res.push_back(render(*t, sel, false));
     return {res, out.total, out.next, out.cost};
 }
 
@@ -251,7 +262,8 @@ MethodResult Portal::timeline_item_pin(const json& p, const Caller&, Instant) {
     Id owner_type = param_id(p, "ownerTypeId");
     Id owner = param_id(p, "ownerId");
     for (auto& t : timeline_comments)
-        if (t.id == id && t.entity_id == owner && t.entity_type == owner_type_name(int(owner_type))) {
+        if (t.id == id && t.entity_id == owner &&
+            t.entity_type == owner_type_name(int(owner_type))) {
             t.pinned = true;
             return {nullptr};
         }
@@ -279,7 +291,8 @@ void apply_task_fields(Task& t, const json& f, int offset) {
     if (auto* v = param(f, "UF_CRM_TASK")) {
         t.uf_crm_task.clear();
         if (v->is_array())
-            for (const auto& x : *v) t.uf_crm_task.push_back(text_of(x));
+            for (const auto& x : *v)
+                t.uf_crm_task.push_back(text_of(x));
         else if (!text_of(*v).empty())
             t.uf_crm_task.push_back(text_of(*v));
     }
@@ -334,41 +347,58 @@ TaskComment& Portal::add_task_comment(Id task_id, Id author, const std::string& 
     Task* t = find_task(task_id);
     if (!t) throw RestError(400, "ERROR_CORE", "Task not found or not accessible");
     if (text.empty()) throw bad_argument("POST_MESSAGE is required");
-    TaskComment c{task_comments.empty() ? 1 : task_comments.back().id + 1, task_id, author, now, text};
+    TaskComment c{task_comments.empty() ? 1 : task_comments.back().id + 1, task_id, author, now,
+                  text};
     task_comments.push_back(c);
     t->comment_ids.push_back(c.id);
     emit("ONTASKCOMMENTADD",
-         {{"FIELDS_AFTER", {{"ID", id_str(c.id)}, {"TASK_ID", id_str(task_id)}}}});
+         {{"FIELDS_BEFORE", "undefined"},
+          {"FIELDS_AFTER", {{"ID", id_str(c.id)}, {"TASK_ID", id_str(task_id)}}},
+          {"IS_ACCESSIBLE_BEFORE", "undefined"},
+          {"IS_ACCESSIBLE_AFTER", "undefined"}});
     return task_comments.back();
 }
 
 static std::vector<Field<Task>> task_fields(const Portal& p) {
-    auto iso = [&p](const std::optional<Instant>& t) -> json { return t ? json(p.iso(*t)) : json(nullptr); };
+    auto iso = [&p](const std::optional<Instant>& t) -> json {
+        return t ? json(p.iso(*t)) : json(nullptr);
+    };
     return {
         {"ID", "id", Kind::Int, [](const Task& t) -> json { return id_str(t.id); }},
         {"TITLE", "title", Kind::Str, [](const Task& t) -> json { return t.title; }},
-        {"DESCRIPTION", "description", Kind::Str, [](const Task& t) -> json { return t.description; }},
-        {"RESPONSIBLE_ID", "responsibleId", Kind::Int, [](const Task& t) -> json { return id_str(t.responsible_id); }},
-        {"CREATED_BY", "createdBy", Kind::Int, [](const Task& t) -> json { return id_str(t.created_by); }},
-        {"CHANGED_BY", "changedBy", Kind::Int, [](const Task& t) -> json { return id_str(t.changed_by); }},
+        {"DESCRIPTION", "description", Kind::Str,
+         [](const Task& t) -> json { return t.description; }},
+        {"RESPONSIBLE_ID", "responsibleId", Kind::Int,
+         [](const Task& t) -> json { return id_str(t.responsible_id); }},
+        {"CREATED_BY", "createdBy", Kind::Int,
+         [](const Task& t) -> json { return id_str(t.created_by); }},
+        {"CHANGED_BY", "changedBy", Kind::Int,
+         [](const Task& t) -> json { return id_str(t.changed_by); }},
         {"DEADLINE", "deadline", Kind::Date, [iso](const Task& t) { return iso(t.deadline); }},
         {"STATUS", "status", Kind::Int, [](const Task& t) -> json { return id_str(t.status); }},
-        {"REAL_STATUS", "realStatus", Kind::Int, [](const Task& t) -> json { return id_str(t.status); }, false},
-        {"PRIORITY", "priority", Kind::Int, [](const Task& t) -> json { return id_str(t.priority); }},
-        {"CREATED_DATE", "createdDate", Kind::Date, [iso](const Task& t) { return iso(t.created_date); }},
-        {"CHANGED_DATE", "changedDate", Kind::Date, [iso](const Task& t) { return iso(t.changed_date); }},
-        {"CLOSED_DATE", "closedDate", Kind::Date, [iso](const Task& t) { return iso(t.closed_date); }},
+        {"REAL_STATUS", "realStatus", Kind::Int,
+         [](const Task& t) -> json { return id_str(t.status); }, false},
+        {"PRIORITY", "priority", Kind::Int,
+         [](const Task& t) -> json { return id_str(t.priority); }},
+        {"CREATED_DATE", "createdDate", Kind::Date,
+         [iso](const Task& t) { return iso(t.created_date); }},
+        {"CHANGED_DATE", "changedDate", Kind::Date,
+         [iso](const Task& t) { return iso(t.changed_date); }},
+        {"CLOSED_DATE", "closedDate", Kind::Date,
+         [iso](const Task& t) { return iso(t.closed_date); }},
         {"COMMENTS_COUNT", "commentsCount", Kind::Int,
          [](const Task& t) -> json { return id_str(Id(t.comment_ids.size())); }},
         // UF_CRM_TASK is returned only when selected (bitrix24.md §6 "Tasks").
-        {"UF_CRM_TASK", "ufCrmTask", Kind::List, [](const Task& t) -> json { return t.uf_crm_task; }, false},
+        {"UF_CRM_TASK", "ufCrmTask", Kind::List,
+         [](const Task& t) -> json { return t.uf_crm_task; }, false},
     };
 }
 
 // tasks output is camelCase with string values, like the real one ("id": "12").
 static json render_task(const Task& t, const std::vector<const Field<Task>*>& sel) {
     json o = json::object();
-    for (const auto* f : sel) o[f->camel] = f->get(t);
+    for (const auto* f : sel)
+        o[f->camel] = f->get(t);
     return o;
 }
 
@@ -377,7 +407,8 @@ MethodResult Portal::task_add(const json& p, const Caller& c, Instant now) {
     if (!f || !f->is_object()) throw bad_argument("Parameter 'fields' must be an object");
     Task& t = add_task(*f, c.user_id, now);
     auto fields = task_fields(*this);
-    return {{{"task", render_task(t, resolve_select(fields, json::array({"*", "UF_CRM_TASK"}), false))}}};
+    return {{{"task",
+              render_task(t, resolve_select(fields, json::array({"*", "UF_CRM_TASK"}), false))}}};
 }
 
 MethodResult Portal::task_update(const json& p, const Caller& c, Instant now) {
@@ -385,7 +416,8 @@ MethodResult Portal::task_update(const json& p, const Caller& c, Instant now) {
     if (!f || !f->is_object()) throw bad_argument("Parameter 'fields' must be an object");
     Task& t = update_task(param_id(p, "taskId"), *f, c.user_id, now);
     auto fields = task_fields(*this);
-    return {{{"task", render_task(t, resolve_select(fields, json::array({"*", "UF_CRM_TASK"}), false))}}};
+    return {{{"task",
+              render_task(t, resolve_select(fields, json::array({"*", "UF_CRM_TASK"}), false))}}};
 }
 
 MethodResult Portal::task_get(const json& p, const Caller&, Instant) {
@@ -408,11 +440,13 @@ MethodResult Portal::task_list(const json& p, const Caller&, Instant) {
                 throw bad_argument("Filter operator not supported by tasks.task.list: " + it.key());
         }
     const json* order = param(p, "order");
-    auto out = run_list(tasks, fields, filter, order ? *order : json(), parse_start(p), utc_offset_minutes);
+    auto out = run_list(tasks, fields, filter, order ? *order : json(), parse_start(p),
+                        utc_offset_minutes);
     const json* select = param(p, "select");
     auto sel = resolve_select(fields, select ? *select : json(), false);
     json res = json::array();
-    for (const auto* t : out.page) res.push_back(render_task(*t, sel));
+    for (const auto* t : out.page)
+        res.push_back(render_task(*t, sel));
     return {{{"tasks", res}}, out.total, out.next, out.cost};
 }
 

@@ -13,8 +13,8 @@ namespace reglament::emulator {
 namespace {
 
 // Longest prefixes first so "!=%" is not read as "!".
-constexpr std::array<const char*, 16> kOps = {"!=%", "!%=", "!><", "!@", "!=", "!%", ">=", "<=",
-                                              "=%", "%=", "><", ">", "<", "@", "%", "!"};
+constexpr std::array<const char*, 16> kOps = {
+    "!=%", "!%=", "!><", "!@", "!=", "!%", ">=", "<=", "=%", "%=", "><", ">", "<", "@", "%", "!"};
 
 std::string as_text(const json& v) {
     if (v.is_string()) return v.get<std::string>();
@@ -48,7 +48,8 @@ std::string flag_text(const json& v) {
 }
 
 std::string lower(std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : s)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return s;
 }
 
@@ -70,7 +71,8 @@ bool like(const std::string& text, const std::string& pattern) {
             return false;
         }
     }
-    while (pi < p.size() && p[pi] == '%') ++pi;
+    while (pi < p.size() && p[pi] == '%')
+        ++pi;
     return pi == p.size();
 }
 
@@ -109,9 +111,8 @@ bool scalar_matches(Kind kind, const json& v, const std::string& op, const json&
                     int offset) {
     if (op == "@") {
         if (!value.is_array()) return scalar_matches(kind, v, "=", value, offset);
-        return std::any_of(value.begin(), value.end(), [&](const json& x) {
-            return scalar_matches(kind, v, "=", x, offset);
-        });
+        return std::any_of(value.begin(), value.end(),
+                           [&](const json& x) { return scalar_matches(kind, v, "=", x, offset); });
     }
     if (op == "%") return as_text(v).size() && like(as_text(v), "%" + as_text(value) + "%");
     if (op == "=%" || op == "%=") return like(as_text(v), as_text(value));
@@ -120,7 +121,8 @@ bool scalar_matches(Kind kind, const json& v, const std::string& op, const json&
         auto lo = cmp_scalar(kind, v, value[0], offset), hi = cmp_scalar(kind, v, value[1], offset);
         return lo && hi && *lo >= 0 && *hi <= 0;
     }
-    if (op == "=" && (value.is_null() || (value.is_string() && value.get_ref<const std::string&>().empty())))
+    if (op == "=" &&
+        (value.is_null() || (value.is_string() && value.get_ref<const std::string&>().empty())))
         return v.is_null() || as_text(v).empty();
     auto c = cmp_scalar(kind, v, value, offset);
     if (!c) return false;

@@ -17,12 +17,12 @@ namespace reglament::emulator {
 using json = nlohmann::json;
 
 enum class Kind {
-    Int,    // ids and counters; written as strings by legacy methods
-    Num,    // money
+    Int,  // ids and counters; written as strings by legacy methods
+    Num,  // money
     Str,
-    Flag,   // "Y"/"N"
-    Date,   // compared as instants
-    List,   // several values (UF_DEPARTMENT, PHONE, UF_CRM_TASK); matches when any matches
+    Flag,  // "Y"/"N"
+    Date,  // compared as instants
+    List,  // several values (UF_DEPARTMENT, PHONE, UF_CRM_TASK); matches when any matches
 };
 
 template <class Row>
@@ -35,7 +35,8 @@ struct Field {
 };
 
 struct Condition {
-    std::string op;  // "=", "!=", ">", ">=", "<", "<=", "@", "!@", "%", "!%", "=%", "!=%", "><", "!><"
+    std::string
+        op;  // "=", "!=", ">", ">=", "<", "<=", "@", "!@", "%", "!%", "=%", "!=%", "><", "!><"
     std::string field;
     json value;
 };

@@ -33,13 +33,16 @@ void EmulatorClock::advance(milliseconds d) {
 }
 
 Emulator::Emulator(EmulatorOptions o, std::function<Instant()> real_time)
-    : options(std::move(o)), clock(std::move(real_time)), bucket(options.rate_burst, options.rate_drain) {
+    : options(std::move(o)),
+      clock(std::move(real_time)),
+      bucket(options.rate_burst, options.rate_drain) {
     oauth.client_endpoint = options.public_base + "/rest/";
     events.auth.client_endpoint = options.public_base + "/rest/";
 }
 
 void Emulator::flush_events(Instant now) {
-    for (const auto& e : portal.pending_events) events.publish(e, now);
+    for (const auto& e : portal.pending_events)
+        events.publish(e, now);
     portal.pending_events.clear();
 }
 
@@ -51,13 +54,14 @@ void Emulator::log_call(const std::string& method, int status, Instant now, cons
 
 json Emulator::time_block(const std::string& key, Instant now, double processing) {
     double start = unix_seconds(now);
-    json t = {{"start", start},
-              {"finish", start + processing},
-              {"duration", processing},
-              {"processing", processing},
-              {"date_start", portal.iso(now)},
-              {"date_finish", portal.iso(now + milliseconds(static_cast<long long>(processing * 1000)))},
-              {"operating", operating.used(key, now)}};
+    json t = {
+        {"start", start},
+        {"finish", start + processing},
+        {"duration", processing},
+        {"processing", processing},
+        {"date_start", portal.iso(now)},
+        {"date_finish", portal.iso(now + milliseconds(static_cast<long long>(processing * 1000)))},
+        {"operating", operating.used(key, now)}};
     double reset = operating.reset_at(key, now);
     t["operating_reset_at"] = static_cast<std::int64_t>(reset == 0 ? start + 600 : reset);
     return t;
@@ -71,9 +75,11 @@ RestAnswer Emulator::run_one(const std::string& method, const json& params, cons
                              Instant now, json* time_out, std::optional<std::int64_t>* total,
                              std::optional<std::int64_t>* next) {
     std::string key = caller.credential + "|" + method;
-    if (!Portal::knows(method)) return {400, error_body("ERROR_METHOD_NOT_FOUND", "Method not found!")};
+    if (!Portal::knows(method))
+        return {400, error_body("ERROR_METHOD_NOT_FOUND", "Method not found!")};
     if (operating.blocked(key, now))
-        return {429, error_body("OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit.")};
+        return {429, error_body("OPERATION_TIME_LIMIT",
+                                "Method is blocked due to operation time limit.")};
     try {
         auto r = portal.execute(method, params, caller, now);
         operating.charge(key, r.cost, now);
@@ -88,8 +94,9 @@ RestAnswer Emulator::run_one(const std::string& method, const json& params, cons
     }
 }
 
-RestAnswer Emulator::handle_rest(const std::string& method, const json& params, const Caller& caller,
-                                 Instant now, const std::vector<std::string>* batch_order) {
+RestAnswer Emulator::handle_rest(const std::string& method, const json& params,
+                                 const Caller& caller, Instant now,
+                                 const std::vector<std::string>* batch_order) {
     if (!bucket.admit(now)) {
         log_call(method, 503, now, params);
         return {503, error_body("QUERY_LIMIT_EXCEEDED", "Too many requests")};
@@ -117,10 +124,13 @@ namespace {
 bool natural_less(const std::string& a, const std::string& b) {
     std::size_t i = 0, j = 0;
     while (i < a.size() && j < b.size()) {
-        if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+        if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+            std::isdigit(static_cast<unsigned char>(b[j]))) {
             std::size_t i2 = i, j2 = j;
-            while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
-            while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
+            while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2])))
+                ++i2;
+            while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2])))
+                ++j2;
             auto x = a.substr(i, i2 - i), y = b.substr(j, j2 - j);
             x.erase(0, std::min(x.find_first_not_of('0'), x.size()));
             y.erase(0, std::min(y.find_first_not_of('0'), y.size()));
@@ -167,7 +177,8 @@ std::string substitute(const std::string& cmd, const json& results) {
             if (node->is_object() && node->contains(seg)) {
                 node = &(*node)[seg];
             } else if (node->is_array() && !seg.empty() &&
-                       std::all_of(seg.begin(), seg.end(), ::isdigit) && std::stoul(seg) < node->size()) {
+                       std::all_of(seg.begin(), seg.end(), ::isdigit) &&
+                       std::stoul(seg) < node->size()) {
                 node = &(*node)[std::stoul(seg)];
             } else {
                 node = nullptr;
@@ -192,16 +203,19 @@ RestAnswer Emulator::run_batch(const json& params, const Caller& caller, Instant
     if (!cmd || !(cmd->is_object() || cmd->is_array()))
         return {400, error_body("INVALID_ARG_VALUE", "cmd is required")};
     bool halt = false;
-    if (const json* h = param(params, "halt")) halt = scalar_text(*h) == "1" || scalar_text(*h) == "Y" || scalar_text(*h) == "true";
+    if (const json* h = param(params, "halt"))
+        halt = scalar_text(*h) == "1" || scalar_text(*h) == "Y" || scalar_text(*h) == "true";
     std::vector<std::pair<std::string, std::string>> commands;
     if (cmd->is_array()) {
-        for (std::size_t i = 0; i < cmd->size(); ++i) commands.push_back({std::to_string(i), scalar_text((*cmd)[i])});
+        for (std::size_t i = 0; i < cmd->size(); ++i)
+            commands.push_back({std::to_string(i), scalar_text((*cmd)[i])});
     } else {
         std::vector<std::string> keys;
         if (order && order->size() == cmd->size()) {
             keys = *order;
         } else {
-            for (auto it = cmd->begin(); it != cmd->end(); ++it) keys.push_back(it.key());
+            for (auto it = cmd->begin(); it != cmd->end(); ++it)
+                keys.push_back(it.key());
             std::sort(keys.begin(), keys.end(), natural_less);
         }
         for (const auto& k : keys)
@@ -209,8 +223,8 @@ RestAnswer Emulator::run_batch(const json& params, const Caller& caller, Instant
     }
     if (commands.size() > 50)
         return {400, error_body("ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded")};
-    json result = json::object(), errors = json::object(), totals = json::object(), nexts = json::object(),
-         times = json::object();
+    json result = json::object(), errors = json::object(), totals = json::object(),
+         nexts = json::object(), times = json::object();
     for (const auto& [key, raw] : commands) {
         std::string text = substitute(raw, result);
         auto q = text.find('?');
@@ -224,7 +238,8 @@ RestAnswer Emulator::run_batch(const json& params, const Caller& caller, Instant
             continue;
         }
         if (method == "batch") {
-            errors[key] = error_body("ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage");
+            errors[key] = error_body("ERROR_BATCH_METHOD_NOT_ALLOWED",
+                                     "Method is not allowed for batch usage");
             if (halt) break;
             continue;
         }
@@ -263,9 +278,12 @@ json rest_params(const net::Request& request, std::vector<std::string>* batch_or
     if (type.find("json") != std::string_view::npos ||
         (!request.body.empty() && (request.body[0] == '{' || request.body[0] == '['))) {
         auto ordered = nlohmann::ordered_json::parse(request.body, nullptr, false);
-        if (ordered.is_discarded()) throw RestError(400, "INVALID_REQUEST", "Request body is not valid JSON");
-        if (batch_order && ordered.is_object() && ordered.contains("cmd") && ordered["cmd"].is_object())
-            for (auto it = ordered["cmd"].begin(); it != ordered["cmd"].end(); ++it) batch_order->push_back(it.key());
+        if (ordered.is_discarded())
+            throw RestError(400, "INVALID_REQUEST", "Request body is not valid JSON");
+        if (batch_order && ordered.is_object() && ordered.contains("cmd") &&
+            ordered["cmd"].is_object())
+            for (auto it = ordered["cmd"].begin(); it != ordered["cmd"].end(); ++it)
+                batch_order->push_back(it.key());
         body = json::parse(ordered.dump());
     } else {
         try {
@@ -275,7 +293,8 @@ json rest_params(const net::Request& request, std::vector<std::string>* batch_or
         }
     }
     if (body.is_object())
-        for (auto it = body.begin(); it != body.end(); ++it) params[it.key()] = it.value();
+        for (auto it = body.begin(); it != body.end(); ++it)
+            params[it.key()] = it.value();
     return params;
 }
 

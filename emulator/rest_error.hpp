@@ -8,7 +8,7 @@
 namespace reglament::emulator {
 
 class RestError : public std::runtime_error {
-public:
+  public:
     RestError(int status, std::string code, std::string description)
         : std::runtime_error(code + ": " + description),
           status(status),
@@ -22,6 +22,8 @@ public:
 inline RestError bad_argument(const std::string& what) {
     return RestError(400, "INVALID_ARG_VALUE", what);
 }
-inline RestError not_found(const std::string& what) { return RestError(400, "", what); }
+inline RestError not_found(const std::string& what) {
+    return RestError(400, "", what);
+}
 
 }  // namespace reglament::emulator

@@ -3,23 +3,17 @@
 #include <random>
 
 #include "emulator/emulator.hpp"
+#include "emulator/values.hpp"
 
 namespace reglament::emulator {
 
 namespace {
 
 std::string text(const json& b, const char* k, std::string fallback = "") {
-    auto it = b.find(k);
-    if (it == b.end() || it->is_null()) return fallback;
-    return it->is_string() ? it->get<std::string>() : it->dump();
+    return text_field(b, k, std::move(fallback));
 }
-
 Id num(const json& b, const char* k, Id fallback = 0) {
-    auto it = b.find(k);
-    if (it == b.end() || it->is_null()) return fallback;
-    if (it->is_number()) return it->get<Id>();
-    if (it->is_string()) return std::stoll(it->get<std::string>());
-    return fallback;
+    return int_field(b, k, fallback);
 }
 
 Instant instant(const json& b, const char* k, Instant fallback, int offset) {
@@ -42,7 +36,9 @@ Status status_of(const json& s, const std::string& entity, Id category) {
     st.category_id = category;
     std::string sem = text(s, "semantics", "P");
     st.semantics = sem.empty() ? 'P' : sem[0];
-    st.color = text(s, "color", st.semantics == 'S' ? "#7BD500" : (st.semantics == 'F' ? "#FF5752" : "#39A8EF"));
+    st.color =
+        text(s, "color",
+             st.semantics == 'S' ? "#7BD500" : (st.semantics == 'F' ? "#FF5752" : "#39A8EF"));
     return st;
 }
 
@@ -61,7 +57,8 @@ void Emulator::load_scenario(const json& sc) {
     if (sc.contains("domain")) portal.domain = text(sc, "domain");
     int off = portal.utc_offset_minutes;
     for (const auto& d : sc.value("departments", json::array()))
-        portal.departments.push_back({num(d, "id"), text(d, "name"), num(d, "parent"), num(d, "head")});
+        portal.departments.push_back(
+            {num(d, "id"), text(d, "name"), num(d, "parent"), num(d, "head")});
     for (const auto& u : sc.value("users", json::array())) {
         User user;
         user.id = num(u, "id");
@@ -73,19 +70,23 @@ void Emulator::load_scenario(const json& sc) {
         user.departments = u.value("departments", std::vector<Id>{});
         user.timeman_status = text(u, "timeman", "OPENED");
         for (const auto& a : u.value("absences", json::array()))
-            user.absences.push_back({instant(a, "from", now, off), instant(a, "to", now, off), text(a, "reason")});
+            user.absences.push_back(
+                {instant(a, "from", now, off), instant(a, "to", now, off), text(a, "reason")});
         portal.users.push_back(std::move(user));
     }
-    for (const auto& s : sc.value("lead_statuses", json::array())) portal.add_status(status_of(s, "STATUS", 0));
+    for (const auto& s : sc.value("lead_statuses", json::array()))
+        portal.add_status(status_of(s, "STATUS", 0));
     if (sc.contains("deal_categories")) portal.deal_categories.clear();
     for (const auto& c : sc.value("deal_categories", json::array())) {
         Id id = num(c, "id");
-        portal.deal_categories.push_back({id, text(c, "name"), static_cast<int>(num(c, "sort", 100)), id == 0});
+        portal.deal_categories.push_back(
+            {id, text(c, "name"), static_cast<int>(num(c, "sort", 100)), id == 0});
         for (const auto& s : c.value("stages", json::array()))
             portal.add_status(status_of(s, stage_entity(id), id));
     }
     for (const auto& f : sc.value("user_fields", json::array()))
-        portal.user_fields.push_back({text(f, "entity", "CRM_LEAD"), text(f, "name"), text(f, "type", "string"),
+        portal.user_fields.push_back({text(f, "entity", "CRM_LEAD"), text(f, "name"),
+                                      text(f, "type", "string"),
                                       text(f, "label", text(f, "name"))});
     for (const auto& l : sc.value("leads", json::array())) {
         Instant created = instant(l, "DATE_CREATE", now, off);
@@ -103,10 +104,12 @@ void Emulator::load_scenario(const json& sc) {
         if (w.contains("channels")) {
             wazzup.channels.clear();
             for (const auto& c : w["channels"])
-                wazzup.channels.push_back({text(c, "channelId"), text(c, "transport", "whatsapp"), text(c, "plainId"),
-                                           text(c, "state", "active"), text(c, "name")});
+                wazzup.channels.push_back({text(c, "channelId"), text(c, "transport", "whatsapp"),
+                                           text(c, "plainId"), text(c, "state", "active"),
+                                           text(c, "name")});
         }
-        for (const auto& n : w.value("no_whatsapp", json::array())) wazzup.no_whatsapp.insert(n.get<std::string>());
+        for (const auto& n : w.value("no_whatsapp", json::array()))
+            wazzup.no_whatsapp.insert(n.get<std::string>());
     }
     portal.pending_events.clear();  // a scenario is the starting state, not a change
 }
@@ -118,7 +121,8 @@ void Emulator::generate_leads(std::int64_t count, Instant now) {
         if (s.entity_id == "STATUS") statuses.push_back(s.status_id);
     if (statuses.empty()) statuses.push_back("NEW");
     std::vector<Id> users;
-    for (const auto& u : portal.users) users.push_back(u.id);
+    for (const auto& u : portal.users)
+        users.push_back(u.id);
     if (users.empty()) users.push_back(1);
     portal.leads.reserve(portal.leads.size() + static_cast<std::size_t>(count));
     Id next = portal.leads.empty() ? 1 : portal.leads.back().id + 1;
@@ -129,7 +133,8 @@ void Emulator::generate_leads(std::int64_t count, Instant now) {
         l.title = "Лид #" + std::to_string(l.id);
         l.status_id = statuses[rng() % statuses.size()];
         l.assigned_by = l.created_by = l.modify_by = users[rng() % users.size()];
-        l.date_create = l.date_modify = l.moved_time = now - std::chrono::minutes(static_cast<int>(rng() % 100000));
+        l.date_create = l.date_modify = l.moved_time =
+            now - std::chrono::minutes(static_cast<int>(rng() % 100000));
         l.fm.push_back({++mf, 'P', "MOBILE", "+79" + std::to_string(100000000 + l.id % 900000000)});
         portal.leads.push_back(std::move(l));
     }

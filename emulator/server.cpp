@@ -4,11 +4,11 @@
 #include <fstream>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <CLI/CLI.hpp>
 
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -47,18 +47,23 @@ struct EmulatorServer::Impl : std::enable_shared_from_this<Impl> {
         if (out.webhook_test_url) {
             // Wazzup checks the new address with {"test": true} before it saves it.
             std::string url = *out.webhook_test_url;
-            net::ClientRequest test{"POST", url, {{"Content-Type", "application/json; charset-utf-8"}},
-                                    R"({"test":true})", std::nullopt};
-            client.request(std::move(test), [self = shared_from_this(), url, reply](net::ClientResult r) {
-                int status = r.ok() ? r.response->status : 0;
-                reply(self->emu.finish_webhook_test(url, status));
-            });
+            net::ClientRequest test{"POST",
+                                    url,
+                                    {{"Content-Type", "application/json; charset-utf-8"}},
+                                    R"({"test":true})",
+                                    std::nullopt};
+            client.request(std::move(test),
+                           [self = shared_from_this(), url, reply](net::ClientResult r) {
+                               int status = r.ok() ? r.response->status : 0;
+                               reply(self->emu.finish_webhook_test(url, status));
+                           });
             return;
         }
         auto delay = out.drop ? options.drop_hold : out.delay;
         if (delay.count() > 0) {
             auto timer = std::make_shared<asio::steady_timer>(io, delay);
-            timer->async_wait([timer, reply, response = std::move(out.response)](auto) { reply(response); });
+            timer->async_wait(
+                [timer, reply, response = std::move(out.response)](auto) { reply(response); });
         } else {
             reply(std::move(out.response));
         }
@@ -68,7 +73,8 @@ struct EmulatorServer::Impl : std::enable_shared_from_this<Impl> {
     // Sends what is due now; events are never retried, like the real queue.
     void pump() {
         for (auto& o : emu.take_outbound()) {
-            net::ClientRequest r{"POST", o.url, {{"Content-Type", o.content_type}}, std::move(o.body), std::nullopt};
+            net::ClientRequest r{
+                "POST", o.url, {{"Content-Type", o.content_type}}, std::move(o.body), std::nullopt};
             client.request(std::move(r), [self = shared_from_this()](net::ClientResult res) {
                 if (!res.ok() || res.response->status >= 300) ++self->delivery_failures;
             });
@@ -86,7 +92,8 @@ struct EmulatorServer::Impl : std::enable_shared_from_this<Impl> {
     }
 };
 
-EmulatorServer::EmulatorServer(asio::io_context& io, ServeOptions options, std::function<Instant()> real_time)
+EmulatorServer::EmulatorServer(asio::io_context& io, ServeOptions options,
+                               std::function<Instant()> real_time)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(real_time))) {
     auto& o = impl_->options;
     auto& emu = impl_->emu;
@@ -94,10 +101,12 @@ EmulatorServer::EmulatorServer(asio::io_context& io, ServeOptions options, std::
         std::ifstream in(*o.scenario_file);
         if (!in) throw std::runtime_error("cannot read scenario " + *o.scenario_file);
         auto sc = json::parse(in, nullptr, false);
-        if (sc.is_discarded()) throw std::runtime_error("scenario " + *o.scenario_file + " is not JSON");
+        if (sc.is_discarded())
+            throw std::runtime_error("scenario " + *o.scenario_file + " is not JSON");
         emu.load_scenario(sc);
     }
-    for (const auto& url : o.event_handlers) emu.events.add_handler(url, {});
+    for (const auto& url : o.event_handlers)
+        emu.events.add_handler(url, {});
     if (!o.application_token.empty()) emu.events.auth.application_token = o.application_token;
     if (!o.wazzup_key.empty()) emu.wazzup.api_key = o.wazzup_key;
     if (!o.wazzup_webhook.empty()) {
@@ -106,11 +115,15 @@ EmulatorServer::EmulatorServer(asio::io_context& io, ServeOptions options, std::
     }
 }
 
-EmulatorServer::~EmulatorServer() { stop(); }
+EmulatorServer::~EmulatorServer() {
+    stop();
+}
 
 void EmulatorServer::start() {
     auto self = impl_;
-    auto handler = [self](net::Request&& r, net::Reply reply) { self->handle(std::move(r), std::move(reply)); };
+    auto handler = [self](net::Request&& r, net::Reply reply) {
+        self->handle(std::move(r), std::move(reply));
+    };
     net::ServerOptions so;
     so.address = self->options.address;
     so.port = self->options.port;
@@ -137,35 +150,46 @@ void EmulatorServer::stop() {
     impl_->client.shutdown();
 }
 
-std::uint16_t EmulatorServer::port() const { return impl_->plain ? impl_->plain->port() : 0; }
+std::uint16_t EmulatorServer::port() const {
+    return impl_->plain ? impl_->plain->port() : 0;
+}
 
 std::optional<std::uint16_t> EmulatorServer::tls_port() const {
     if (!impl_->tls) return std::nullopt;
     return impl_->tls->port();
 }
 
-Emulator& EmulatorServer::emulator() { return impl_->emu; }
+Emulator& EmulatorServer::emulator() {
+    return impl_->emu;
+}
 
 int run_emulator_main(int argc, char** argv) {
-    CLI::App app{"reglamentd-emulator: a local Bitrix24 portal and Wazzup API v3 for tests, demo and benchmarks"};
+    CLI::App app{
+        "reglamentd-emulator: a local Bitrix24 portal and Wazzup API v3 for tests, demo and "
+        "benchmarks"};
     ServeOptions o;
     std::string listen = "127.0.0.1:18080";
     std::uint16_t tls_port = 0;
     std::string scenario;
     app.add_option("--listen", listen, "address:port for plain HTTP (port 0: any free port)");
-    app.add_option("--tls-port", tls_port, "also serve HTTPS on this port (needs --cert and --key)");
+    app.add_option("--tls-port", tls_port,
+                   "also serve HTTPS on this port (needs --cert and --key)");
     app.add_option("--cert", o.certificate_file, "PEM certificate for HTTPS");
     app.add_option("--key", o.private_key_file, "PEM private key for HTTPS");
     app.add_option("--scenario", scenario, "scenario JSON to load at start");
     app.add_option("--webhook-secret", o.emulator.webhook_secret, "the inbound webhook's secret");
     app.add_option("--user-id", o.emulator.webhook_user, "the inbound webhook's user id");
-    app.add_option("--event-handler", o.event_handlers, "URL that receives every event (repeatable)");
-    app.add_option("--application-token", o.application_token, "auth[application_token] sent with events");
+    app.add_option("--event-handler", o.event_handlers,
+                   "URL that receives every event (repeatable)");
+    app.add_option("--application-token", o.application_token,
+                   "auth[application_token] sent with events");
     app.add_option("--wazzup-key", o.wazzup_key, "the Wazzup API key (Bearer)");
-    app.add_option("--wazzup-webhook", o.wazzup_webhook, "preset Wazzup webhooksUri (messages and statuses)");
+    app.add_option("--wazzup-webhook", o.wazzup_webhook,
+                   "preset Wazzup webhooksUri (messages and statuses)");
     app.add_option("--ca-file", o.ca_file, "CA to trust for outbound HTTPS deliveries");
     app.add_option("--rate-burst", o.emulator.rate_burst, "leaky bucket size (50; Enterprise 250)");
-    app.add_option("--rate-drain", o.emulator.rate_drain, "leaky bucket drain per second (2; Enterprise 5)");
+    app.add_option("--rate-drain", o.emulator.rate_drain,
+                   "leaky bucket drain per second (2; Enterprise 5)");
     app.add_option("--public-url", o.emulator.public_base, "base URL announced as client_endpoint");
     CLI11_PARSE(app, argc, argv);
     auto colon = listen.rfind(':');
@@ -188,7 +212,8 @@ int run_emulator_main(int argc, char** argv) {
         EmulatorServer server(io, o);
         server.start();
         std::cout << "reglamentd-emulator: http://" << o.address << ":" << server.port();
-        if (server.tls_port()) std::cout << " and https://" << o.address << ":" << *server.tls_port();
+        if (server.tls_port())
+            std::cout << " and https://" << o.address << ":" << *server.tls_port();
         std::cout << std::endl;
         asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](auto, int) {

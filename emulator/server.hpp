@@ -27,8 +27,8 @@ struct ServeOptions {
     std::vector<std::string> event_handlers;
     std::string application_token;
     std::string wazzup_key;
-    std::string wazzup_webhook;            // preset subscription (no test POST)
-    std::optional<std::string> ca_file;    // trust for outbound HTTPS (events, webhooks)
+    std::string wazzup_webhook;          // preset subscription (no test POST)
+    std::optional<std::string> ca_file;  // trust for outbound HTTPS (events, webhooks)
     // A "drop" fault holds the answer this long: net::HttpServer cannot abort a connection,
     // so a client sees its own timeout rather than an EOF.
     std::chrono::milliseconds drop_hold{std::chrono::seconds(120)};
@@ -36,7 +36,7 @@ struct ServeOptions {
 };
 
 class EmulatorServer {
-public:
+  public:
     EmulatorServer(boost::asio::io_context& io, ServeOptions options,
                    std::function<Instant()> real_time = system_now);
     ~EmulatorServer();
@@ -50,7 +50,7 @@ public:
     // Only from the io_context's thread (or before run()).
     Emulator& emulator();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

@@ -33,7 +33,9 @@ std::string format_utc_ms(Instant t) {
     return buf;
 }
 
-double unix_seconds(Instant t) { return double(t.time_since_epoch().count()) / 1000.0; }
+double unix_seconds(Instant t) {
+    return double(t.time_since_epoch().count()) / 1000.0;
+}
 
 namespace {
 

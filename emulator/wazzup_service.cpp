@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "emulator/values.hpp"
 #include "net/form.hpp"
 
 namespace reglament::emulator {
@@ -15,7 +16,10 @@ namespace {
 
 WazzupAnswer error(int status, const std::string& code, const std::string& description,
                    json data = nullptr) {
-    json b = {{"status", status}, {"requestId", "emulator"}, {"error", code}, {"description", description}};
+    json b = {{"status", status},
+              {"requestId", "emulator"},
+              {"error", code},
+              {"description", description}};
     if (!data.is_null()) b["data"] = std::move(data);
     return {status, b, std::nullopt};
 }
@@ -37,8 +41,9 @@ std::string chat_type_of(const std::string& transport) {
     return transport;
 }
 
-const std::set<std::string> kChatTypes = {"whatsapp", "whatsgroup", "viber", "instagram", "telegram",
-                                          "telegroup", "vk", "avito", "max", "maxgroup"};
+const std::set<std::string> kChatTypes = {"whatsapp", "whatsgroup", "viber", "instagram",
+                                          "telegram", "telegroup",  "vk",    "avito",
+                                          "max",      "maxgroup"};
 
 std::string str(const json& b, const char* k) {
     auto it = b.find(k);
@@ -52,25 +57,28 @@ WazzupService::WazzupService() {
                         "Call-центр WhatsApp"});
     channels.push_back({"c0ffee00-0000-4000-8000-000000000002", "wapi", "74950000002", "active",
                         "Call-центр WABA"});
-    templates.push_back({{"templateGuid", "7a3c0e2e-1b7f-4c9e-9a55-000000000001"},
-                         {"accountId", 1},
-                         {"title", "Не дозвонились"},
-                         {"name", "missed_call"},
-                         {"channels", json::array({"c0ffee00-0000-4000-8000-000000000002"})},
-                         {"category", "UTILITY"},
-                         {"language", "ru"},
-                         {"status", "approved"},
-                         {"components",
-                          json::array({{{"type", "BODY"},
-                                        {"text", "Здравствуйте, {{1}}! Мы не смогли до вас дозвониться."}}})}});
+    templates.push_back(
+        {{"templateGuid", "7a3c0e2e-1b7f-4c9e-9a55-000000000001"},
+         {"accountId", 1},
+         {"title", "Не дозвонились"},
+         {"name", "missed_call"},
+         {"channels", json::array({"c0ffee00-0000-4000-8000-000000000002"})},
+         {"category", "UTILITY"},
+         {"language", "ru"},
+         {"status", "approved"},
+         {"components",
+          json::array({{{"type", "BODY"},
+                        {"text", "Здравствуйте, {{1}}! Мы не смогли до вас дозвониться."}}})}});
 }
 
 std::string WazzupService::uuid() {
     auto a = rng_(), b = rng_();
     char buf[37];
     std::snprintf(buf, sizeof buf, "%08llx-%04llx-4%03llx-a%03llx-%012llx",
-                  static_cast<unsigned long long>(a >> 32), static_cast<unsigned long long>((a >> 16) & 0xffff),
-                  static_cast<unsigned long long>(a & 0xfff), static_cast<unsigned long long>(b >> 52),
+                  static_cast<unsigned long long>(a >> 32),
+                  static_cast<unsigned long long>((a >> 16) & 0xffff),
+                  static_cast<unsigned long long>(a & 0xfff),
+                  static_cast<unsigned long long>(b >> 52),
                   static_cast<unsigned long long>(b & 0xffffffffffffULL));
     return buf;
 }
@@ -87,16 +95,7 @@ void WazzupService::queue(json body, Instant due) {
 }
 
 std::vector<WazzupWebhook> WazzupService::take_due(Instant now) {
-    std::vector<WazzupWebhook> out;
-    for (auto it = outbox_.begin(); it != outbox_.end();) {
-        if (it->due <= now) {
-            out.push_back(std::move(*it));
-            it = outbox_.erase(it);
-        } else {
-            ++it;
-        }
-    }
-    return out;
+    return take_due_items(outbox_, now);
 }
 
 WazzupAnswer WazzupService::handle(const std::string& method, const std::string& path,
@@ -105,11 +104,14 @@ WazzupAnswer WazzupService::handle(const std::string& method, const std::string&
     if (authorization != "Bearer " + api_key)
         return {401, {{"error", "UNAUTHORIZED"}, {"description", "Unauthorized"}}, std::nullopt};
     if (!window.admit(now))
-        return {429, {{"error", "TOO_MANY_REQUESTS"}, {"description", "Too many requests"}}, std::nullopt};
+        return {429,
+                {{"error", "TOO_MANY_REQUESTS"}, {"description", "Too many requests"}},
+                std::nullopt};
     if (method == "POST" && path == "/v3/message") {
         json b = json::parse(body, nullptr, false);
         if (b.is_discarded() || !b.is_object())
-            return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid", {{"fields", json::array()}});
+            return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid",
+                         {{"fields", json::array()}});
         return send(b, now);
     }
     if (method == "GET" && path == "/v3/channels") {
@@ -123,13 +125,19 @@ WazzupAnswer WazzupService::handle(const std::string& method, const std::string&
         return {200, arr, std::nullopt};
     }
     if (method == "GET" && path == "/v3/webhooks")
-        return {200, {{"webhooksUri", webhooks_uri}, {"subscriptions", subscriptions}}, std::nullopt};
+        return {
+            200, {{"webhooksUri", webhooks_uri}, {"subscriptions", subscriptions}}, std::nullopt};
     if (method == "PATCH" && path == "/v3/webhooks") {
         json b = json::parse(body, nullptr, false);
-        if (b.is_discarded() || !b.is_object()) return error(400, "VALIDATION_ERROR", "Body is not JSON");
+        if (b.is_discarded() || !b.is_object())
+            return error(400, "VALIDATION_ERROR", "Body is not JSON");
         std::string uri = str(b, "webhooksUri");
-        bool ok = uri.size() <= 200 && (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0);
-        if (!ok) return {400, {{"error", "uriNotValid"}, {"description", "Provided URI is not valid URI"}}, std::nullopt};
+        bool ok =
+            uri.size() <= 200 && (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0);
+        if (!ok)
+            return {400,
+                    {{"error", "uriNotValid"}, {"description", "Provided URI is not valid URI"}},
+                    std::nullopt};
         pending_patch_body = body;
         return {0, nullptr, uri};
     }
@@ -143,7 +151,8 @@ WazzupAnswer WazzupService::handle(const std::string& method, const std::string&
             return error(400, "VALIDATION_ERROR", "limit and offset must be numbers");
         }
         json arr = json::array();
-        for (std::size_t i = offset; i < templates.size() && arr.size() < limit; ++i) arr.push_back(templates[i]);
+        for (std::size_t i = offset; i < templates.size() && arr.size() < limit; ++i)
+            arr.push_back(templates[i]);
         return {200, arr, std::nullopt};
     }
     return {404, {{"error", "NOT_FOUND"}, {"description", "Route not found"}}, std::nullopt};
@@ -160,8 +169,8 @@ WazzupAnswer WazzupService::finish_webhook_test(const std::string& url, const js
     webhooks_uri = url;
     if (patch.contains("subscriptions") && patch["subscriptions"].is_object())
         for (auto it = patch["subscriptions"].begin(); it != patch["subscriptions"].end(); ++it)
-            subscriptions[it.key()] = it.value().is_boolean() ? it.value().get<bool>()
-                                                             : it.value() == "true";
+            subscriptions[it.key()] =
+                it.value().is_boolean() ? it.value().get<bool>() : it.value() == "true";
     return {200, {{"ok", true}}, std::nullopt};
 }
 
@@ -170,34 +179,41 @@ WazzupAnswer WazzupService::send(const json& b, Instant now) {
     std::string chat_type = str(b, "chatType");
     std::string chat_id = str(b, "chatId");
     if (!is_uuid(channel_id))
-        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid", {{"fields", {"channelId"}}});
+        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid",
+                     {{"fields", {"channelId"}}});
     if (!kChatTypes.count(chat_type))
-        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid", {{"fields", {"chatType"}}});
+        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid",
+                     {{"fields", {"chatType"}}});
     if (b.contains("chatId") && !b["chatId"].is_string())
-        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid", {{"fields", {"chatId"}}});
+        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid",
+                     {{"fields", {"chatId"}}});
     const WazzupChannel* ch = channel(channel_id);
     if (!ch) return error(400, "CHANNEL_NOT_FOUND", "Channel not found");
     if (chat_type_of(ch->transport) != chat_type)
-        return error(400, "WRONG_TRANSPORT",
-                     "You can't send message to " + chat_type + " chat from " + ch->transport + " transport",
-                     {{"channelId", channel_id}, {"transport", ch->transport}, {"chatType", chat_type}});
+        return error(
+            400, "WRONG_TRANSPORT",
+            "You can't send message to " + chat_type + " chat from " + ch->transport + " transport",
+            {{"channelId", channel_id}, {"transport", ch->transport}, {"chatType", chat_type}});
     if (ch->state != "active")
         return error(400, "MESSAGE_CHANNEL_UNAVAILABLE", "Channel is unavailable");
     std::string text = str(b, "text"), content = str(b, "contentUri"), tpl = str(b, "templateId");
     if (!text.empty() && !content.empty())
-        return error(400, "MESSAGE_ONLY_TEXT_OR_CONTENT", "Text and content cannot be sent together");
+        return error(400, "MESSAGE_ONLY_TEXT_OR_CONTENT",
+                     "Text and content cannot be sent together");
     if (text.empty() && content.empty() && tpl.empty())
         return error(400, "MESSAGE_NOTHING_TO_SEND", "No message text found");
     if (text.size() > 10000) return error(400, "MESSAGE_TEXT_TOO_LONG", "Text is too long");
     if ((chat_type == "whatsapp" || chat_type == "viber") &&
         (chat_id.empty() || !std::all_of(chat_id.begin(), chat_id.end(), ::isdigit)))
-        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid", {{"fields", {"chatId"}}});
+        return error(400, "INVALID_MESSAGE_DATA", "Message data is invalid",
+                     {{"fields", {"chatId"}}});
     std::string crm_id = str(b, "crmMessageId");
     if (!crm_id.empty()) {
         auto it = crm_ids_.find(crm_id);
         if (it != crm_ids_.end() && now - it->second < seconds(60))
             return error(400, "REPEATED_CRM_MESSAGE_ID",
-                         "You have already sent message with same crmMessageId", {{"crmMessageId", crm_id}});
+                         "You have already sent message with same crmMessageId",
+                         {{"crmMessageId", crm_id}});
         crm_ids_[crm_id] = now;
     }
     WazzupMessage m;
@@ -240,7 +256,8 @@ WazzupAnswer WazzupService::send(const json& b, Instant now) {
             set_status(m.message_id, "error", m.error, now + sent_after);
         } else {
             set_status(m.message_id, "sent", "", now + sent_after);
-            if (delivered_after.count() >= 0) set_status(m.message_id, "delivered", "", now + delivered_after);
+            if (delivered_after.count() >= 0)
+                set_status(m.message_id, "delivered", "", now + delivered_after);
             if (read_after.count() >= 0) set_status(m.message_id, "read", "", now + read_after);
         }
     }
@@ -256,9 +273,10 @@ void WazzupService::set_status(const std::string& message_id, const std::string&
         }
     json s = {{"messageId", message_id}, {"timestamp", format_utc_ms(when)}, {"status", status}};
     if (status == "error") {
-        std::string description = err == "BAD_CONTACT"
-                                      ? "Message not sent. Number may not be on WhatsApp or uses an old version."
-                                      : (err == "24_HOURS_EXCEEDED" ? "The 24-hour WABA dialogue is closed" : err);
+        std::string description =
+            err == "BAD_CONTACT"
+                ? "Message not sent. Number may not be on WhatsApp or uses an old version."
+                : (err == "24_HOURS_EXCEEDED" ? "The 24-hour WABA dialogue is closed" : err);
         s["error"] = {{"error", err}, {"description", description}};
     }
     queue({{"statuses", {s}}}, when);
@@ -269,7 +287,8 @@ WazzupMessage& WazzupService::client_writes(const std::string& chat_id, const st
                                             Instant now) {
     WazzupMessage m;
     m.message_id = uuid();
-    m.channel_id = channel_id.empty() && !channels.empty() ? channels.front().channel_id : channel_id;
+    m.channel_id =
+        channel_id.empty() && !channels.empty() ? channels.front().channel_id : channel_id;
     const WazzupChannel* ch = channel(m.channel_id);
     m.chat_type = ch ? chat_type_of(ch->transport) : "whatsapp";
     m.chat_id = chat_id;

@@ -51,7 +51,7 @@ struct WazzupAnswer {
 };
 
 class WazzupService {
-public:
+  public:
     std::string api_key = "emulator-wazzup-key";
     std::vector<WazzupChannel> channels;
     std::vector<nlohmann::json> templates;
@@ -63,7 +63,7 @@ public:
     // Status progression after an accepted send, in emulator time; negative: never on its own.
     std::chrono::milliseconds sent_after{1000}, delivered_after{3000}, read_after{-1};
     bool echo_api_sends = true;  // the docs disagree whether own API sends echo (wazzup.md §4.3)
-    std::set<std::string> no_whatsapp;  // chat ids that are not on WhatsApp
+    std::set<std::string> no_whatsapp;            // chat ids that are not on WhatsApp
     std::map<std::string, Instant> last_inbound;  // chat id -> last client message
     std::vector<WazzupMessage> messages;
     FixedWindow window{500, std::chrono::seconds(5)};
@@ -87,7 +87,7 @@ public:
     std::vector<WazzupWebhook> take_due(Instant now);
     std::string pending_patch_body;  // the PATCH body waiting for its test POST
 
-private:
+  private:
     WazzupAnswer send(const nlohmann::json& body, Instant now);
     void queue(nlohmann::json body, Instant due);
     std::string uuid();

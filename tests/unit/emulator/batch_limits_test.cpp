@@ -19,18 +19,23 @@ TEST_CASE("emulator: batch runs in order, resolves references and reports failur
     CHECK(r["result"]["result_error"]["d_unknown"]["error"] == "ERROR_METHOD_NOT_FOUND");
     CHECK(r["result"]["result_time"]["b_get"].contains("operating"));
 
-    auto halted = p.ok("batch", {{"halt", 1}, {"cmd", {{"a", "crm.lead.get?id=999"}, {"b", "crm.lead.get?id=1"}}}});
+    auto halted =
+        p.ok("batch",
+             {{"halt", 1}, {"cmd", {{"a", "crm.lead.get?id=999"}, {"b", "crm.lead.get?id=1"}}}});
     CHECK(halted["result"]["result"] == json::array());  // PHP's empty map
     CHECK(halted["result"]["result_error"].contains("a"));
 
     // The order as sent decides, not the keys' alphabet.
     std::vector<std::string> order = {"z", "a"};
-    auto ordered = p.emu.handle_rest("batch", {{"cmd", {{"z", "crm.lead.add?fields[TITLE]=X"}, {"a", "crm.lead.get?id=$result[z]"}}}},
-                                     p.caller, p.emu.clock.now(), &order);
+    auto ordered = p.emu.handle_rest(
+        "batch",
+        {{"cmd", {{"z", "crm.lead.add?fields[TITLE]=X"}, {"a", "crm.lead.get?id=$result[z]"}}}},
+        p.caller, p.emu.clock.now(), &order);
     CHECK(ordered.body["result"]["result"]["a"]["TITLE"] == "X");
 
     json many = json::object();
-    for (int i = 0; i < 51; ++i) many["c" + std::to_string(i)] = "crm.lead.get?id=1";
+    for (int i = 0; i < 51; ++i)
+        many["c" + std::to_string(i)] = "crm.lead.get?id=1";
     auto too_many = p.call("batch", {{"cmd", many}});
     CHECK(too_many.status == 400);
     CHECK(too_many.body["error"] == "ERROR_BATCH_LENGTH_EXCEEDED");
@@ -42,7 +47,8 @@ TEST_CASE("emulator: leaky bucket refuses the 51st request and drains 2 per seco
     Portal p;
     p.emu.bucket.configure(50, 2);
     p.emu.clock.set(at("2026-01-12T09:00:00+03:00"), true);
-    for (int i = 0; i < 50; ++i) REQUIRE(p.call("user.get").status == 200);
+    for (int i = 0; i < 50; ++i)
+        REQUIRE(p.call("user.get").status == 200);
     auto refused = p.call("crm.lead.list");
     CHECK(refused.status == 503);
     CHECK(refused.body["error"] == "QUERY_LIMIT_EXCEEDED");
@@ -54,13 +60,15 @@ TEST_CASE("emulator: leaky bucket refuses the 51st request and drains 2 per seco
     // A batch is one request.
     p.emu.clock.advance(std::chrono::seconds(1));
     json cmd = json::object();
-    for (int i = 0; i < 10; ++i) cmd["c" + std::to_string(i)] = "user.get";
+    for (int i = 0; i < 10; ++i)
+        cmd["c" + std::to_string(i)] = "user.get";
     CHECK(p.call("batch", {{"cmd", cmd}}).status == 200);
     CHECK(p.call("user.get").status == 200);
     CHECK(p.call("user.get").status == 503);
 }
 
-TEST_CASE("emulator: operating time is charged by work and blocks one method at its limit", "[emulator]") {
+TEST_CASE("emulator: operating time is charged by work and blocks one method at its limit",
+          "[emulator]") {
     Portal p;
     p.emu.clock.set(at("2026-01-12T09:00:00+03:00"), true);
     p.emu.generate_leads(20000, p.emu.clock.now());
@@ -85,8 +93,8 @@ TEST_CASE("emulator: webhook addressing, wrong secret and unknown methods", "[em
     auto ok = p.http("POST", "/rest/1/emulatorsecret/crm.lead.get.json", R"({"id": 1})");
     CHECK(ok.status == 200);
     CHECK(json::parse(ok.body)["result"]["ID"] == "1");
-    auto form = p.http("POST", "/rest/1/emulatorsecret/crm.lead.list", "filter%5BID%5D=2&select%5B%5D=TITLE",
-                       "application/x-www-form-urlencoded");
+    auto form = p.http("POST", "/rest/1/emulatorsecret/crm.lead.list",
+                       "filter%5BID%5D=2&select%5B%5D=TITLE", "application/x-www-form-urlencoded");
     CHECK(json::parse(form.body)["result"][0]["TITLE"] == "Звонок: балкон под ключ");
     auto query = p.http("GET", "/rest/1/emulatorsecret/crm.lead.get?id=3");
     CHECK(json::parse(query.body)["result"]["ID"] == "3");
@@ -103,8 +111,10 @@ TEST_CASE("emulator: OAuth tokens expire and refresh tokens rotate", "[emulator]
     p.load_demo();
     p.emu.clock.set(at("2026-01-12T09:00:00+03:00"), true);
     auto code = p.control("POST", "oauth/code", {{"user_id", 10}})["code"].get<std::string>();
-    auto tok = p.http("GET", "/oauth/token/?grant_type=authorization_code&client_id=local.emulator"
-                             "&client_secret=emulator-secret&code=" + code);
+    auto tok = p.http("GET",
+                      "/oauth/token/?grant_type=authorization_code&client_id=local.emulator"
+                      "&client_secret=emulator-secret&code=" +
+                          code);
     REQUIRE(tok.status == 200);
     auto pair = json::parse(tok.body);
     CHECK(pair["expires_in"] == 3600);
@@ -115,14 +125,19 @@ TEST_CASE("emulator: OAuth tokens expire and refresh tokens rotate", "[emulator]
     auto expired = p.http("POST", "/rest/user.get", json{{"auth", access}}.dump());
     CHECK(expired.status == 401);
     CHECK(json::parse(expired.body)["error"] == "expired_token");
-    auto renewed = p.http("GET", "/oauth/token/?grant_type=refresh_token&client_id=local.emulator"
-                                 "&client_secret=emulator-secret&refresh_token=" + refresh);
+    auto renewed = p.http("GET",
+                          "/oauth/token/?grant_type=refresh_token&client_id=local.emulator"
+                          "&client_secret=emulator-secret&refresh_token=" +
+                              refresh);
     REQUIRE(renewed.status == 200);
     auto next = json::parse(renewed.body);
     CHECK(next["refresh_token"] != refresh);
-    CHECK(p.http("GET", "/rest/user.get?auth=" + next["access_token"].get<std::string>()).status == 200);
-    auto reused = p.http("GET", "/oauth/token/?grant_type=refresh_token&client_id=local.emulator"
-                                "&client_secret=emulator-secret&refresh_token=" + refresh);
+    CHECK(p.http("GET", "/rest/user.get?auth=" + next["access_token"].get<std::string>()).status ==
+          200);
+    auto reused = p.http("GET",
+                         "/oauth/token/?grant_type=refresh_token&client_id=local.emulator"
+                         "&client_secret=emulator-secret&refresh_token=" +
+                             refresh);
     CHECK(reused.status == 400);
     CHECK(json::parse(reused.body)["error"] == "invalid_grant");
     auto bad = p.http("GET", "/rest/user.get?auth=nonsense");
@@ -140,7 +155,8 @@ TEST_CASE("emulator: injected faults per method", "[emulator]") {
     auto html = p.http("GET", url);
     CHECK(html.header("Content-Type").find("text/html") == 0);
     CHECK_THROWS(json::parse(html.body));
-    p.control("POST", "faults", {{"method", "*"}, {"kind", "redirect"}, {"location", "https://new.bitrix24.ru"}});
+    p.control("POST", "faults",
+              {{"method", "*"}, {"kind", "redirect"}, {"location", "https://new.bitrix24.ru"}});
     auto moved = p.http("POST", url, "{}");
     CHECK(moved.status == 302);
     CHECK(moved.header("Location") == "https://new.bitrix24.ru" + url);

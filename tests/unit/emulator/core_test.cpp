@@ -22,7 +22,8 @@ TEST_CASE("emulator: dates in any offset parse to the same instant", "[emulator]
 
 TEST_CASE("emulator: lead list pages by 50 with total and next", "[emulator]") {
     Portal p;
-    for (int i = 0; i < 120; ++i) p.ok("crm.lead.add", {{"fields", {{"TITLE", "L" + std::to_string(i)}}}});
+    for (int i = 0; i < 120; ++i)
+        p.ok("crm.lead.add", {{"fields", {{"TITLE", "L" + std::to_string(i)}}}});
     auto first = p.ok("crm.lead.list", {{"order", {{"ID", "ASC"}}}});
     CHECK(first["result"].size() == 50);
     CHECK(first["total"] == 120);
@@ -43,8 +44,10 @@ TEST_CASE("emulator: lead list pages by 50 with total and next", "[emulator]") {
 
 TEST_CASE("emulator: start=-1 skips the count and the operating charge of counting", "[emulator]") {
     Portal p;
-    for (int i = 0; i < 300; ++i) p.ok("crm.lead.add", {{"fields", {{"TITLE", "L"}}}});
-    auto fast = p.ok("crm.lead.list", {{"start", -1}, {"filter", {{">ID", 100}}}, {"order", {{"ID", "ASC"}}}});
+    for (int i = 0; i < 300; ++i)
+        p.ok("crm.lead.add", {{"fields", {{"TITLE", "L"}}}});
+    auto fast = p.ok("crm.lead.list",
+                     {{"start", -1}, {"filter", {{">ID", 100}}}, {"order", {{"ID", "ASC"}}}});
     CHECK(fast["total"] == 0);
     CHECK_FALSE(fast.contains("next"));
     CHECK(fast["result"].size() == 50);
@@ -60,7 +63,8 @@ TEST_CASE("emulator: every filter operator", "[emulator]") {
     auto ids = [&](const json& filter) {
         auto r = p.ok("crm.lead.list", {{"filter", filter}, {"select", {"ID"}}});
         std::vector<std::string> out;
-        for (auto& row : r["result"]) out.push_back(row["ID"]);
+        for (auto& row : r["result"])
+            out.push_back(row["ID"]);
         return out;
     };
     using V = std::vector<std::string>;
@@ -91,7 +95,8 @@ TEST_CASE("emulator: select with *, UF_* and multifields", "[emulator]") {
     CHECK(plain.contains("TITLE"));
     CHECK_FALSE(plain.contains("PHONE"));
     CHECK_FALSE(plain.contains("UF_CRM_MEETING_DATE"));
-    auto rich = p.ok("crm.lead.list", {{"filter", {{"ID", 4}}}, {"select", {"*", "UF_*", "PHONE"}}})["result"][0];
+    auto rich = p.ok("crm.lead.list",
+                     {{"filter", {{"ID", 4}}}, {"select", {"*", "UF_*", "PHONE"}}})["result"][0];
     CHECK(rich["PHONE"][0]["VALUE"] == "+79161234504");
     CHECK(rich["PHONE"][0]["TYPE_ID"] == "PHONE");
     CHECK(rich["UF_CRM_MEETING_DATE"] == "2026-01-14T12:00:00+03:00");
@@ -101,7 +106,8 @@ TEST_CASE("emulator: select with *, UF_* and multifields", "[emulator]") {
     CHECK(got["PHONE"].size() == 1);
 }
 
-TEST_CASE("emulator: lead update records stage history and findbycomm finds by phone", "[emulator]") {
+TEST_CASE("emulator: lead update records stage history and findbycomm finds by phone",
+          "[emulator]") {
     Portal p;
     p.load_demo();
     p.ok("crm.lead.update", {{"id", 1}, {"fields", {{"STATUS_ID", "IN_PROCESS"}}}});
@@ -114,7 +120,8 @@ TEST_CASE("emulator: lead update records stage history and findbycomm finds by p
     CHECK(h["result"]["items"][2]["TYPE_ID"] == 3);  // a final status
     CHECK(h["result"]["items"][2]["STATUS_SEMANTIC_ID"] == "F");
 
-    auto found = p.ok("crm.duplicate.findbycomm", {{"type", "PHONE"}, {"values", {"8 (916) 123-45-02"}}});
+    auto found =
+        p.ok("crm.duplicate.findbycomm", {{"type", "PHONE"}, {"values", {"8 (916) 123-45-02"}}});
     CHECK(found["result"]["LEAD"] == json::array({2}));
     auto none = p.ok("crm.duplicate.findbycomm", {{"type", "PHONE"}, {"values", {"+70000000000"}}});
     CHECK(none["result"] == json::array());  // an empty array, not an object
@@ -129,7 +136,8 @@ TEST_CASE("emulator: directories, categories and 21-character stage ids", "[emul
     CHECK(st[0]["NAME"] == "Необработанный лид");
     CHECK(st[7]["SEMANTICS"] == "F");
     CHECK(st[7]["EXTRA"]["SEMANTICS"] == "failure");
-    auto deferred = p.ok("crm.status.list", {{"filter", {{"ENTITY_ID", "DEAL_STAGE_1"}}}})["result"];
+    auto deferred =
+        p.ok("crm.status.list", {{"filter", {{"ENTITY_ID", "DEAL_STAGE_1"}}}})["result"];
     CHECK(deferred[0]["STATUS_ID"] == "C1:JANUARY");
     auto cats = p.ok("crm.category.list", {{"entityTypeId", 2}});
     CHECK(cats["result"]["categories"].size() == 2);
@@ -147,19 +155,23 @@ TEST_CASE("emulator: deals stay in their funnel unless crm.item.update moves the
     p.ok("crm.deal.update", {{"id", 2}, {"fields", {{"STAGE_ID", "C1:MARCH"}}}});
     CHECK(p.ok("crm.deal.get", {{"id", 2}})["result"]["STAGE_ID"] == "NEW");  // silently ignored
     p.emu.events.add_handler("http://127.0.0.1:1/h", {});
-    auto moved = p.ok("crm.item.update",
-                      {{"entityTypeId", 2}, {"id", 2}, {"fields", {{"categoryId", 1}, {"stageId", "C1:MARCH"}}}});
+    auto moved = p.ok(
+        "crm.item.update",
+        {{"entityTypeId", 2}, {"id", 2}, {"fields", {{"categoryId", 1}, {"stageId", "C1:MARCH"}}}});
     CHECK(moved["result"]["item"]["categoryId"] == 1);
     CHECK(moved["result"]["item"]["stageId"] == "C1:MARCH");
     CHECK(moved["result"]["item"]["id"] == 2);  // crm.item.* uses real ints
     auto out = p.emu.take_outbound();
     REQUIRE(out.size() == 1);
     CHECK(out[0].body.find("event=ONCRMDEALMOVETOCATEGORY") != std::string::npos);
-    auto h = p.ok("crm.stagehistory.list", {{"entityTypeId", 2}, {"filter", {{"OWNER_ID", 2}, {"TYPE_ID", 5}}}});
+    auto h = p.ok("crm.stagehistory.list",
+                  {{"entityTypeId", 2}, {"filter", {{"OWNER_ID", 2}, {"TYPE_ID", 5}}}});
     CHECK(h["result"]["items"].size() == 1);
 
-    auto items = p.ok("crm.item.list", {{"entityTypeId", 1}, {"filter", {{">=createdTime", "2026-01-10T00:00:00+03:00"}}},
-                                        {"select", {"id", "title", "stageId"}}});
+    auto items =
+        p.ok("crm.item.list", {{"entityTypeId", 1},
+                               {"filter", {{">=createdTime", "2026-01-10T00:00:00+03:00"}}},
+                               {"select", {"id", "title", "stageId"}}});
     REQUIRE(items["result"]["items"].size() == 2);
     CHECK(items["result"]["items"][0]["stageId"] == "NEW");
     CHECK(items["result"]["items"][0]["id"] == 1);

@@ -15,7 +15,9 @@ using reglament::emulator::Instant;
 using reglament::emulator::json;
 using reglament::emulator::parse_instant;
 
-inline Instant at(const std::string& iso) { return *parse_instant(iso, 180); }
+inline Instant at(const std::string& iso) {
+    return *parse_instant(iso, 180);
+}
 
 struct Portal {
     Instant wall = at("2026-01-12T09:00:00+03:00");
@@ -31,7 +33,8 @@ struct Portal {
         REQUIRE(r.status == 200);
         return r.body;
     }
-    reglament::emulator::RestAnswer call(const std::string& method, const json& params = json::object()) {
+    reglament::emulator::RestAnswer call(const std::string& method,
+                                         const json& params = json::object()) {
         return emu.handle_rest(method, params, caller, emu.clock.now());
     }
     reglament::net::Response http(const std::string& method, const std::string& target,
@@ -53,7 +56,8 @@ struct Portal {
         return json::parse(r.body);
     }
     void load_demo() {
-        std::ifstream in(std::string(REGLAMENT_SOURCE_DIR) + "/emulator/scenarios/call-centre.json");
+        std::ifstream in(std::string(REGLAMENT_SOURCE_DIR) +
+                         "/emulator/scenarios/call-centre.json");
         REQUIRE(in.good());
         emu.load_scenario(json::parse(in));
     }
