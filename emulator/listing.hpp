@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/portal.hpp"
 #include "emulator/query.hpp"
 #include "emulator/rest_error.hpp"
 
@@ -165,6 +166,40 @@ json render(const Row& r, const std::vector<const Field<Row>*>& sel, bool camel)
             o[f->name] = f->get(r);
     }
     return o;
+}
+
+// Every field, for *.get methods.
+template <class Row>
+std::vector<const Field<Row>*> all_fields(const std::vector<Field<Row>>& fields) {
+    std::vector<const Field<Row>*> sel;
+    for (const auto& f : fields)
+        sel.push_back(&f);
+    return sel;
+}
+
+// The legacy *.list answer: rows with UPPER_CASE keys, plus total, next and the cost.
+// `filter` and `order` are the request's own unless a method rewrites them.
+template <class Row>
+MethodResult legacy_list(const std::vector<Row>& rows, const std::vector<Field<Row>>& fields,
+                         const json& params, const json& filter, const json& order, int offset,
+                         bool all_when_empty = false) {
+    auto out = run_list(rows, fields, filter, order, parse_start(params), offset);
+    const json* select = param(params, "select");
+    auto sel = resolve_select(fields, select ? *select : json(), all_when_empty);
+    json page = json::array();
+    for (const Row* r : out.page)
+        page.push_back(render(*r, sel, false));
+    return {std::move(page), out.total, out.next, out.cost};
+}
+
+// Same, with filter and order taken from the parameters.
+template <class Row>
+MethodResult legacy_list(const std::vector<Row>& rows, const std::vector<Field<Row>>& fields,
+                         const json& params, int offset, bool all_when_empty = false) {
+    const json* filter = param(params, "filter");
+    const json* order = param(params, "order");
+    return legacy_list(rows, fields, params, filter ? *filter : json(), order ? *order : json(),
+                       offset, all_when_empty);
 }
 
 }  // namespace reglament::emulator

@@ -404,24 +404,11 @@ MethodResult Portal::lead_get(const json& p, const Caller&, Instant) {
     Lead* l = find_lead(param_id(p, "id"));
     if (!l) throw not_found("Not found");
     auto fields = lead_fields();
-    std::vector<const Field<Lead>*> sel;
-    for (const auto& f : fields)
-        sel.push_back(&f);
-    return {render(*l, sel, false)};
+    return {render(*l, all_fields(fields), false)};
 }
 
 MethodResult Portal::lead_list(const json& p, const Caller&, Instant) {
-    auto fields = lead_fields();
-    const json* filter = param(p, "filter");
-    const json* order = param(p, "order");
-    auto out = run_list(leads, fields, filter ? *filter : json(), order ? *order : json(),
-                        parse_start(p), utc_offset_minutes);
-    const json* select = param(p, "select");
-    auto sel = resolve_select(fields, select ? *select : json(), false);
-    json rows = json::array();
-    for (const Lead* l : out.page)
-        rows.push_back(render(*l, sel, false));
-    return {rows, out.total, out.next, out.cost};
+    return legacy_list(leads, lead_fields(), p, utc_offset_minutes);
 }
 
 MethodResult Portal::lead_add(const json& p, const Caller& c, Instant now) {
@@ -437,24 +424,11 @@ MethodResult Portal::deal_get(const json& p, const Caller&, Instant) {
     Deal* d = find_deal(param_id(p, "id"));
     if (!d) throw not_found("Not found");
     auto fields = deal_fields();
-    std::vector<const Field<Deal>*> sel;
-    for (const auto& f : fields)
-        sel.push_back(&f);
-    return {render(*d, sel, false)};
+    return {render(*d, all_fields(fields), false)};
 }
 
 MethodResult Portal::deal_list(const json& p, const Caller&, Instant) {
-    auto fields = deal_fields();
-    const json* filter = param(p, "filter");
-    const json* order = param(p, "order");
-    auto out = run_list(deals, fields, filter ? *filter : json(), order ? *order : json(),
-                        parse_start(p), utc_offset_minutes);
-    const json* select = param(p, "select");
-    auto sel = resolve_select(fields, select ? *select : json(), false);
-    json rows = json::array();
-    for (const Deal* d : out.page)
-        rows.push_back(render(*d, sel, false));
-    return {rows, out.total, out.next, out.cost};
+    return legacy_list(deals, deal_fields(), p, utc_offset_minutes);
 }
 
 MethodResult Portal::deal_add(const json& p, const Caller& c, Instant now) {
@@ -580,9 +554,7 @@ MethodResult Portal::status_list(const json& p, const Caller&, Instant) {
     json order = param(p, "order") ? *param(p, "order") : json{{"SORT", "ASC"}};
     (void)order;
     std::vector<Status> sorted = statuses;
-    std::vector<const Field<Status>*> sel;
-    for (const auto& f : fields)
-        sel.push_back(&f);
+    auto sel = all_fields(fields);
     json rows = json::array();
     for (const auto& s : sorted) {
         bool ok = true;
@@ -641,16 +613,9 @@ MethodResult Portal::stagehistory_list(const json& p, const Caller&, Instant) {
             {"STAGE_SEMANTIC_ID", "stageSemanticId", Kind::Str,
              [](const StageHistory& h) -> json { return std::string(1, h.semantic); }});
     }
-    const json* filter = param(p, "filter");
-    const json* order = param(p, "order");
-    const json* select = param(p, "select");
-    auto out = run_list(lead ? lead_history : deal_history, fields, filter ? *filter : json(),
-                        order ? *order : json(), parse_start(p), utc_offset_minutes);
-    auto sel = resolve_select(fields, select ? *select : json(), true);
-    json items = json::array();
-    for (const auto* h : out.page)
-        items.push_back(render(*h, sel, false));
-    return {{{"items", items}}, out.total, out.next, out.cost};
+    auto r = legacy_list(lead ? lead_history : deal_history, fields, p, utc_offset_minutes, true);
+    r.result = {{"items", std::move(r.result)}};
+    return r;
 }
 
 namespace {

@@ -38,14 +38,9 @@ MethodResult Portal::user_get(const json& p, const Caller&, Instant) {
     json order;
     if (const json* s = param(p, "sort"))
         order[text_of(*s)] = param(p, "order") ? text_of(*param(p, "order")) : "ASC";
-    auto out = run_list(sorted, fields, filter, order, parse_start(p), utc_offset_minutes);
-    std::vector<const Field<User>*> sel;
-    for (const auto& f : fields)
-        sel.push_back(&f);
-    json res = json::array();
-    for (const auto* u : out.page)
-        res.push_back(render(*u, sel, false));
-    return {res, out.total, out.next, out.cost};
+    // user.get returns every field; its select is not honoured here.
+    json q = {{"start", param(p, "start") ? *param(p, "start") : json(0)}};
+    return legacy_list(sorted, fields, q, filter, order, utc_offset_minutes, true);
 }
 
 MethodResult Portal::im_user_get(const json& p, const Caller& c, Instant now) {
@@ -165,15 +160,10 @@ MethodResult Portal::voximplant_statistic(const json& p, const Caller&, Instant)
     json order;
     if (const json* s = param(p, "SORT"))
         order[text_of(*s)] = param(p, "ORDER") ? text_of(*param(p, "ORDER")) : "ASC";
-    auto out = run_list(calls, fields, filter ? *filter : json(), order, parse_start(p),
-                        utc_offset_minutes);
-    std::vector<const Field<Call>*> sel;
-    for (const auto& f : fields)
-        sel.push_back(&f);
-    json res = json::array();
-    for (const auto* c : out.page)
-        res.push_back(render(*c, sel, false));
-    return {res, out.total, out.next, out.cost};
+    // voximplant.statistic.get takes FILTER, SORT and ORDER and returns every field.
+    json q = {{"start", param(p, "start") ? *param(p, "start") : json(0)}};
+    return legacy_list(calls, fields, q, filter ? *filter : json(), order, utc_offset_minutes,
+                       true);
 }
 
 Call& Portal::add_call(Call call, bool create_activity, Instant now) {

@@ -153,14 +153,7 @@ MethodResult Portal::activity_list(const json& p, const Caller&, Instant) {
         rows = &subset;
     }
     const json* order = param(p, "order");
-    auto out = run_list(*rows, fields, filter, order ? *order : json(), parse_start(p),
-                        utc_offset_minutes);
-    const json* select = param(p, "select");
-    auto sel = resolve_select(fields, select ? *select : json(), false);
-    json res = json::array();
-    for (const auto* a : out.page)
-        res.push_back(render(*a, sel, false));
-    return {res, out.total, out.next, out.cost};
+    return legacy_list(*rows, fields, p, filter, order ? *order : json(), utc_offset_minutes);
 }
 
 MethodResult Portal::activity_add(const json& p, const Caller& c, Instant now) {
@@ -245,16 +238,7 @@ MethodResult Portal::timeline_comment_list(const json& p, const Caller&, Instant
         {"FILES", "files", Kind::List, [](const TimelineComment&) -> json { return json::array(); },
          false},
     };
-    const json* filter = param(p, "filter");
-    const json* order = param(p, "order");
-    auto out = run_list(timeline_comments, fields, filter ? *filter : json(),
-                        order ? *order : json(), parse_start(p), utc_offset_minutes);
-    const json* select = param(p, "select");
-    auto sel = resolve_select(fields, select ? *select : json(), false);
-    json res = json::array();
-    for (const auto* t : out.page)
-        res.push_back(render(*t, sel, false));
-    return {res, out.total, out.next, out.cost};
+    return legacy_list(timeline_comments, fields, p, utc_offset_minutes);
 }
 
 MethodResult Portal::timeline_item_pin(const json& p, const Caller&, Instant) {

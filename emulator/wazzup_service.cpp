@@ -174,6 +174,25 @@ WazzupAnswer WazzupService::finish_webhook_test(const std::string& url, const js
     return {200, {{"ok", true}}, std::nullopt};
 }
 
+// One entry of a `messages` webhook (wazzup.md §4.3): client messages are isEcho:false with
+// status "inbound"; echoes of sends are isEcho:true.
+json WazzupService::message_webhook(const WazzupMessage& m, Instant now,
+                                    const std::string& name) const {
+    json o = {{"messageId", m.message_id},
+              {"channelId", m.channel_id},
+              {"chatType", m.chat_type},
+              {"chatId", m.chat_id},
+              {"dateTime", format_utc_ms(now)},
+              {"type", m.content_uri.empty() ? "text" : "document"},
+              {"isEcho", !m.inbound},
+              {"contact", {{"name", name.empty() ? m.chat_id : name}}},
+              {"text", m.text},
+              {"status", m.inbound ? "inbound" : "sent"}};
+    if (!m.content_uri.empty()) o["contentUri"] = m.content_uri;
+    if (!m.inbound) o["authorName"] = "API";
+    return o;
+}
+
 WazzupAnswer WazzupService::send(const json& b, Instant now) {
     std::string channel_id = str(b, "channelId");
     std::string chat_type = str(b, "chatType");
@@ -237,20 +256,7 @@ WazzupAnswer WazzupService::send(const json& b, Instant now) {
         if (it == last_inbound.end() || now - it->second > hours(24)) m.error = "24_HOURS_EXCEEDED";
     }
     messages.push_back(m);
-    if (echo_api_sends)
-        queue({{"messages",
-                {{{"messageId", m.message_id},
-                  {"channelId", m.channel_id},
-                  {"chatType", m.chat_type},
-                  {"chatId", m.chat_id},
-                  {"dateTime", format_utc_ms(now)},
-                  {"type", content.empty() ? "text" : "document"},
-                  {"isEcho", true},
-                  {"text", text},
-                  {"status", "sent"},
-                  {"authorName", "API"},
-                  {"contact", {{"name", chat_id}}}}}}},
-              now);
+    if (echo_api_sends) queue({{"messages", {message_webhook(m, now)}}}, now);
     if (sent_after.count() >= 0) {
         if (!m.error.empty()) {
             set_status(m.message_id, "error", m.error, now + sent_after);
@@ -298,18 +304,7 @@ WazzupMessage& WazzupService::client_writes(const std::string& chat_id, const st
     m.at = now;
     last_inbound[chat_id] = now;
     messages.push_back(m);
-    queue({{"messages",
-            {{{"messageId", m.message_id},
-              {"channelId", m.channel_id},
-              {"chatType", m.chat_type},
-              {"chatId", m.chat_id},
-              {"dateTime", format_utc_ms(now)},
-              {"type", "text"},
-              {"isEcho", false},
-              {"contact", {{"name", name.empty() ? chat_id : name}}},
-              {"text", text},
-              {"status", "inbound"}}}}},
-          now);
+    queue({{"messages", {message_webhook(m, now, name.empty() ? chat_id : name)}}}, now);
     return messages.back();
 }
 

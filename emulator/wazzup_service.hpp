@@ -89,6 +89,8 @@ class WazzupService {
 
   private:
     WazzupAnswer send(const nlohmann::json& body, Instant now);
+    nlohmann::json message_webhook(const WazzupMessage& m, Instant now,
+                                   const std::string& name = "") const;
     void queue(nlohmann::json body, Instant due);
     std::string uuid();
     const WazzupChannel* channel(const std::string& id) const;

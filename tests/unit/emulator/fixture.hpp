@@ -1,6 +1,9 @@
 // A test emulator with its own fake wall clock, so tests move time instead of sleeping.
 #pragma once
 
+#include <catch2/catch.hpp>
+
+#include <fstream>
 #include <string>
 
 #include "emulator/emulator.hpp"
