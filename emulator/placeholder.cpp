@@ -1,1 +1,0 @@
-namespace reglament::emulator { int placeholder_anchor = 0; }
