@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/version.hpp"
+#include "emulator/server.hpp"
 
 namespace {
 
@@ -27,6 +28,10 @@ int check_config_command(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // `reglamentd emulator ...` is the bundled local portal, with its own command line.
+    if (argc >= 2 && std::string_view(argv[1]) == "emulator")
+        return reglament::emulator::run_emulator_main(argc - 1, argv + 1);
+
     CLI::App app{
         "reglamentd: makes a call centre's sales regulations enforce themselves in Bitrix24"};
     app.set_version_flag("--version", std::string(reglament::version()));
@@ -45,6 +50,8 @@ int main(int argc, char** argv) {
     auto* check =
         app.add_subcommand("check-config", "Validate a configuration file and exit (0 = valid)");
     check->add_option("file", check_path, "Configuration file (TOML)")->required();
+
+    app.add_subcommand("emulator", "Run the bundled emulated Bitrix24 + Wazzup portal (see --help)");
 
     CLI11_PARSE(app, argc, argv);
 

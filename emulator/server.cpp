@@ -59,7 +59,8 @@ struct EmulatorServer::Impl : std::enable_shared_from_this<Impl> {
                            });
             return;
         }
-        auto delay = out.drop ? options.drop_hold : out.delay;
+        if (out.drop) out.response.drop_connection = true;
+        auto delay = out.delay;
         if (delay.count() > 0) {
             auto timer = std::make_shared<asio::steady_timer>(io, delay);
             timer->async_wait(

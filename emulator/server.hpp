@@ -31,7 +31,6 @@ struct ServeOptions {
     std::optional<std::string> ca_file;  // trust for outbound HTTPS (events, webhooks)
     // A "drop" fault holds the answer this long: net::HttpServer cannot abort a connection,
     // so a client sees its own timeout rather than an EOF.
-    std::chrono::milliseconds drop_hold{std::chrono::seconds(120)};
     EmulatorOptions emulator;
 };
 

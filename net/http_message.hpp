@@ -33,6 +33,9 @@ struct Response {
     int status = 200;
     Headers headers;  // Content-Type goes here too
     std::string body;
+    // Close the connection without answering: fault injection (a request that reached the
+    // server but whose answer was lost).
+    bool drop_connection = false;
 
     std::string_view header(std::string_view name) const { return find_header(headers, name); }
 

@@ -212,6 +212,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             beast::get_lowest_layer(stream).expires_never();
             Response response = co_await async_handle(handler, io.get_executor(),
                                                       std::move(request), asio::use_awaitable);
+            if (response.drop_connection) co_return;
             keep_alive = keep_alive && !stopping;
             if (!co_await write(stream, response, message.version(), keep_alive)) co_return;
             if (!keep_alive) co_return;
