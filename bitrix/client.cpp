@@ -175,8 +175,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                     if (pick.empty()) {
                         pick.push_back(*it);
                         it = queue.erase(it);
+                        break;
                     }
-                    break;
+                    if (batch_blocked) break;
+                    ++it;  // goes alone later; keep filling this batch
+                    continue;
                 }
                 pick.push_back(*it);
                 it = queue.erase(it);

@@ -53,6 +53,7 @@ struct ClientOptions {
     // refresh token is dead from then on, so it must be stored durably here. Throwing makes
     // the client fail pending calls rather than use tokens it could not keep.
     std::function<void(const OAuthTokens&)> persist_tokens;
+    // Both callbacks run on the client's io_context thread.
     // Called once per new portal address after a 302 (the lead stores it).
     std::function<void(const std::string& new_base_url)> on_portal_moved;
 

@@ -5,10 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -47,6 +51,7 @@ struct PortalServer {
     std::string persisted_when_new_token_first_used;
     std::function<std::string()> persisted;  // what the client has stored so far
     std::vector<net::Reply> held;            // replies withheld to cause timeouts
+    std::string scheme;
     // The portal's leaky bucket (bitrix24.md §2) when burst > 0.
     double bucket_burst = 0;
     double bucket_drain = 0;
@@ -56,9 +61,10 @@ struct PortalServer {
     net::HttpServer server;
     std::thread thread;
 
-    explicit PortalServer(int leads)
+    explicit PortalServer(int leads, net::ServerOptions server_options = {})
         : portal(leads),
-          server(io, net::ServerOptions{}, [this](net::Request&& r, net::Reply reply) {
+          scheme(server_options.tls_certificate_file ? "https" : "http"),
+          server(io, std::move(server_options), [this](net::Request&& r, net::Reply reply) {
               handle(std::move(r), std::move(reply));
           }) {
         server.start();
@@ -73,7 +79,7 @@ struct PortalServer {
         });
         thread.join();
     }
-    std::string origin() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
+    std::string origin() const { return scheme + "://127.0.0.1:" + std::to_string(server.port()); }
     std::string webhook() const { return origin() + "/rest/1/s3cretcode/"; }
 
     void handle(net::Request&& req, net::Reply reply) {
@@ -554,4 +560,47 @@ TEST_CASE("bitrix client: OPERATION_TIME_LIMIT blocks only that method until the
     REQUIRE(seen.size() == 2);
     CHECK(seen[0] == "crm.lead.get");
     CHECK(seen[1] == "crm.lead.get");
+}
+
+TEST_CASE("bitrix client: HTTPS with a test CA; plain HTTP only for loopback",
+          "[bitrix][integration]") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("reglament-bitrix-tls-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto script = std::string(REGLAMENT_SOURCE_DIR) + "/scripts/make-test-cert " + dir.string();
+    REQUIRE(std::system((script + " >/dev/null 2>&1").c_str()) == 0);
+    net::ServerOptions tls;
+    tls.tls_certificate_file = (dir / "server.pem").string();
+    tls.tls_private_key_file = (dir / "server.key").string();
+    {
+        PortalServer portal(120, tls);
+        SystemClock clock;
+        Runner runner;
+        auto options = fast_options();
+        options.webhook_url = portal.webhook();
+        REQUIRE(options.webhook_url.rfind("https://", 0) == 0);
+        options.http.ca_file = (dir / "ca.pem").string();
+        Client client(runner.io, options, clock);
+        std::vector<std::string> ids;
+        REQUIRE_FALSE(list_leads(client, "crm.lead.list", ids));
+        CHECK(ids.size() == 120);
+
+        auto untrusted = fast_options();
+        untrusted.webhook_url = portal.webhook();
+        Client refused(runner.io, untrusted, clock);
+        auto f = refused.call("crm.lead.get", {{"id", 1}});
+        auto r = get(f);
+        REQUIRE(r.error);
+        CHECK(r.error->code == std::string(codes::connect_failed));
+    }
+    fs::remove_all(dir);
+
+    asio::io_context io;
+    SystemClock clock;
+    ClientOptions remote_plain;
+    remote_plain.webhook_url = "http://portal.bitrix24.ru/rest/1/s3cretcode/";
+    CHECK_THROWS_WITH(Client(io, remote_plain, clock),
+                      Catch::Contains("HTTPS") && !Catch::Contains("s3cretcode"));
+    ClientOptions nothing;
+    CHECK_THROWS_AS(Client(io, nothing, clock), std::invalid_argument);
 }

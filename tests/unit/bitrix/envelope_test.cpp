@@ -135,7 +135,6 @@ TEST_CASE("datetime: ISO 8601 with any offset", "[bitrix][datetime]") {
     CHECK(compact == utc);
     REQUIRE(fraction);
     CHECK(*fraction - *utc == std::chrono::milliseconds(250));
-    CHECK(format_datetime(*utc) == "2023-12-28T11:05:48+00:00");
 }
 
 TEST_CASE("datetime: forms without an instant are refused", "[bitrix][datetime]") {
