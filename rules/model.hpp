@@ -115,6 +115,25 @@ struct Call {
     bool answered() const { return failed_code == "200" && duration_seconds > 0; }
 };
 
+// One row of crm.stagehistory.list for a deal (api/bitrix24.md, "Stage history").
+struct StageHistoryEntry {
+    int type_id = 0;  // 1 created, 2 intermediate stage, 3 final stage, 5 funnel changed
+    std::string category_id;
+    std::string stage_id;
+    std::string stage_semantic;
+    std::optional<TimePoint> at;  // CREATED_TIME: when the deal entered the stage
+};
+
+// A timeline comment (crm.timeline.comment.list). `pinned` stays nullopt: no REST method
+// reports whether a comment is pinned (api/bitrix24.md, "Timeline comments and pinning").
+struct TimelineComment {
+    std::string id;
+    std::string text;
+    std::string author_id;
+    std::optional<TimePoint> created;
+    std::optional<bool> pinned;
+};
+
 // A WhatsApp message seen through Wazzup's webhook.
 struct ChatMessage {
     std::string message_id;
