@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "rules/deal/common.hpp"
 #include "rules/deal/factory.hpp"
 #include "rules/iso_time.hpp"
 #include "rules/rule.hpp"
@@ -17,6 +18,7 @@ namespace dealtest {
 
 using namespace reglament;
 using namespace reglament::rules;
+using reglament::rules::deal::day_text;
 
 inline const Calendar& moscow() {
     static const Calendar cal(russian_calendar_2026());
