@@ -21,6 +21,9 @@ class D2StageByDate final : public Rule {
         deferred_category_ = p.required_text("deferred_category_id", d::deferred_category);
         month_stages_ = p.text_list("deferred_month_stages", d::deferred_month_stages, 12);
         comment_ = p.required_text("comment", d::d2::comment);
+        // A deal entering without D3's fields is sent back by D3; choosing its stage then
+        // would fight that restore.
+        required_ = RequiredFields::read(p);
     }
 
     std::string_view id() const override { return "D2"; }
@@ -42,6 +45,7 @@ class D2StageByDate final : public Rule {
         bool date_moved =
             before && field_day(before->fields, date_field_, c.calendar) != measure_day;
         if (!entered && !date_moved) return out;
+        if (!required_.missing(*deal).empty()) return out;
 
         auto decided_at = c.event.at != TimePoint{} ? c.event.at : c.now;
         if (entered && deal->moved) decided_at = *deal->moved;
@@ -75,6 +79,7 @@ class D2StageByDate final : public Rule {
     std::string premeasure_, measure_, date_field_, deferred_category_, comment_;
     int zamer_max_days_ = 3, deferred_after_days_ = 32;
     std::vector<std::string> month_stages_;
+    RequiredFields required_;
 };
 
 }  // namespace

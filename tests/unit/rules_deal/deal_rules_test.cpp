@@ -87,6 +87,11 @@ TEST_CASE("D2: a wrong choice between Предзамер and Замер is corre
         REQUIRE(find(d, "deal.update"));
         CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "UC_PREMEASURE");
     }
+    SECTION("a deal D3 sends back is not re-staged") {
+        auto after = full_deal("UC_PREMEASURE", "2026-03-04");
+        after.fields.erase("UF_CRM_ADDR_CITY");
+        CHECK(run(event(EventKind::updated, "deal:7", now), before, after, now).empty());
+    }
     SECTION("a right choice is left alone") {
         auto after = full_deal("UC_PREMEASURE", "2026-03-06");  // 4 days: more than three
         CHECK(run(event(EventKind::updated, "deal:7", now), before, after, now).empty());
