@@ -70,6 +70,17 @@ std::vector<std::string> validate_deal_or_call_params(std::string_view id,
     return p.finish();
 }
 
+nlohmann::json deal_or_call_rule_defaults(std::string_view id) {
+    ParamReader p(std::string(id), nlohmann::json::object());
+    if (auto it = makers().find(id); it != makers().end())
+        it->second(p);
+    else if (id == "R5")
+        read_replacement(p);
+    else
+        return nullptr;
+    return p.effective();
+}
+
 ReplacementSettings replacement_settings(const nlohmann::json& params) {
     ParamReader p("R5", params);
     auto s = read_replacement(p);

@@ -24,6 +24,10 @@ std::unique_ptr<Rule> make_deal_or_call_rule(std::string_view id, const nlohmann
 std::vector<std::string> validate_deal_or_call_params(std::string_view id,
                                                       const nlohmann::json& params);
 
+// Every parameter of the rule with its default, for the example config and check-config's
+// documentation; null for an id that is not D*/R*.
+nlohmann::json deal_or_call_rule_defaults(std::string_view id);
+
 // [rules.R5]: max_share, login, script, request_text; [rules.R2]-style dial plan keys. The CLI
 // fills from/to/as_of. Throws std::invalid_argument like make_deal_or_call_rule.
 struct ReplacementSettings {

@@ -29,8 +29,14 @@ const nlohmann::json* ParamReader::find(std::string_view key) {
     return it == table_.end() ? nullptr : &*it;
 }
 
+void ParamReader::remember(std::string_view key, const nlohmann::json* given,
+                           nlohmann::json fallback) {
+    effective_[std::string(key)] = given ? *given : std::move(fallback);
+}
+
 std::string ParamReader::text(std::string_view key, std::string_view fallback) {
     const auto* v = find(key);
+    remember(key, v, std::string(fallback));
     if (!v) return std::string(fallback);
     if (!v->is_string()) {
         error(key, "expected a string");
@@ -47,6 +53,7 @@ std::string ParamReader::required_text(std::string_view key, std::string_view fa
 
 bool ParamReader::boolean(std::string_view key, bool fallback) {
     const auto* v = find(key);
+    remember(key, v, fallback);
     if (!v) return fallback;
     if (!v->is_boolean()) {
         error(key, "expected true or false");
@@ -57,6 +64,7 @@ bool ParamReader::boolean(std::string_view key, bool fallback) {
 
 int ParamReader::integer(std::string_view key, int fallback, int min, int max) {
     const auto* v = find(key);
+    remember(key, v, fallback);
     if (!v) return fallback;
     if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max) {
         error(key,
@@ -68,6 +76,7 @@ int ParamReader::integer(std::string_view key, int fallback, int min, int max) {
 
 double ParamReader::number(std::string_view key, double fallback, double min, double max) {
     const auto* v = find(key);
+    remember(key, v, fallback);
     if (!v) return fallback;
     if (!v->is_number() || v->get<double>() < min || v->get<double>() > max) {
         error(key, "expected a number from " + std::to_string(min) + " to " + std::to_string(max));
@@ -78,6 +87,7 @@ double ParamReader::number(std::string_view key, double fallback, double min, do
 
 std::chrono::minutes ParamReader::time_of_day(std::string_view key, std::string_view fallback) {
     const auto* v = find(key);
+    remember(key, v, std::string(fallback));
     std::string text = std::string(fallback);
     if (v) {
         if (v->is_string())
@@ -98,6 +108,7 @@ std::vector<std::string> ParamReader::text_list(std::string_view key,
                                                 std::vector<std::string> fallback,
                                                 std::size_t exact_size) {
     const auto* v = find(key);
+    remember(key, v, fallback);
     if (!v) return fallback;
     bool ok = v->is_array();
     if (ok)
@@ -116,6 +127,7 @@ std::vector<std::string> ParamReader::text_list(std::string_view key,
 
 std::vector<int> ParamReader::int_list(std::string_view key, std::vector<int> fallback) {
     const auto* v = find(key);
+    remember(key, v, fallback);
     if (!v) return fallback;
     bool ok = v->is_array() && !v->empty();
     if (ok)
@@ -132,6 +144,10 @@ std::vector<int> ParamReader::int_list(std::string_view key, std::vector<int> fa
 std::vector<std::pair<std::string, std::string>> ParamReader::text_pairs(
     std::string_view key, std::vector<std::pair<std::string, std::string>> fallback) {
     const auto* v = find(key);
+    nlohmann::json table = nlohmann::json::object();
+    for (const auto& [code, label] : fallback)
+        table[code] = label;
+    remember(key, v, table);
     if (!v) return fallback;
     bool ok = v->is_object() && !v->empty();
     if (ok)

@@ -32,17 +32,21 @@ class ParamReader {
         std::string_view key, std::vector<std::pair<std::string, std::string>> fallback);
 
     void error(std::string_view key, std::string_view message);
+    // The value every key read took (given or default): the example config's table.
+    const nlohmann::json& effective() const { return effective_; }
     // Unknown keys are errors ("enabled" and "dry_run" belong to the engine).
     std::vector<std::string> finish();
 
   private:
     const nlohmann::json* find(std::string_view key);
+    void remember(std::string_view key, const nlohmann::json* given, nlohmann::json fallback);
     std::string path(std::string_view key) const;
 
     std::string rule_id_;
     nlohmann::json table_;
     std::set<std::string, std::less<>> seen_;
     std::vector<std::string> errors_;
+    nlohmann::json effective_ = nlohmann::json::object();
 };
 
 // "{name}" placeholders replaced; an unknown one is left as written so a typo shows.

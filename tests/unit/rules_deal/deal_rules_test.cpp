@@ -329,3 +329,20 @@ TEST_CASE("deal factory: precise errors, unknown keys, foreign ids", "[rules_dea
     for (auto id : {"D1", "D2", "D3", "D4", "D5", "D6", "D7", "R1", "R2", "R3", "R4", "R5"})
         CHECK(validate_deal_or_call_params(id, nlohmann::json::object()).empty());
 }
+
+TEST_CASE("deal factory: defaults document every parameter with the seed's wording",
+          "[rules_deal]") {
+    using reglament::rules::deal::deal_or_call_rule_defaults;
+    auto d3 = deal_or_call_rule_defaults("D3");
+    CHECK(d3["restore_stage"] == true);
+    CHECK(d3["address_fields"].size() == 7);
+    CHECK(d3["address_fields"]["UF_CRM_ADDR_INTERCOM"] == "Домофон");
+    CHECK(deal_or_call_rule_defaults("D5")["sheet_by"] == "10:15");
+    CHECK(deal_or_call_rule_defaults("R2")["attempts_per_day"] == nlohmann::json({3, 1, 1}));
+    CHECK(deal_or_call_rule_defaults("L1").is_null());
+    // The defaults are themselves a valid table.
+    for (auto id : {"D1", "D2", "D3", "D4", "D5", "D6", "D7", "R1", "R2", "R3", "R4", "R5"})
+        CHECK(
+            reglament::rules::deal::validate_deal_or_call_params(id, deal_or_call_rule_defaults(id))
+                .empty());
+}
