@@ -134,6 +134,13 @@ struct TimelineComment {
     std::optional<bool> pinned;
 };
 
+// The seed's "Учёт клиентов" program's record of a deal, when an external check can reach it
+// (the daemon cannot: it is a seam). The seed wants these to equal the deal's fields.
+struct ClientAccountingRecord {
+    std::string measure_date;  // "YYYY-MM-DD"
+    std::optional<double> precalc_sum;
+};
+
 // A WhatsApp message seen through Wazzup's webhook.
 struct ChatMessage {
     std::string message_id;

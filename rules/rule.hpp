@@ -66,6 +66,12 @@ class World {
         (void)owner;
         return {};
     }
+    // D3: the deal's record in "Учёт клиентов"; nullopt when no external check is wired in.
+    virtual std::optional<ClientAccountingRecord> client_accounting(
+        const std::string& deal_id) const {
+        (void)deal_id;
+        return std::nullopt;
+    }
     // R4: finished calls of a lead (voximplant.statistic.get by CRM_ENTITY), oldest first.
     virtual std::vector<Call> calls_of(const EntityRef& owner) const {
         (void)owner;

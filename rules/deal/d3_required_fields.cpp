@@ -1,6 +1,9 @@
 // D3: entering Предзамер or Замер requires the full address (seven parts), the expected
 // measurement date, "Видеосъёмка разрешена" answered and the pre-calculation sum. The task title
 // lists exactly what is missing so the manager need not open the regulation.
+#include <cmath>
+#include <cstdlib>
+
 #include "rules/deal/common.hpp"
 #include "rules/deal/deal_rules.hpp"
 #include "rules/deal/defaults.hpp"
@@ -25,6 +28,10 @@ class D3RequiredFields final : public Rule {
         restore_ = p.boolean("restore_stage", true);
         title_ = p.required_text("task_title", d::d3::task_title);
         description_ = p.text("task_description", d::d3::task_description);
+        date_mismatch_ =
+            p.required_text("accounting_date_mismatch_text", d::d3::accounting_date_mismatch);
+        sum_mismatch_ =
+            p.required_text("accounting_sum_mismatch_text", d::d3::accounting_sum_mismatch);
     }
 
     std::string_view id() const override { return "D3"; }
@@ -41,6 +48,7 @@ class D3RequiredFields final : public Rule {
         const Deal* before = deal_before(c);
         if (before && before->stage_id == deal->stage_id) return out;  // checked on entry only
         auto missing = required_.missing(*deal);
+        compare_with_accounting(c, *deal, missing);
         if (missing.empty()) return out;
 
         const auto& e = c.event.entity;
@@ -62,6 +70,25 @@ class D3RequiredFields final : public Rule {
     }
 
   private:
+    // "Поля «предполагаемая дата замера» и «сумма предварительного просчёта» должны совпадать в
+    // сделке и в учёте клиентов" (seed, item 4): checked only when a check reaches that program.
+    void compare_with_accounting(const RuleContext& c, const Deal& deal,
+                                 std::vector<std::string>& problems) const {
+        auto record = c.world.client_accounting(deal.id);
+        if (!record) return;
+        auto day = field_day(deal.fields, required_.measure_date, c.calendar);
+        auto theirs = field_day(nlohmann::json{{"d", record->measure_date}}, "d", c.calendar);
+        if (day && day != theirs) problems.push_back(date_mismatch_);
+        // A sum the portal wrote as text that is not a plain number is not compared.
+        auto sum = field_text(deal, required_.precalc_sum);
+        char* end = nullptr;
+        double ours = std::strtod(sum.c_str(), &end);
+        bool readable = !sum.empty() && end && *end == '\0';
+        if (readable && record->precalc_sum && std::abs(ours - *record->precalc_sum) > 0.005)
+            problems.push_back(sum_mismatch_);
+    }
+
+    std::string date_mismatch_, sum_mismatch_;
     std::vector<std::string> stages_;
     RequiredFields required_;
     bool restore_ = true;

@@ -66,6 +66,10 @@ inline constexpr std::string_view comment =
 
 namespace d3 {
 inline constexpr std::string_view task_title = "Заполнить поля: {missing}";
+inline constexpr std::string_view accounting_date_mismatch =
+    "дата замера в «Учёте клиентов» не совпадает со сделкой";
+inline constexpr std::string_view accounting_sum_mismatch =
+    "сумма просчёта в «Учёте клиентов» не совпадает со сделкой";
 inline constexpr std::string_view task_description =
     "Для стадий «Предзамер» и «Замер» обязательны: адрес замера (город, улица, дом, квартира, "
     "подъезд, этаж, домофон), предполагаемая дата замера, «Видеосъёмка разрешена», сумма "

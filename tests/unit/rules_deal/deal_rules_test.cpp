@@ -124,6 +124,17 @@ TEST_CASE("D3: entering Предзамер without fields lists exactly what is 
         auto d = run(event(EventKind::updated, "deal:7", now), before, after, now);
         CHECK(kinds(d) == std::vector<std::string>{"task.add"});
     }
+    SECTION("the \"Учёт клиентов\" seam: a record that disagrees is named") {
+        Run run("D3");
+        auto ok = before;
+        ok.stage_id = "UC_PREMEASURE";
+        run.world.accounting = ClientAccountingRecord{"2026-03-21", 115973.0};
+        auto d = run(event(EventKind::updated, "deal:7", now), before, ok, now);
+        CHECK(find(d, "task.add")->params["title"] ==
+              "Заполнить поля: дата замера в «Учёте клиентов» не совпадает со сделкой");
+        run.world.accounting = ClientAccountingRecord{"2026-03-20", 115973.0};
+        CHECK(run(event(EventKind::updated, "deal:7", now), before, ok, now).empty());
+    }
     SECTION("a complete deal passes") {
         Run run("D3");
         auto ok = before;

@@ -56,6 +56,10 @@ struct FakeWorld final : World {
         return comments;
     }
     std::vector<Call> calls_of(const EntityRef&) const override { return calls; }
+    std::optional<ClientAccountingRecord> accounting;
+    std::optional<ClientAccountingRecord> client_accounting(const std::string&) const override {
+        return accounting;
+    }
 };
 
 inline Staff staff() {
