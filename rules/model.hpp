@@ -115,6 +115,32 @@ struct Call {
     bool answered() const { return failed_code == "200" && duration_seconds > 0; }
 };
 
+// One row of crm.stagehistory.list for a deal (api/bitrix24.md, "Stage history").
+struct StageHistoryEntry {
+    int type_id = 0;  // 1 created, 2 intermediate stage, 3 final stage, 5 funnel changed
+    std::string category_id;
+    std::string stage_id;
+    std::string stage_semantic;
+    std::optional<TimePoint> at;  // CREATED_TIME: when the deal entered the stage
+};
+
+// A timeline comment (crm.timeline.comment.list). `pinned` stays nullopt: no REST method
+// reports whether a comment is pinned (api/bitrix24.md, "Timeline comments and pinning").
+struct TimelineComment {
+    std::string id;
+    std::string text;
+    std::string author_id;
+    std::optional<TimePoint> created;
+    std::optional<bool> pinned;
+};
+
+// The seed's "Учёт клиентов" program's record of a deal, when an external check can reach it
+// (the daemon cannot: it is a seam). The seed wants these to equal the deal's fields.
+struct ClientAccountingRecord {
+    std::string measure_date;  // "YYYY-MM-DD"
+    std::optional<double> precalc_sum;
+};
+
 // A WhatsApp message seen through Wazzup's webhook.
 struct ChatMessage {
     std::string message_id;

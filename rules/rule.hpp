@@ -58,6 +58,27 @@ class World {
     virtual std::optional<Deal> deal(const std::string& id) const = 0;
     // Shift from config, the portal's absence chart and inactive users.
     virtual bool is_present(const std::string& user_id, TimePoint at) const = 0;
+    // Deal rules (D1, D6): the deal's stage history, oldest first; empty when unknown.
+    virtual std::vector<StageHistoryEntry> stage_history(const std::string& deal_id) const {
+        (void)deal_id;
+        return {};
+    }
+    // D6, D7, R3: timeline comments of a lead or deal, oldest first.
+    virtual std::vector<TimelineComment> timeline_comments(const EntityRef& owner) const {
+        (void)owner;
+        return {};
+    }
+    // D3: the deal's record in "Учёт клиентов"; nullopt when no external check is wired in.
+    virtual std::optional<ClientAccountingRecord> client_accounting(
+        const std::string& deal_id) const {
+        (void)deal_id;
+        return std::nullopt;
+    }
+    // R4: finished calls of a lead (voximplant.statistic.get by CRM_ENTITY), oldest first.
+    virtual std::vector<Call> calls_of(const EntityRef& owner) const {
+        (void)owner;
+        return {};
+    }
 };
 
 struct RuleContext {
