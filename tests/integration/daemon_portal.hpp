@@ -5,6 +5,7 @@
 // before it runs or withhold the answer of one that ran (a lost answer).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -50,6 +51,9 @@ struct LocalPortal {
     // After a call ran: true to withhold its answer (the client times out).
     std::function<bool(const std::string& method, int n)> withhold;
     std::vector<net::Reply> held;
+    // Wazzup's POST /v3/message on the same server: bodies received and the answer to give.
+    std::vector<json> wazzup_bodies;
+    net::Response wazzup_answer = net::Response::json(201, R"({"messageId":"m-1","chatId":"c"})");
     net::HttpServer server;
     std::thread thread;
 
@@ -69,6 +73,7 @@ struct LocalPortal {
         });
         thread.join();
     }
+    std::string origin() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
     std::string webhook() const {
         return "http://127.0.0.1:" + std::to_string(server.port()) + "/rest/1/s3cret/";
     }
@@ -89,6 +94,11 @@ struct LocalPortal {
         std::lock_guard lock(mutex);
         std::string prefix = "/rest/1/s3cret/";
         std::string path(req.path());
+        if (path == "/v3/message") {
+            wazzup_bodies.push_back(json::parse(req.body, nullptr, false));
+            reply(wazzup_answer);
+            return;
+        }
         if (path.rfind(prefix, 0) != 0) {
             reply(net::Response::json(404, R"({"error":"NOT_FOUND"})"));
             return;

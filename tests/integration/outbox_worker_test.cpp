@@ -12,9 +12,11 @@
 
 #include "bitrix/client.hpp"
 #include "daemon/outbox_worker.hpp"
+#include "net/http_client.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/integration/daemon_portal.hpp"
 #include "tests/unit/store/temp_dir.hpp"
+#include "wazzup/client.hpp"
 
 using namespace reglament;
 using namespace std::chrono_literals;
@@ -50,6 +52,8 @@ struct Bench {
     testing::LocalPortal portal;
     testing::IoThread runner;
     std::unique_ptr<bitrix::Client> bitrix;
+    net::AsyncHttpClient http{runner.io};
+    std::unique_ptr<wazzup::Client> wazzup;
     Outcomes outcomes;
     std::unique_ptr<daemon::OutboxWorker> worker;
 
@@ -64,16 +68,23 @@ struct Bench {
         o.http.request_timeout = 500ms;
         o.http.connect_timeout = 1s;
         bitrix = std::make_unique<bitrix::Client>(runner.io, o, clock);
+        wazzup::ClientConfig wc;
+        wc.base_url = portal.origin() + "/v3";
+        wc.api_key = "key";
+        wazzup = std::make_unique<wazzup::Client>(runner.io, http, clock, wc);
         daemon::PlanSettings settings;
         settings.marker = "[Регламент]";
-        worker = std::make_unique<daemon::OutboxWorker>(runner.io, store, clock, *bitrix, nullptr,
-                                                        settings, daemon::OutboxOptions{},
-                                                        outcomes.observer());
+        settings.wazzup_channel_id = "chan-1";
+        settings.templates["Недозвон"] = {"{client_name}, не дозвонились", "", {}};
+        worker = std::make_unique<daemon::OutboxWorker>(
+            runner.io, store, clock, *bitrix, wazzup.get(), settings, daemon::OutboxOptions{},
+            outcomes.observer());
         worker->start();
     }
     ~Bench() {
         worker->stop();
         bitrix->shutdown();
+        http.shutdown();
     }
 
     void enqueue(std::string kind, json params, std::string key) {
@@ -198,4 +209,67 @@ TEST_CASE("outbox: a refusal fails the action with a journal line",
     CHECK(journal[0].result.find("ACCESS_DENIED") != std::string::npos);
     CHECK(journal[1].result.find("responsible_id") != std::string::npos);
     CHECK(b.portal.task_count() == 0);
+}
+
+TEST_CASE("outbox: a Wazzup send carries its crmMessageId; 'no WhatsApp' goes back to the rule",
+          "[daemon][outbox][integration]") {
+    Bench b;
+    json params = {{"phone", "8 912 345-67-89"},
+                   {"template", "Недозвон"},
+                   {"values", {{"client_name", "Анна"}}}};
+    b.enqueue("wazzup.send", params, "msg1");
+    CHECK(b.outcomes.wait(1) == "done");
+    REQUIRE(b.portal.wazzup_bodies.size() == 1);
+    CHECK(b.portal.wazzup_bodies[0]["chatId"] == "79123456789");
+    CHECK(b.portal.wazzup_bodies[0]["text"] == "Анна, не дозвонились");
+    CHECK(b.portal.wazzup_bodies[0]["crmMessageId"] == wazzup::crm_message_id("L4:lead:12:msg1"));
+
+    b.portal.wazzup_answer = net::Response::json(
+        400, R"({"error":"BAD_CONTACT","description":"Number may not be on WhatsApp"})");
+    b.enqueue("wazzup.send", params, "msg2");
+    CHECK(b.outcomes.wait(2) == "failed");
+    auto events = b.store.next_pending(10);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].event.source == "wazzup");
+    CHECK(events[0].event.kind == "wazzup.send_failed");
+    CHECK(events[0].event.entity_key == "lead:12");
+    auto payload = json::parse(events[0].event.payload);
+    CHECK(payload["no_whatsapp"] == true);
+    CHECK(payload["code"] == "BAD_CONTACT");
+    CHECK(payload["rule_id"] == "L4");
+    auto journal = b.store.query_journal({.entity_key = "lead:12"});
+    REQUIRE(journal.size() == 2);
+    CHECK(journal[1].result.find("BAD_CONTACT") != std::string::npos);
+}
+
+TEST_CASE("outbox: a create interrupted by a crash is looked up at the next start",
+          "[daemon][outbox][integration]") {
+    Bench b;
+    b.worker->stop();
+    store::NewAction a;
+    a.idempotency_key = "L4:lead:12:task";
+    a.entity_key = "lead:12";
+    a.rule_id = "L4";
+    a.kind = "task.add";
+    a.payload = json{{"params", task_params()}, {"reason", "r"}}.dump();
+    b.store.enqueue_actions({&a, 1});
+    auto ready = b.store.next_ready(b.clock.now(), 1);
+    REQUIRE(ready.size() == 1);
+    b.store.mark_action_in_flight(ready[0].id);
+    // The portal had created it before the crash.
+    b.portal.tasks.push_back(
+        {7,
+         {{"TITLE", "[Регламент] Позвонить клиенту"},
+          {"DESCRIPTION", "[Регламент] Нет открытой задачи\n\nreglament:L4:lead:12:task"}}});
+
+    daemon::PlanSettings settings;
+    settings.marker = "[Регламент]";
+    daemon::OutboxWorker restarted(b.runner.io, b.store, b.clock, *b.bitrix, nullptr, settings, {},
+                                   b.outcomes.observer());
+    CHECK(restarted.start() == 1);
+    CHECK(b.outcomes.wait(1) == "done");
+    CHECK(b.portal.task_count() == 1);
+    CHECK(b.portal.count("tasks.task.add") == 0);
+    CHECK(json::parse(b.action(0).result)["created_id"] == "7");
+    restarted.stop();
 }
