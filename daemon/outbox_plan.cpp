@@ -241,6 +241,9 @@ PlanSettings plan_settings(const config::Config& config) {
         s.templates = config.wazzup->templates;
         s.wazzup_channel_id = config.wazzup->channel_id;
     }
+    for (const auto* group : {&config.people.managers, &config.people.heads})
+        for (const auto& person : *group)
+            s.user_names[std::to_string(person.user_id)] = person.name;
     return s;
 }
 
@@ -272,6 +275,11 @@ ActionPlan plan_action(const store::NewAction& action, const PlanSettings& setti
         if (action.kind == "journal.note") {
             plan.kind = PlanKind::journal;
             plan.note = text_param(params, "text");
+            return plan;
+        }
+        if (action.kind == "lookup.duplicates") {
+            plan.kind = PlanKind::duplicates;
+            plan.params = params;
             return plan;
         }
         if (action.kind == "wazzup.send") return plan_wazzup(action, params, settings);
@@ -329,9 +337,9 @@ Recovery recovery_for(const bitrix::Error& error) {
     if (error.is(c::outcome_unknown)) return Recovery::unknown;
     // The client gives these back only after its own retries; the request either never ran
     // or was a read or an idempotent write (bitrix/retry.hpp), so trying later is safe.
-    for (std::string_view code :
-         {c::connect_failed, c::transport, c::timeout, c::unexpected_body, c::query_limit,
-          c::operation_time_limit, c::result_missing, c::reauthorise, std::string_view("INTERNAL_SERVER_ERROR")})
+    for (std::string_view code : {c::connect_failed, c::transport, c::timeout, c::unexpected_body,
+                                  c::query_limit, c::operation_time_limit, c::result_missing,
+                                  c::reauthorise, std::string_view("INTERNAL_SERVER_ERROR")})
         if (error.is(code)) return Recovery::retry;
     if (error.http_status >= 500 || error.http_status == 429) return Recovery::retry;
     return Recovery::fail;

@@ -37,6 +37,7 @@ struct PlanSettings {
     std::map<std::string, config::MessageTemplate> templates;  // Config.wazzup.templates
     std::string wazzup_channel_id;
     std::string default_country = "7";
+    std::map<std::string, std::string> user_names;  // Bitrix24 user id -> name (people)
 };
 PlanSettings plan_settings(const config::Config& config);
 
@@ -59,10 +60,11 @@ struct Lookup {
 };
 
 enum class PlanKind {
-    bitrix,   // calls[0] is the main call (a create when lookup is set), then follow-ups
-    wazzup,   // message
-    journal,  // writes nothing: the journal line is the whole action (journal.note)
-    invalid,  // params the outbox cannot carry out: a final failure with `error`
+    bitrix,      // calls[0] is the main call (a create when lookup is set), then follow-ups
+    wazzup,      // message
+    journal,     // writes nothing: the journal line is the whole action (journal.note)
+    duplicates,  // lookup.duplicates: reads, answered by an inbox event (duplicate_lookup.hpp)
+    invalid,     // params the outbox cannot carry out: a final failure with `error`
 };
 
 struct ActionPlan {
@@ -70,9 +72,10 @@ struct ActionPlan {
     std::vector<BitrixCall> calls;
     std::optional<Lookup> lookup;  // set for creates that can be looked up
     wazzup::OutgoingMessage message;
-    bool skip = false;  // wazzup: the template slot is empty, nothing to send (journal "skip")
-    std::string note;   // journal: the text
-    std::string error;  // invalid: why
+    bool skip = false;      // wazzup: the template slot is empty, nothing to send (journal "skip")
+    std::string note;       // journal: the text
+    nlohmann::json params;  // duplicates: the action's params
+    std::string error;      // invalid: why
 };
 
 std::string idempotency_tag(std::string_view idempotency_key);

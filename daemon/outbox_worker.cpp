@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bitrix/client.hpp"
+#include "daemon/duplicate_lookup.hpp"
 #include "wazzup/client.hpp"
 
 namespace reglament::daemon {
@@ -161,6 +162,8 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
                 return done(row, json{{"note", plan.note}}, "noted: " + plan.note);
             case PlanKind::wazzup:
                 return send(std::move(row), std::move(plan));
+            case PlanKind::duplicates:
+                return search_duplicates(std::move(row), plan.params);
             case PlanKind::bitrix:
                 break;
         }
@@ -225,6 +228,56 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
                         self->call(std::move(row), plan, index + 1, std::move(created),
                                    std::move(results), found);
                     }));
+    }
+
+    // Runs reads one after the other; `done` gets their results, in order.
+    void read_all(store::StoredAction row, std::shared_ptr<std::vector<BitrixCall>> calls,
+                  std::vector<json> results,
+                  std::function<void(store::StoredAction, std::vector<json>)> done) {
+        if (results.size() >= calls->size()) return done(std::move(row), std::move(results));
+        const BitrixCall& c = (*calls)[results.size()];
+        bitrix.call(
+            c.method, c.params, c.idempotency,
+            on_io([self = shared_from_this(), row = std::move(row), calls,
+                   results = std::move(results), done = std::move(done)](bitrix::Result r) mutable {
+                if (!r.ok()) return self->bitrix_failure(row, *r.error);
+                results.push_back(std::move(r.result));
+                self->read_all(std::move(row), calls, std::move(results), std::move(done));
+            }));
+    }
+
+    void search_duplicates(store::StoredAction row, json params) {
+        auto searches = std::make_shared<std::vector<BitrixCall>>(duplicate_searches(params));
+        read_all(
+            std::move(row), searches, {},
+            [self = shared_from_this(), params](store::StoredAction row, std::vector<json> found) {
+                FoundIds ids = found_ids(found);
+                auto reads = std::make_shared<std::vector<BitrixCall>>(duplicate_reads(ids));
+                self->read_all(
+                    std::move(row), reads, {},
+                    [self, params, ids](store::StoredAction row, std::vector<json> read) {
+                        self->answer_duplicates(
+                            row, duplicate_answer(ids, read, params, self->settings.user_names));
+                    });
+            });
+    }
+
+    // The answer goes to the inbox before the row is done: a crash in between repeats the
+    // reads, and the dedup key keeps the answer single.
+    void answer_duplicates(const store::StoredAction& row, const json& result) {
+        store::InboxEvent event;
+        event.source = "outbox";
+        event.kind = "lookup.duplicates";
+        event.entity_key = row.action.entity_key;
+        event.dedup_key = "lookup.duplicates:" + row.action.idempotency_key;
+        event.payload = json{{"rule_id", row.action.rule_id}, {"result", result}}.dump();
+        event.received_at = clock.now();
+        try {
+            store.append_events({&event, 1});
+        } catch (const std::exception& e) {
+            return retry(row, std::string("cannot store the answer: ") + e.what());
+        }
+        done(row, result, std::to_string(result["hits"].size()) + " duplicate(s) found");
     }
 
     void send(store::StoredAction row, ActionPlan plan) {
