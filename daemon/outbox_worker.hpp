@@ -16,6 +16,9 @@
 // dedup_key "wazzup.send_failed:<idempotency key>", payload {"rule_id", "action_key",
 // "code", "description", "http_status", "no_whatsapp"}), so L5 can write "нет ватсапа".
 //
+// lookup.duplicates rows run their reads (duplicate_lookup.hpp) and answer the rule with an
+// inbox event (source "outbox", kind "lookup.duplicates", payload {"rule_id", "result"}).
+//
 // Threading: everything runs on the io_context given (the one the clients complete on);
 // wake() may be called from any thread. The store and the clients must outlive the worker.
 #pragma once

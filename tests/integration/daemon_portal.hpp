@@ -45,6 +45,7 @@ struct LocalPortal {
     std::vector<LeadRow> leads;
     std::map<std::string, int> calls;  // method -> times run (batch commands included)
     std::vector<json> lead_updates;
+    json duplicates = json::array();  // crm.duplicate.findbycomm's answer for PHONE
     int requests = 0;
     // Before a call runs: a response to send instead (the call does not run).
     std::function<std::optional<net::Response>(const std::string& method, int n)> refuse;
@@ -135,11 +136,17 @@ struct LocalPortal {
             if (filter.contains(">DATE_MODIFY") &&
                 !(l->modified > filter[">DATE_MODIFY"].get<std::string>()))
                 continue;
+            if (filter.contains("@ID") && std::find(filter["@ID"].begin(), filter["@ID"].end(),
+                                                    std::to_string(l->id)) == filter["@ID"].end())
+                continue;
             if (filter.contains("STATUS_SEMANTIC_ID") &&
                 filter["STATUS_SEMANTIC_ID"] != l->semantic)
                 continue;
             if (items.size() == 50) break;
-            items.push_back({{"ID", std::to_string(l->id)}, {"DATE_MODIFY", l->modified}});
+            items.push_back({{"ID", std::to_string(l->id)},
+                             {"DATE_MODIFY", l->modified},
+                             {"TITLE", "Лид " + std::to_string(l->id)},
+                             {"ASSIGNED_BY_ID", "7"}});
         }
         return {{"result", items}, {"total", 0}};
     }
@@ -168,6 +175,8 @@ struct LocalPortal {
         if (method == "crm.lead.list") return list_leads(params);
         if (method == "crm.deal.list" || method == "crm.activity.list")
             return {{"result", json::array()}, {"total", 0}};
+        if (method == "crm.duplicate.findbycomm")
+            return {{"result", params.value("type", "") == "PHONE" ? duplicates : json::array()}};
         if (method == "im.notify.system.add") return {{"result", calls[method]}};
         return {{"error", "ERROR_METHOD_NOT_FOUND"}, {"error_description", "Method not found!"}};
     }

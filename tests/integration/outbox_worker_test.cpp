@@ -75,6 +75,7 @@ struct Bench {
         daemon::PlanSettings settings;
         settings.marker = "[Регламент]";
         settings.wazzup_channel_id = "chan-1";
+        settings.user_names["7"] = "Иван Петров";
         settings.templates["Недозвон"] = {"{client_name}, не дозвонились", "", {}};
         worker = std::make_unique<daemon::OutboxWorker>(
             runner.io, store, clock, *bitrix, wazzup.get(), settings, daemon::OutboxOptions{},
@@ -272,4 +273,32 @@ TEST_CASE("outbox: a create interrupted by a crash is looked up at the next star
     CHECK(b.portal.count("tasks.task.add") == 0);
     CHECK(json::parse(b.action(0).result)["created_id"] == "7");
     restarted.stop();
+}
+
+TEST_CASE("outbox: lookup.duplicates answers the rule through the inbox",
+          "[daemon][outbox][integration]") {
+    Bench b;
+    b.portal.add_lead(12, "2026-03-02T08:00:00+00:00");
+    b.portal.add_lead(40, "2026-03-01T08:00:00+00:00");
+    b.portal.duplicates = {{"LEAD", {"12", "40"}}};
+    b.enqueue("lookup.duplicates",
+              {{"entity_type", "lead"},
+               {"entity_id", "12"},
+               {"phones", {"79123456789"}},
+               {"emails", {"a@b.ru"}}},
+              "lookup");
+    CHECK(b.outcomes.wait(1) == "done");
+    CHECK(b.portal.count("crm.duplicate.findbycomm") == 2);
+    auto events = b.store.next_pending(10);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].event.kind == "lookup.duplicates");
+    CHECK(events[0].event.entity_key == "lead:12");
+    auto result = json::parse(events[0].event.payload)["result"];
+    CHECK(result == json{{"hits",
+                          {{{"type", "lead"},
+                            {"id", "40"},
+                            {"title", "Лид 40"},
+                            {"assigned_by_id", "7"},
+                            {"assigned_name", "Иван Петров"}}}}});
+    CHECK(b.portal.task_count() == 0);  // a lookup writes nothing to the portal
 }
