@@ -138,3 +138,25 @@ TEST_CASE("poller: the first start syncs the open leads", "[daemon][poller][inte
     CHECK(b.poll());
     CHECK(b.appended["lead"] == 1);  // a change, even of a closed lead, is news
 }
+
+TEST_CASE("poller: a list the portal refuses keeps its watermark",
+          "[daemon][poller][integration]") {
+    Bench b;
+    for (const char* kind : {"poll:lead", "poll:deal", "poll:task", "poll:activity"})
+        b.store.put_kv(kind, "2026-03-02T07:00:00+00:00");
+    b.portal.add_lead(1, minute(10));
+    b.portal.refuse = [](const std::string& method, int) -> std::optional<net::Response> {
+        if (method == "crm.lead.list")
+            return net::Response::json(400,
+                                       R"({"error":"ACCESS_DENIED","error_description":"no"})");
+        return std::nullopt;
+    };
+    CHECK_FALSE(b.poll());
+    CHECK(b.lead_events().empty());
+    CHECK(b.store.get_kv("poll:lead") == std::optional<std::string>("2026-03-02T07:00:00+00:00"));
+    CHECK(b.portal.count("crm.deal.list") == 1);  // the other kinds are still polled
+
+    b.portal.refuse = nullptr;
+    CHECK(b.poll());
+    CHECK(b.lead_events().size() == 1);
+}
