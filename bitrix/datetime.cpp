@@ -20,4 +20,10 @@ std::optional<TimePoint> parse_datetime(std::string_view text) {
     return parse_iso8601(text);
 }
 
+std::string format_datetime(TimePoint t) {
+    auto text = format_iso8601(t);  // "...Z"
+    text.pop_back();
+    return text + "+00:00";
+}
+
 }  // namespace reglament::bitrix

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "rules/clock.hpp"
@@ -13,5 +14,8 @@
 namespace reglament::bitrix {
 
 std::optional<TimePoint> parse_datetime(std::string_view text);
+// A value for a filter or a field: ISO 8601 in UTC with an explicit "+00:00" offset, which
+// every Bitrix24 method reads as the same instant.
+std::string format_datetime(TimePoint t);
 
 }  // namespace reglament::bitrix
