@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/sections.hpp"
+#include "rules/registry.hpp"
 
 namespace reglament::config {
 
@@ -83,6 +84,8 @@ class ReferenceChecker {
   private:
     void check_person(const toml::node& node, const std::string& path) {
         const auto* name = node.as_string();
+        // A switch such as notify_head = true is a rule's own parameter, not a reference.
+        if (node.as_boolean() != nullptr) return;
         if (name == nullptr) {
             report_.error(node.source(), path +
                                              " must name a person of [people] (a string), "
@@ -108,6 +111,9 @@ class ReferenceChecker {
 
     void check_template(const toml::node& node, const std::string& path) {
         const auto* name = node.as_string();
+        // "" is a slot the business has not written yet (ОП-2's "(НАПИСАТЬ ШАБЛОН)"): the
+        // rule skips that step and warns, it is not an error.
+        if (name != nullptr && name->get().empty()) return;
         if (name == nullptr) {
             report_.error(node.source(), path + " must name a template (a string), not " +
                                              std::string(describe(node.type())));
@@ -173,6 +179,10 @@ void read_rules(TableReader& reader, Config& config) {
             rule.params[std::string(param.str())] = to_json(value);
         }
         rule_reader.accept_all();
+        // Each rule checks its own parameters (types, times, texts); unknown ones are errors
+        // too, so a typo cannot silently fall back to a default.
+        for (const auto& problem : rules::validate_rule_params(id, rule.params))
+            reader.report().error(key.source(), problem);
     }
     reader.accept_all();
 }

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "rules/deal/factory.hpp"
 #include "rules/lead/factories.hpp"
 
 namespace reglament::rules {
@@ -68,6 +69,7 @@ std::vector<std::string_view> implemented_rule_ids() {
 }
 
 std::unique_ptr<Rule> make_rule(std::string_view id, const nlohmann::json& params) {
+    if (deal::is_deal_or_call_rule(id)) return deal::make_deal_or_call_rule(id, params);
     auto parsed = parse(id, params);
     if (!parsed.errors.empty()) {
         std::string message;
@@ -81,16 +83,19 @@ std::unique_ptr<Rule> make_rule(std::string_view id, const nlohmann::json& param
 }
 
 std::vector<std::string> validate_rule_params(std::string_view id, const nlohmann::json& params) {
+    if (deal::is_deal_or_call_rule(id)) return deal::validate_deal_or_call_params(id, params);
     return parse(id, params).errors;
 }
 
 nlohmann::json rule_defaults(std::string_view id) {
+    if (deal::is_deal_or_call_rule(id)) return deal::deal_or_call_rule_defaults(id);
     auto parsed = parse(id, nlohmann::json::object());
     if (!parsed.rule) throw std::invalid_argument("rules." + std::string(id) + ": no such rule");
     return parsed.effective;
 }
 
 std::vector<std::string> rule_param_warnings(std::string_view id, const nlohmann::json& params) {
+    if (deal::is_deal_or_call_rule(id)) return {};
     return parse(id, params).warnings;
 }
 

@@ -81,7 +81,7 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.clock.mode == reglament::config::ClockMode::system);
     CHECK(config.portal.marker == "[Регламент]");
     CHECK(config.rule("L4").enabled);
-    CHECK(config.rule("L4").params["status"] == "Необработанный лид");
+    CHECK(config.rule("L4").params["new_status_ids"][0] == "NEW");
     CHECK(config.rule("H6").params["task_title"] == "Перезвонить клиенту (пропущенный звонок)");
     CHECK(config.rule("D1").dry_run);
     CHECK(config.wazzup->templates.at("Аудио Михаила Николаевича").waba_template_id ==
@@ -297,32 +297,43 @@ TEST_CASE("config: overlapping working hours are refused", "[config]") {
     CHECK(errors[2].message.find("people.managers.a.shifts.friday") == 0);
 }
 
-TEST_CASE("config: rules may only name people, user ids and templates that exist", "[config]") {
+TEST_CASE("config: rules may only name people and templates that exist", "[config]") {
     TempDir dir;
     const auto file = dir.write("people.toml", minimal_portal +
-                                                   "[people.managers.ivanova]\n"         // 4
-                                                   "user_id = 11\nname = \"Анна\"\n"     // 5-6
-                                                   "[people.heads.rop]\n"                // 7
-                                                   "user_id = 1\n"                       // 8
-                                                   "[rules.H2]\n"                        // 9
-                                                   "head = \"petrov\"\n"                 // 10
-                                                   "[rules.L1]\n"                        // 11
-                                                   "managers = [\"ivanova\", \"x\"]\n"   // 12
-                                                   "notify_user_ids = [1, 99]\n"         // 13
-                                                   "[rules.L5]\n"                        // 14
-                                                   "missed_template = \"Недозвон\"\n");  // 15
+                                                   "[people.managers.ivanova]\n"      // 4
+                                                   "user_id = 11\nname = \"Анна\"\n"  // 5-6
+                                                   "[people.heads.rop]\n"             // 7
+                                                   "user_id = 1\n"                    // 8
+                                                   "[rules.H2]\n"                     // 9
+                                                   "heads = [\"petrov\"]\n"           // 10
+                                                   "[rules.L4]\n"                     // 11
+                                                   "heads = [\"rop\", \"x\"]\n"       // 12
+                                                   "[rules.L5]\n"                     // 13
+                                                   "template = \"Недозвон\"\n");      // 14
     const auto errors = check_config(file, isolated(dir));
     INFO(all_messages(errors));
-    REQUIRE(errors.size() == 4);
+    REQUIRE(errors.size() == 3);
     CHECK(errors[0].line == 10);
     CHECK(errors[0].message ==
-          "rules.H2.head names 'petrov', who is not in [people.managers] or [people.heads]");
+          "rules.H2.heads names 'petrov', who is not in [people.managers] or [people.heads]");
     CHECK(errors[1].line == 12);
     CHECK(errors[1].message.find("'x'") != std::string::npos);
-    CHECK(errors[2].line == 13);
-    CHECK(errors[2].message == "rules.L1.notify_user_ids: user id 99 is nobody's in [people]");
-    CHECK(errors[3].line == 15);
-    CHECK(errors[3].message.find("no [wazzup] section") != std::string::npos);
+    CHECK(errors[2].line == 14);
+    CHECK(errors[2].message.find("no [wazzup] section") != std::string::npos);
+}
+
+TEST_CASE("config: a rule's own parameters are checked, unknown ones included", "[config]") {
+    TempDir dir;
+    const auto file = dir.write("params.toml", minimal_portal +
+                                                   "[rules.L4]\n"                // 4
+                                                   "call_within_minutes = -5\n"  // 5
+                                                   "[rules.H3]\n"                // 6
+                                                   "restore_dedline = true\n");  // 7
+    const auto errors = check_config(file, isolated(dir));
+    INFO(all_messages(errors));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].message.find("rules.L4.call_within_minutes") != std::string::npos);
+    CHECK(errors[1].message.find("rules.H3.restore_dedline") != std::string::npos);
 }
 
 TEST_CASE("config: defaults when sections are left out", "[config]") {
