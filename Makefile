@@ -1,5 +1,5 @@
 # The README's two commands: `make run` (the daemon on its embedded default) and `make test`.
-.PHONY: deps build run test build-sanitize test-sanitize format clean
+.PHONY: deps build run test build-sanitize test-sanitize fuzz format clean
 
 BUILD_DIR := build
 
@@ -28,3 +28,11 @@ format:
 
 clean:
 	@rm -rf build build-sanitize
+
+# libFuzzer on the Wazzup webhook parser (clang), 60 s.
+fuzz: deps
+	@scripts/install-deps fuzz
+	@CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGLAMENT_FUZZ=ON -DREGLAMENT_TESTS=OFF -DREGLAMENT_WERROR=OFF >/dev/null
+	@cmake --build build-fuzz --target wazzup_webhook_fuzz
+	@mkdir -p build-fuzz/corpus/wazzup
+	@build-fuzz/wazzup_webhook_fuzz -max_total_time=60 -max_len=65536 build-fuzz/corpus/wazzup tests/fuzz/corpus/wazzup
