@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/version.hpp"
+#include "daemon/wazzup_setup.hpp"
 #include "emulator/server.hpp"
 
 namespace {
@@ -51,7 +52,15 @@ int main(int argc, char** argv) {
         app.add_subcommand("check-config", "Validate a configuration file and exit (0 = valid)");
     check->add_option("file", check_path, "Configuration file (TOML)")->required();
 
-    app.add_subcommand("emulator", "Run the bundled emulated Bitrix24 + Wazzup portal (see --help)");
+    std::string wazzup_config;
+    auto* wazzup = app.add_subcommand("wazzup", "Wazzup helpers");
+    wazzup->require_subcommand(1);
+    auto* setup = wazzup->add_subcommand(
+        "setup", "Check the Wazzup key and channel, then point Wazzup's webhooks at this daemon");
+    setup->add_option("--config,-c", wazzup_config, "Configuration file (TOML)")->required();
+
+    app.add_subcommand("emulator",
+                       "Run the bundled emulated Bitrix24 + Wazzup portal (see --help)");
 
     CLI11_PARSE(app, argc, argv);
 
@@ -60,5 +69,6 @@ int main(int argc, char** argv) {
         return reglament::daemon::run_daemon(run_options);
     }
     if (*check) return check_config_command(check_path);
+    if (*setup) return reglament::daemon::wazzup_setup_command(wazzup_config);
     return 0;
 }
