@@ -122,8 +122,15 @@ EmulatorServer::~EmulatorServer() {
 
 void EmulatorServer::start() {
     auto self = impl_;
-    auto handler = [self](net::Request&& r, net::Reply reply) {
-        self->handle(std::move(r), std::move(reply));
+    // The servers are owned by Impl; a strong reference back from their handler would be a
+    // cycle that outlives the emulator.
+    std::weak_ptr<Impl> weak = impl_;
+    auto handler = [weak](net::Request&& r, net::Reply reply) {
+        if (auto alive = weak.lock()) {
+            alive->handle(std::move(r), std::move(reply));
+        } else {
+            reply(net::Response::text(503, "emulator stopping\n"));
+        }
     };
     net::ServerOptions so;
     so.address = self->options.address;
