@@ -1,16 +1,19 @@
 #include "rules/phone.hpp"
 
+#include "wazzup/phone.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace reglament::rules {
 
 std::string normalise_phone(std::string_view text) {
+    // The same normaliser as Wazzup chat ids, so a chat and a lead's phone always match.
+    if (auto n = wazzup::normalize_phone(text)) return *n;
+    // Not a usable number: keep its digits so the data check (L3) can say what is wrong.
     std::string digits;
     for (char c : text)
         if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
-    if (digits.size() == 11 && digits[0] == '8') digits[0] = '7';
-    if (digits.size() == 10 && digits[0] == '9') digits.insert(digits.begin(), '7');
     return digits;
 }
 

@@ -1,7 +1,6 @@
 // Phone numbers as the rules compare them: digits only, international form, Russian trunk
 // prefix folded ("8 (912) 345-67-89" → "79123456789"), which is also Wazzup's chatId form.
-// TODO: unify with wazzup/phone once that lands, so chat ids, duplicate search and data checks
-// share one normaliser (issue 7, "normalised once").
+// Normalisation is wazzup/phone's (issue 7, "normalised once"); this adds the rules' plan check.
 #pragma once
 
 #include <string>
@@ -10,8 +9,8 @@
 
 namespace reglament::rules {
 
-// Digits of the number in international form; "" when there are no digits. A Russian 8-prefixed
-// 11-digit number becomes 7…, a bare 10-digit number starting with 9 gets the country code 7.
+// Digits of the number in international form (wazzup::normalize_phone); for what cannot be a
+// number, its bare digits ("" when there are none), for check_phone to judge.
 std::string normalise_phone(std::string_view text);
 
 struct PhonePlan {
