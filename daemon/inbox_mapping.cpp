@@ -1,0 +1,193 @@
+#include "daemon/inbox_mapping.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "rules/iso_time.hpp"
+#include "rules/model.hpp"
+#include "wazzup/phone.hpp"
+
+namespace reglament::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+// The entity_key type for an event, or empty when the engine watches no such entity.
+std::string entity_type_of(const bitrix::Event& e) {
+    using bitrix::EntityType;
+    switch (e.entity) {
+        case EntityType::lead:
+            return "lead";
+        case EntityType::deal:
+            return "deal";
+        case EntityType::contact:
+            return "contact";
+        case EntityType::company:
+            return "company";
+        case EntityType::activity:
+            return "activity";
+        case EntityType::timeline_comment:
+            return "timeline_comment";
+        case EntityType::task:
+        case EntityType::task_comment:
+            // A comment matters as something that happened to its task (R-rules read the task).
+            return "task";
+        case EntityType::call:
+            // Only the end carries the call; start/init are noise for the rules.
+            return e.name == "ONVOXIMPLANTCALLEND" ? "call" : "";
+        default:
+            return "";
+    }
+}
+
+rules::Call to_rules_call(const bitrix::Call& c) {
+    rules::Call r;
+    r.call_id = c.call_id;
+    r.type = c.call_type.value_or(0);
+    r.phone = c.phone_number;
+    r.portal_user_id = c.portal_user_id;
+    r.duration_seconds = static_cast<int>(c.duration_seconds.value_or(0));
+    r.start = c.start;
+    r.failed_code = c.failed_code;
+    r.crm_entity_type = c.crm_entity_type;
+    r.crm_entity_id = c.crm_entity_id;
+    r.crm_activity_id = c.crm_activity_id;
+    return r;
+}
+
+json time_or_null(const std::optional<TimePoint>& t) {
+    return t ? json(format_iso8601(*t)) : json(nullptr);
+}
+
+// Invalid UTF-8 from a sender must not make dump() throw inside the intake.
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Builds the payload as JSON text with nothing of the auth block: Event keeps auth apart from
+// data, so leaving it out is enough.
+std::string bitrix_payload(const bitrix::Event& e) {
+    json p{{"name", e.name},
+           {"entity_id", e.entity_id},
+           {"ts", time_or_null(e.ts)},
+           {"data", e.data.is_null() ? json::object() : e.data}};
+    if (!e.task_id.empty()) p["task_id"] = e.task_id;
+    if (!e.category_id.empty()) p["category_id"] = e.category_id;
+    if (!e.stage_id.empty()) p["stage_id"] = e.stage_id;
+    if (e.call) p["call"] = to_rules_call(*e.call);
+    return dump(p);
+}
+
+std::string message_dedup_key(const wazzup::WebhookMessage& m) {
+    std::string key = "wazzup:message:" + m.message_id;
+    if (m.is_deleted) return key + ":deleted";
+    if (m.is_edited) return key + ":edited";
+    return key;
+}
+
+// The status as the engine compares it; a value the docs do not list is kept as sent, so two
+// different unknown statuses stay two events.
+std::string status_name(wazzup::DeliveryStatus status, const std::string& as_sent) {
+    if (status == wazzup::DeliveryStatus::unknown && !as_sent.empty()) return as_sent;
+    return std::string(wazzup::to_string(status));
+}
+
+}  // namespace
+
+std::string fnv1a64_hex(std::string_view bytes) {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (unsigned char c : bytes) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    char out[17];
+    std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+    return out;
+}
+
+std::string chat_key_id(std::string_view chat_type, std::string_view chat_id) {
+    // Only these messengers use the phone number as the chat id (wazzup.md §2.1).
+    bool phone_chat = chat_type.empty() || chat_type == "whatsapp" || chat_type == "viber";
+    if (phone_chat) {
+        if (auto n = wazzup::normalize_phone(chat_id)) return *n;
+    }
+    return std::string(chat_id);
+}
+
+std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
+                                                         std::string_view raw_body,
+                                                         TimePoint received_at) {
+    std::string type = entity_type_of(e);
+    if (type.empty()) return std::nullopt;
+    bool is_task_comment = e.entity == bitrix::EntityType::task_comment;
+    const std::string& id = is_task_comment ? e.task_id : e.entity_id;
+    if (id.empty()) return std::nullopt;
+
+    store::InboxEvent ev;
+    ev.source = "bitrix";
+    ev.kind = e.name;
+    ev.entity_key = type + ":" + id;
+    if (e.entity == bitrix::EntityType::call) {
+        ev.dedup_key = "bitrix:call:" + e.entity_id;
+    } else {
+        long long ts =
+            e.ts
+                ? std::chrono::duration_cast<std::chrono::seconds>(e.ts->time_since_epoch()).count()
+                : 0;
+        ev.dedup_key = "bitrix:" + e.name + ":" + e.entity_id + ":" + std::to_string(ts) + ":" +
+                       fnv1a64_hex(raw_body);
+    }
+    ev.payload = bitrix_payload(e);
+    ev.received_at = received_at;
+    return ev;
+}
+
+std::vector<store::InboxEvent> inbox_events_from_wazzup(const wazzup::WebhookBody& body,
+                                                        TimePoint received_at) {
+    std::vector<store::InboxEvent> out;
+    if (body.test) return out;  // Wazzup checking the URL; it carries nothing else
+    out.reserve(body.messages.size() + body.statuses.size() + body.channels_updates.size());
+
+    for (const auto& m : body.messages) {
+        rules::ChatMessage cm;
+        cm.message_id = m.message_id;
+        cm.channel_id = m.channel_id;
+        cm.chat_id = chat_key_id(m.chat_type, m.chat_id);
+        cm.inbound = m.from_client();
+        cm.status = cm.inbound ? std::string("inbound") : std::string(wazzup::to_string(m.status));
+        if (m.error) cm.error_code = m.error->code;
+        cm.at = m.date_time;
+        cm.text = m.text;
+        out.push_back({"wazzup", message_dedup_key(m), "chat:" + cm.chat_id, "wazzup.message",
+                       dump(json(cm)), received_at});
+    }
+    for (const auto& s : body.statuses) {
+        rules::ChatMessage cm;
+        cm.message_id = s.message_id;
+        cm.status = status_name(s.status, s.status_text);
+        if (s.error) cm.error_code = s.error->code;
+        cm.at = s.timestamp;
+        cm.inbound = false;
+        out.push_back({"wazzup", "wazzup:status:" + s.message_id + ":" + cm.status,
+                       "wazzup_message:" + s.message_id, "wazzup.status", dump(json(cm)),
+                       received_at});
+    }
+    for (const auto& c : body.channels_updates) {
+        json p{{"channel_id", c.channel_id},
+               {"state", c.state},
+               {"tier", c.tier},
+               {"timestamp_ms", c.timestamp_ms ? json(*c.timestamp_ms) : json(nullptr)}};
+        // A channel may go active -> qr -> active: each transition is its own event, so the
+        // time of arrival is part of the key.
+        std::string dedup = "wazzup:channel:" + c.channel_id + ":" + c.state + ":" +
+                            std::to_string(received_at.time_since_epoch().count());
+        out.push_back({"wazzup", std::move(dedup), "wazzup_channel:" + c.channel_id,
+                       "wazzup.channel", dump(p), received_at});
+    }
+    return out;
+}
+
+}  // namespace reglament::daemon
