@@ -15,6 +15,7 @@
 #include "daemon/admin.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/spine.hpp"
 #include "daemon/version.hpp"
 #include "net/http_server.hpp"
 #include "rules/iso_time.hpp"
@@ -91,6 +92,7 @@ class Service {
         admin.steady_now = [] { return std::chrono::steady_clock::now(); };
         admin.on_clock_changed = [this] {
             spdlog::info("clock set to {}", format_iso8601(clock_->now()));
+            if (spine_) spine_->wake();
         };
         admin.offset_minutes = [this](TimePoint t) {
             auto info = calendar_.zone().get_info(
@@ -119,18 +121,24 @@ class Service {
         hook_options.body_timeout = std::chrono::seconds(30);
         hook_server_ = std::make_unique<net::HttpServer>(
             io_, hook_options, [this](net::Request&& req, net::Reply reply) {
-                auto response = net::Response::json(404, R"({"error":"no such endpoint"})");
-                count_request("hooks", std::string(req.path()), response.status);
-                reply(std::move(response));
+                std::string path(req.path());
+                net::Reply counted = [this, path, reply = std::move(reply)](net::Response r) {
+                    count_request("hooks", path, r.status);
+                    reply(std::move(r));
+                };
+                if (spine_ && spine_->handle_hook(req, counted)) return;
+                counted(net::Response::json(404, R"({"error":"no such endpoint"})"));
             });
 
         try {
+            spine_ = std::make_unique<Spine>(io_, config_, *clock_, options_.dry_run, metrics_);
             admin_server_->start();
             hook_server_->start();
         } catch (const std::exception& e) {
             spdlog::critical("{}", e.what());
             return 1;
         }
+        spine_->start();
 
         warn_about_calendar(calendar_, *clock_);
         asio::signal_set signals(io_, SIGINT, SIGTERM, SIGHUP);
@@ -143,6 +151,7 @@ class Service {
                      config::to_string(config_.clock.mode), options_.dry_run ? ", dry-run" : "");
         sd_notify(0, "READY=1");
         io_.run();
+        spine_.reset();
         spdlog::info("reglamentd stopped");
         return 0;
     }
@@ -186,6 +195,7 @@ class Service {
             hook_server_->stop();
             if (watchdog_) watchdog_->cancel();
             signals.cancel();
+            spine_->stop();
             drain(std::chrono::steady_clock::now() + std::chrono::seconds(10));
         });
     }
@@ -226,6 +236,13 @@ class Service {
             fresh.server = config_.server;
             fresh.store = config_.store;
             fresh.clock = config_.clock;
+            try {
+                if (spine_) spine_->reload(fresh);
+            } catch (const std::exception& e) {
+                spdlog::error("reload refused, keeping the running config: {}", e.what());
+                sd_notify(0, "READY=1");
+                return;
+            }
             config_ = std::move(fresh);
             spdlog::info("configuration reloaded from {}", options_.config_path.string());
         }
@@ -261,6 +278,7 @@ class Service {
     std::chrono::steady_clock::time_point started_;
     std::unique_ptr<net::HttpServer> admin_server_;
     std::unique_ptr<net::HttpServer> hook_server_;
+    std::unique_ptr<Spine> spine_;
     std::unique_ptr<asio::steady_timer> watchdog_;
     std::chrono::microseconds watchdog_interval_{0};
     asio::steady_timer graceful_stop_{io_};

@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/journal_command.hpp"
 #include "daemon/version.hpp"
 #include "daemon/wazzup_setup.hpp"
 #include "emulator/server.hpp"
@@ -59,6 +60,17 @@ int main(int argc, char** argv) {
         "setup", "Check the Wazzup key and channel, then point Wazzup's webhooks at this daemon");
     setup->add_option("--config,-c", wazzup_config, "Configuration file (TOML)")->required();
 
+    reglament::daemon::JournalOptions journal_options;
+    auto* journal = app.add_subcommand(
+        "journal", "Print what the rules did (and, in dry-run, would have done), oldest first");
+    journal->add_option("--config,-c", journal_options.config_path, "Configuration file (TOML)")
+        ->required();
+    journal->add_option("--entity", journal_options.entity, "Only this entity, e.g. lead:123");
+    journal->add_option("--rule", journal_options.rule, "Only this rule, e.g. L4");
+    journal->add_option("--since", journal_options.since,
+                        "Only from this moment on (ISO 8601 with offset)");
+    journal->add_option("--limit", journal_options.limit, "At most this many lines (1000)");
+
     app.add_subcommand("emulator",
                        "Run the bundled emulated Bitrix24 + Wazzup portal (see --help)");
 
@@ -69,6 +81,7 @@ int main(int argc, char** argv) {
         return reglament::daemon::run_daemon(run_options);
     }
     if (*check) return check_config_command(check_path);
+    if (*journal) return reglament::daemon::journal_command(journal_options);
     if (*setup) return reglament::daemon::wazzup_setup_command(wazzup_config);
     return 0;
 }

@@ -290,9 +290,21 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void on_sent(const store::StoredAction& row, const wazzup::SendOutcome& outcome) {
-        if (auto* sent = std::get_if<wazzup::Sent>(&outcome))
+        if (auto* sent = std::get_if<wazzup::Sent>(&outcome)) {
+            // Wazzup's later statuses name only the message: the engine finds the rule's
+            // entity by it (a "no WhatsApp" error comes that way, engine_step.hpp).
+            try {
+                store.put_kv("wazzup.sent:" + sent->message_id,
+                             json{{"entity_key", row.action.entity_key},
+                                  {"rule_id", row.action.rule_id}}
+                                 .dump());
+            } catch (const std::exception& e) {
+                spdlog::warn("outbox: cannot remember message {}: {}", sent->message_id,
+                             e.what());
+            }
             return done(row, json{{"message_id", sent->message_id}, {"chat_id", sent->chat_id}},
                         wazzup::describe(outcome));
+        }
         if (std::holds_alternative<wazzup::AlreadySent>(outcome))
             return done(row, json{{"already_sent", true}}, wazzup::describe(outcome));
         if (auto* later = std::get_if<wazzup::RetryAfter>(&outcome))

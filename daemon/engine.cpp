@@ -1,0 +1,292 @@
+#include "daemon/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <set>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bitrix/client.hpp"
+#include "daemon/entity_model.hpp"
+
+namespace reglament::daemon {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kRefusedReadAttempts = 5;
+constexpr const char* kLastSweepKey = "engine:last_sweep";
+constexpr std::size_t kSweepChunk = 500;  // entities per sweep commit
+
+bool contains_ci(std::string_view text, std::string_view word) {
+    auto it = std::search(text.begin(), text.end(), word.begin(), word.end(),
+                          [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    return it != text.end();
+}
+
+// crm.lead.get of a deleted lead: NOT_FOUND, or "" with "Not found" (bitrix24.md §1);
+// tasks.task.get of a deleted task: a 4xx whose description says so.
+bool means_gone(const bitrix::Error& e) {
+    if (e.is("NOT_FOUND")) return true;
+    return e.http_status >= 400 && e.http_status < 500 && contains_ci(e.description, "not found");
+}
+
+// The portal refused the request itself; asking again will not help soon.
+bool refused(const bitrix::Error& e) {
+    if (e.http_status < 400 || e.http_status >= 500) return false;
+    return !e.is(bitrix::codes::query_limit) && !e.is(bitrix::codes::operation_time_limit) &&
+           !e.is("expired_token") && !e.is("invalid_token");
+}
+
+}  // namespace
+
+struct Engine::Impl : std::enable_shared_from_this<Impl> {
+    asio::io_context& io;
+    store::Store& store;
+    bitrix::Client& bitrix;
+    const Clock& clock;
+    const rules::World& world;
+    EngineOptions options;
+    EngineHooks hooks;
+    asio::steady_timer ticker;
+
+    std::mutex rules_mutex;
+    std::shared_ptr<const RuleSet> rules;
+
+    std::atomic<bool> running{false};
+    std::atomic<bool> wake_posted{false};
+    bool busy = false;  // io thread only: a step is reading or deciding
+    int failure_streak = 0;
+    std::chrono::steady_clock::time_point backoff_until{};
+
+    Impl(asio::io_context& io_, store::Store& s, bitrix::Client& b, const Clock& c,
+         const rules::World& w, std::shared_ptr<const RuleSet> r, EngineOptions o, EngineHooks h)
+        : io(io_),
+          store(s),
+          bitrix(b),
+          clock(c),
+          world(w),
+          options(o),
+          hooks(std::move(h)),
+          ticker(io_),
+          rules(std::move(r)) {}
+
+    std::shared_ptr<const RuleSet> current_rules() {
+        std::lock_guard lock(rules_mutex);
+        return rules;
+    }
+
+    void tick() {
+        ticker.expires_after(options.tick);
+        ticker.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+            auto self = weak.lock();
+            if (ec || !self || !self->running) return;
+            self->step();
+            self->tick();
+        });
+    }
+
+    void wake() {
+        if (wake_posted.exchange(true)) return;
+        asio::post(io, [weak = weak_from_this()] {
+            if (auto self = weak.lock()) {
+                self->wake_posted = false;
+                if (self->running) self->step();
+            }
+        });
+    }
+
+    void step() {
+        if (busy || !running) return;
+        if (std::chrono::steady_clock::now() < backoff_until) return;
+        busy = true;
+        try {
+            TimePoint now = clock.now();
+            auto fired = store.take_due(now, options.timer_batch);
+            auto events = store.next_pending(options.batch);
+            if (events.empty()) {
+                maybe_sweep(now);
+                busy = false;
+                return;
+            }
+            read_then_decide(std::move(events), !fired.empty());
+        } catch (const std::exception& e) {
+            spdlog::error("engine: {}", e.what());
+            busy = false;
+            back_off();
+        }
+    }
+
+    struct Pending {
+        std::vector<store::StoredEvent> events;
+        Reads reads;
+        std::map<std::string, bitrix::Error> failed;
+        std::size_t outstanding = 0;
+        bool more = false;
+    };
+
+    void read_then_decide(std::vector<store::StoredEvent> events, bool fired_timers) {
+        auto refs = reads_needed(events, store);
+        auto pending = std::make_shared<Pending>();
+        pending->events = std::move(events);
+        pending->more = fired_timers || pending->events.size() >= options.batch;
+        std::vector<std::pair<rules::EntityRef, EntityRead>> calls;
+        for (const auto& ref : refs)
+            if (auto read = entity_read(ref)) calls.emplace_back(ref, std::move(*read));
+        pending->outstanding = calls.size();
+        if (calls.empty()) return decide(pending);
+        for (auto& [ref, read] : calls) {
+            bitrix.call(read.method, read.params, bitrix::Idempotency::read,
+                        [weak = weak_from_this(), pending, ref](bitrix::Result r) {
+                            auto self = weak.lock();
+                            if (!self) return;
+                            if (r.ok())
+                                pending->reads[ref.key()] = entity_from_rest(ref, r.result);
+                            else if (means_gone(*r.error))
+                                pending->reads[ref.key()] = std::monostate{};
+                            else
+                                pending->failed.emplace(ref.key(), *r.error);
+                            if (--pending->outstanding == 0) self->decide(pending);
+                        });
+        }
+    }
+
+    void decide(const std::shared_ptr<Pending>& pending) {
+        if (!running) {
+            busy = false;
+            return;
+        }
+        try {
+            auto ruleset = current_rules();
+            StepBuilder builder(store, world, *ruleset, clock.now(), options.dry_run);
+            bool transient = false;
+            for (const auto& e : pending->events) {
+                auto f = pending->failed.find(e.event.entity_key);
+                if (f == pending->failed.end()) {
+                    builder.add_event(e, pending->reads);
+                    continue;
+                }
+                if (refused(f->second)) {
+                    bool give_up = e.attempts + 1 >= kRefusedReadAttempts;
+                    store.record_event_failure(e.id, give_up);
+                    spdlog::warn("engine: cannot read {} for event {} ({}): {}",
+                                 e.event.entity_key, e.id, e.event.kind,
+                                 give_up ? "parked as failed" : "will try again");
+                } else {
+                    transient = true;
+                }
+            }
+            if (!pending->failed.empty()) {
+                const auto& [key, error] = *pending->failed.begin();
+                spdlog::warn("engine: {} read(s) failed, first {}: {}", pending->failed.size(),
+                             key, error.to_string());
+                if (hooks.read_failed) hooks.read_failed();
+            }
+            commit(builder);
+            busy = false;
+            if (transient) {
+                back_off();
+                return;
+            }
+            failure_streak = 0;
+            if (pending->more) wake();
+        } catch (const std::exception& e) {
+            spdlog::error("engine: {}", e.what());
+            busy = false;
+            back_off();
+        }
+    }
+
+    void commit(StepBuilder& builder) {
+        auto work = builder.take();
+        bool any = !work.done_event_ids.empty() || !work.snapshots.empty() ||
+                   !work.journal_entries.empty() || !work.kv_puts.empty() ||
+                   !work.timer_upserts.empty() || !work.timer_cancels.empty();
+        if (!any) return;
+        bool actions = !work.outbox_actions.empty();
+        store.commit(work);
+        if (hooks.counted) hooks.counted(builder.counts());
+        if (actions && hooks.committed) hooks.committed();
+    }
+
+    void back_off() {
+        failure_streak = std::min(failure_streak + 1, 7);
+        auto delay = std::chrono::seconds(1) * (1 << (failure_streak - 1));
+        backoff_until = std::chrono::steady_clock::now() + std::min<std::chrono::steady_clock::duration>(
+                                                                delay, std::chrono::minutes(1));
+    }
+
+    // Sweeps look at every watched entity as the snapshots have it, never at the portal.
+    void maybe_sweep(TimePoint now) {
+        auto last = store.get_kv(kLastSweepKey);
+        if (last) {
+            TimePoint at{std::chrono::milliseconds(std::stoll(*last))};
+            if (now - at < options.sweep_interval) return;
+        }
+        auto ruleset = current_rules();
+        std::size_t swept = 0;
+        auto builder = std::make_unique<StepBuilder>(store, world, *ruleset, now, options.dry_run);
+        std::size_t in_chunk = 0;
+        for (const char* prefix : {"lead:", "deal:", "task:"}) {
+            store.for_each_snapshot(prefix, [&](const store::Snapshot& snap) {
+                rules::EntityRef ref;
+                try {
+                    ref = rules::EntityRef::parse(snap.entity_key);
+                } catch (const std::invalid_argument&) {
+                    return;
+                }
+                builder->add_sweep(ref, entity_from_snapshot(ref, snap.json));
+                ++swept;
+                if (++in_chunk >= kSweepChunk) {
+                    commit(*builder);
+                    builder = std::make_unique<StepBuilder>(store, world, *ruleset, now,
+                                                            options.dry_run);
+                    in_chunk = 0;
+                }
+            });
+        }
+        commit(*builder);
+        store.put_kv(kLastSweepKey,
+                     std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        now.time_since_epoch())
+                                        .count()));
+        spdlog::debug("engine: swept {} entities", swept);
+    }
+};
+
+Engine::Engine(asio::io_context& io, store::Store& store, bitrix::Client& bitrix,
+               const Clock& clock, const rules::World& world,
+               std::shared_ptr<const RuleSet> rules, EngineOptions options, EngineHooks hooks)
+    : impl_(std::make_shared<Impl>(io, store, bitrix, clock, world, std::move(rules), options,
+                                   std::move(hooks))) {}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start() {
+    if (impl_->running.exchange(true)) return;
+    asio::post(impl_->io, [self = impl_] {
+        self->step();
+        self->tick();
+    });
+}
+
+void Engine::stop() {
+    if (!impl_->running.exchange(false)) return;
+    asio::post(impl_->io, [self = impl_] { self->ticker.cancel(); });
+}
+
+void Engine::wake() { impl_->wake(); }
+
+void Engine::set_rules(std::shared_ptr<const RuleSet> rules) {
+    std::lock_guard lock(impl_->rules_mutex);
+    impl_->rules = std::move(rules);
+}
+
+}  // namespace reglament::daemon

@@ -1,0 +1,71 @@
+// The engine loop (ARCHITECTURE.md "Data flow" 2 and 4): turns due timers into inbox events,
+// takes pending events oldest first, re-reads the entities they are about (one read per entity
+// however many events it had; the Bitrix24 client packs concurrent reads into `batch`
+// requests), lets the rules decide (engine_step.hpp) and commits everything one step decided in
+// one transaction. When the inbox is empty and a sweep is due, it sweeps the snapshots.
+//
+// A read the portal cannot answer (outage, rate limit, timeout) leaves that entity's events
+// pending and the engine backs off (1 s doubling to 1 min, steady time); other entities go on.
+// An entity the portal no longer has is a deletion. A read the portal refuses outright (4xx)
+// counts a failed attempt; after five the event is parked as failed.
+//
+// Threading: everything runs on the io_context given (the one the Bitrix24 client completes
+// on); wake() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "daemon/engine_step.hpp"
+#include "rules/clock.hpp"
+#include "store/store.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace reglament::bitrix {
+class Client;
+}
+
+namespace reglament::daemon {
+
+struct EngineOptions {
+    std::size_t batch = 500;         // inbox events per step
+    std::size_t timer_batch = 1000;  // due timers turned into events per step
+    // Steady time between looks for due timers and sweeps when nothing wakes the engine.
+    std::chrono::milliseconds tick = std::chrono::milliseconds(200);
+    // Clock time between sweeps over the snapshots (H1, H2, H7, D7 ...).
+    std::chrono::milliseconds sweep_interval = std::chrono::minutes(5);
+    bool dry_run = false;  // --dry-run: every rule journals instead of writing
+};
+
+struct EngineHooks {
+    std::function<void()> committed;  // a step committed outbox actions: wake the outbox
+    std::function<void(const StepCounts&)> counted;  // after every commit (metrics)
+    std::function<void()> read_failed;               // the portal could not answer a read
+};
+
+class Engine {
+  public:
+    // The store, client, clock and world must outlive the engine.
+    Engine(boost::asio::io_context& io, store::Store& store, bitrix::Client& bitrix,
+           const Clock& clock, const rules::World& world, std::shared_ptr<const RuleSet> rules,
+           EngineOptions options = {}, EngineHooks hooks = {});
+    ~Engine();  // stop()
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    void start();
+    void stop();
+    void wake();  // any thread
+    // The rules from a reloaded config, from the next step on. Any thread.
+    void set_rules(std::shared_ptr<const RuleSet> rules);
+
+  private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace reglament::daemon

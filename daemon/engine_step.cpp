@@ -1,0 +1,395 @@
+#include "daemon/engine_step.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/entity_model.hpp"
+#include "rules/iso_time.hpp"
+#include "rules/phone.hpp"
+
+namespace reglament::daemon {
+
+using nlohmann::json;
+using rules::EntityRef;
+using rules::EventKind;
+
+namespace {
+
+bool ends_with(const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+json parse_payload(const store::StoredEvent& e) {
+    if (e.event.payload.empty()) return json::object();
+    json j = json::parse(e.event.payload, nullptr, false);
+    return j.is_discarded() ? json::object() : j;
+}
+
+// The kind an entity change has for the rules, from the source's name.
+EventKind change_kind(const std::string& name) {
+    if (ends_with(name, "DELETE")) return EventKind::deleted;
+    if (name.rfind("ONTASKCOMMENT", 0) == 0) return EventKind::comment_added;
+    if (ends_with(name, "ADD")) return EventKind::created;
+    return EventKind::updated;
+}
+
+bool is_entity_change(const store::StoredEvent& e) {
+    const auto& src = e.event.source;
+    if (src == "poller") return true;
+    if (src != "bitrix") return false;
+    const auto& k = e.event.kind;
+    return k != "ONVOXIMPLANTCALLEND" && k != "ONCRMTIMELINECOMMENTADD";
+}
+
+bool empty_entity(const rules::Entity& e) { return std::holds_alternative<std::monostate>(e); }
+
+std::optional<rules::Call> call_of(const json& payload) {
+    if (!payload.contains("call") || !payload["call"].is_object()) return std::nullopt;
+    try {
+        return payload["call"].get<rules::Call>();
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<rules::ChatMessage> message_of(const json& payload) {
+    try {
+        return payload.get<rules::ChatMessage>();
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// Leads a call or a chat is about: the one the call names, else every lead with the number.
+std::vector<std::string> leads_for(const store::StoredEvent& e, const json& payload,
+                                   const rules::World& world) {
+    std::string phone;
+    if (e.event.kind == "ONVOXIMPLANTCALLEND") {
+        auto call = call_of(payload);
+        if (!call) return {};
+        if (call->crm_entity_type == "LEAD" && !call->crm_entity_id.empty())
+            return {call->crm_entity_id};
+        phone = rules::normalise_phone(call->phone);
+    } else if (e.event.kind == "wazzup.message") {
+        auto m = message_of(payload);
+        if (!m) return {};
+        phone = rules::normalise_phone(m->chat_id);
+        if (phone.empty()) phone = m->chat_id;
+    }
+    if (phone.empty()) return {};
+    return world.leads_with_phone(phone);
+}
+
+}  // namespace
+
+bool is_readable_type(const std::string& type) {
+    return type == "lead" || type == "deal" || type == "task" || type == "activity";
+}
+
+std::vector<EntityRef> reads_needed(std::span<const store::StoredEvent> events,
+                                    store::Store& store) {
+    std::vector<EntityRef> out;
+    std::set<std::string> seen;
+    auto want = [&](const EntityRef& ref) {
+        if (is_readable_type(ref.type) && seen.insert(ref.key()).second) out.push_back(ref);
+    };
+    for (const auto& e : events) {
+        if (is_entity_change(e)) {
+            try {
+                want(EntityRef::parse(e.event.entity_key));
+            } catch (const std::invalid_argument&) {
+            }
+            continue;
+        }
+        if (e.event.source == "bitrix" && e.event.kind == "ONVOXIMPLANTCALLEND") {
+            auto call = call_of(parse_payload(e));
+            if (call && call->crm_entity_type == "LEAD" && !call->crm_entity_id.empty() &&
+                !store.get_snapshot("lead:" + call->crm_entity_id))
+                want({"lead", call->crm_entity_id});
+        }
+    }
+    return out;
+}
+
+StepBuilder::StepBuilder(store::Store& store, const rules::World& world, const RuleSet& rules,
+                         TimePoint now, bool global_dry_run)
+    : store_(store),
+      world_(world),
+      calendar_(*rules.calendar),
+      rules_(rules),
+      now_(now),
+      global_dry_run_(global_dry_run) {}
+
+rules::Entity StepBuilder::current(const EntityRef& ref, const Reads& reads) {
+    const std::string key = ref.key();
+    if (auto it = entities_.find(key); it != entities_.end()) return it->second;
+    if (erased_.count(key)) return std::monostate{};
+    if (auto snap = store_.get_snapshot(key)) return entity_from_snapshot(ref, snap->json);
+    // No snapshot yet: what was read for this step is the first sight, keep it.
+    if (auto it = reads.find(key); it != reads.end()) {
+        if (!empty_entity(it->second)) remember(ref, it->second);
+        return it->second;
+    }
+    return std::monostate{};
+}
+
+void StepBuilder::remember(const EntityRef& ref, const rules::Entity& entity) {
+    const std::string key = ref.key();
+    entities_[key] = entity;
+    if (empty_entity(entity)) {
+        snapshots_.erase(key);
+        erased_.insert(key);
+        return;
+    }
+    erased_.erase(key);
+    snapshots_[key] = snapshot_of(ref, entity, now_);
+}
+
+void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads) {
+    ++counts_.events;
+    commit_.done_event_ids.push_back(stored.id);
+    const auto& in = stored.event;
+    json payload = parse_payload(stored);
+
+    EntityRef ref;
+    try {
+        ref = EntityRef::parse(in.entity_key);
+    } catch (const std::invalid_argument&) {
+        spdlog::warn("engine: event {} has no usable entity ({}), dropped", stored.id,
+                     in.entity_key);
+        return;
+    }
+    rules::Event ev;
+    ev.name = in.kind;
+    ev.entity = ref;
+    ev.at = in.received_at;
+    if (payload.contains("ts") && payload["ts"].is_string())
+        if (auto ts = parse_iso8601(payload["ts"].get<std::string>())) ev.at = *ts;
+
+    if (is_entity_change(stored)) {
+        auto fresh = reads.find(ref.key());
+        if (fresh == reads.end()) return;  // not a type the rules watch
+        const std::string key = ref.key();
+        rules::Entity before = std::monostate{};
+        if (auto it = entities_.find(key); it != entities_.end())
+            before = it->second;
+        else if (!erased_.count(key))
+            if (auto snap = store_.get_snapshot(key)) before = entity_from_snapshot(ref, snap->json);
+        const rules::Entity& after = fresh->second;
+        bool initial_sync = in.source == "poller" && payload.value("initial_sync", false);
+        remember(ref, after);
+        if (empty_entity(before) && empty_entity(after)) return;
+        if (empty_entity(after)) {
+            ev.kind = EventKind::deleted;
+        } else if (empty_entity(before)) {
+            if (initial_sync) return;  // the snapshot is all the initial sync wants
+            ev.kind = EventKind::created;
+        } else {
+            ev.kind = in.source == "poller" ? EventKind::updated : change_kind(in.kind);
+            if (ev.kind == EventKind::created) ev.kind = EventKind::updated;
+            if (ev.kind == EventKind::deleted) ev.kind = EventKind::updated;  // it still exists
+            if (ev.kind == EventKind::updated && same_entity(before, after)) {
+                ++counts_.unchanged;
+                return;
+            }
+        }
+        decide(ev, before, after, "");
+        return;
+    }
+
+    if (in.source == "timer") {
+        ev.kind = EventKind::timer;
+        ev.timer_purpose = payload.value("purpose", "");
+        ev.timer_payload = payload.value("payload", json::object());
+        if (payload.contains("due_at") && payload["due_at"].is_number_integer())
+            ev.at = TimePoint(std::chrono::milliseconds(payload["due_at"].get<std::int64_t>()));
+        rules::Entity now_entity = current(ref, reads);
+        decide(ev, now_entity, now_entity, payload.value("rule_id", ""));
+        return;
+    }
+    if (in.kind == "lookup.duplicates") {
+        ev.kind = EventKind::updated;
+        ev.result = payload.value("result", json::object());
+        rules::Entity now_entity = current(ref, reads);
+        decide(ev, now_entity, now_entity, payload.value("rule_id", ""));
+        return;
+    }
+    if (in.kind == "ONVOXIMPLANTCALLEND" || in.kind == "wazzup.message") {
+        bool call = in.kind == "ONVOXIMPLANTCALLEND";
+        ev.kind = call ? EventKind::call_ended : EventKind::chat_message;
+        if (call) {
+            ev.call = call_of(payload);
+            if (ev.call && ev.call->start) ev.at = *ev.call->start;
+        } else {
+            ev.message = message_of(payload);
+            if (ev.message && ev.message->at) ev.at = *ev.message->at;
+        }
+        for (const auto& lead_id : leads_for(stored, payload, world_)) {
+            EntityRef lead{"lead", lead_id};
+            rules::Event routed = ev;
+            routed.entity = lead;
+            rules::Entity e = current(lead, reads);
+            if (empty_entity(e)) continue;
+            decide(routed, e, e, "");
+        }
+        return;
+    }
+    if (in.kind == "wazzup.status" || in.kind == "wazzup.send_failed") {
+        ev.kind = EventKind::chat_status;
+        rules::ChatMessage m;
+        if (in.kind == "wazzup.status") {
+            auto parsed = message_of(payload);
+            if (!parsed) return;
+            m = *parsed;
+            auto sent = store_.get_kv("wazzup.sent:" + m.message_id);
+            if (!sent) return;  // not a message of ours, or sent before we kept track
+            json where = json::parse(*sent, nullptr, false);
+            if (!where.is_object()) return;
+            try {
+                ref = EntityRef::parse(where.value("entity_key", ""));
+            } catch (const std::invalid_argument&) {
+                return;
+            }
+        } else {
+            m.status = "error";
+            m.error_code = payload.value("code", "");
+        }
+        ev.entity = ref;
+        ev.message = m;
+        rules::Entity e = current(ref, reads);
+        decide(ev, e, e, "");
+        return;
+    }
+    // ONCRMTIMELINECOMMENTADD, channel updates and kinds no rule reads: done, nothing to decide.
+}
+
+void StepBuilder::add_sweep(const EntityRef& entity, const rules::Entity& now_entity) {
+    rules::Event ev;
+    ev.kind = EventKind::sweep;
+    ev.name = "sweep";
+    ev.entity = entity;
+    ev.at = now_;
+    decide(ev, now_entity, now_entity, "");
+}
+
+json StepBuilder::state_of(const std::string& rule_id, const std::string& entity_key) {
+    auto k = std::make_pair(rule_id, entity_key);
+    if (auto it = states_.find(k); it != states_.end()) return it->second;
+    json j;
+    if (auto st = store_.get_rule_state(rule_id, entity_key)) {
+        j = json::parse(st->json, nullptr, false);
+        if (j.is_discarded()) j = nullptr;
+    }
+    states_[k] = j;
+    return j;
+}
+
+void StepBuilder::decide(const rules::Event& event, const rules::Entity& before,
+                         const rules::Entity& after, const std::string& only_rule) {
+    for (const auto& slot : rules_.slots) {
+        const auto& rule = *slot.rule;
+        if (!only_rule.empty() && rule.id() != only_rule) continue;
+        if (!rule.interested(event)) continue;
+        std::string state_key = rule.state_entity(event).key();
+        json state = state_of(std::string(rule.id()), state_key);
+        rules::RuleContext context{event,     before,       after,        state,
+                                   now_,      calendar_,    rules_.staff, world_};
+        rules::Decision decision;
+        try {
+            decision = rule.decide(context);
+        } catch (const std::exception& e) {
+            ++counts_.rule_errors;
+            spdlog::error("engine: rule {} failed on {} ({}): {}", rule.id(), event.entity.key(),
+                          event.name, e.what());
+            continue;
+        }
+        if (decision.empty()) continue;
+        ++counts_.decisions;
+        apply(slot, event, state_key, std::move(decision));
+    }
+}
+
+void StepBuilder::apply(const RuleSlot& slot, const rules::Event& event,
+                        const std::string& state_key, rules::Decision decision) {
+    const std::string rule_id(slot.rule->id());
+    bool dry = slot.dry_run || global_dry_run_;
+    for (auto& a : decision.actions) {
+        const std::string entity_key = a.entity.type.empty() ? event.entity.key() : a.entity.key();
+        // Reads and journal notes write nothing to the portal, so dry-run lets them through:
+        // L2 in dry-run still learns what it would have written.
+        bool writes = a.kind != "lookup.duplicates" && a.kind != "journal.note";
+        if (dry && writes) {
+            store::JournalEntry j;
+            j.time = now_;
+            j.rule_id = rule_id;
+            j.entity_key = entity_key;
+            j.action = a.kind;
+            j.reason = a.reason;
+            j.result = "dry-run: " + a.params.dump();
+            j.dry_run = true;
+            commit_.journal_entries.push_back(std::move(j));
+            ++counts_.dry_run;
+            continue;
+        }
+        store::NewAction n;
+        n.idempotency_key = rule_id + ":" + entity_key + ":" + a.key;
+        n.entity_key = entity_key;
+        n.rule_id = rule_id;
+        n.kind = a.kind;
+        n.payload = json{{"params", a.params}, {"reason", a.reason}}.dump();
+        n.created_at = now_;
+        commit_.outbox_actions.push_back(std::move(n));
+        ++counts_.actions;
+        ++counts_.actions_by_rule[rule_id];
+    }
+    for (auto& t : decision.timers) {
+        std::string entity_key = t.entity.type.empty() ? event.entity.key() : t.entity.key();
+        auto k = std::make_tuple(rule_id, entity_key, t.purpose);
+        if (!t.due) {
+            timers_[k] = std::nullopt;
+            continue;
+        }
+        store::Timer timer;
+        timer.rule_id = rule_id;
+        timer.entity_key = entity_key;
+        timer.purpose = t.purpose;
+        timer.due_at = *t.due;
+        timer.payload = t.payload.is_null() ? "" : t.payload.dump();
+        timers_[k] = std::move(timer);
+    }
+    if (decision.state) {
+        states_[{rule_id, state_key}] = std::move(*decision.state);
+        dirty_states_.insert({rule_id, state_key});
+    }
+}
+
+store::EngineCommit StepBuilder::take() {
+    for (auto& [key, snap] : snapshots_)
+        commit_.snapshots.push_back(std::move(snap));
+    for (const auto& key : erased_)
+        commit_.snapshot_erases.push_back(key);
+    for (const auto& k : dirty_states_) {
+        const json& state = states_[k];
+        if (state.is_null()) {
+            if (store_.get_rule_state(k.first, k.second))
+                commit_.rule_state_erases.push_back({k.first, k.second});
+            continue;
+        }
+        commit_.rule_states.push_back({k.first, k.second, state.dump(), now_});
+    }
+    for (auto& [k, timer] : timers_) {
+        if (timer)
+            commit_.timer_upserts.push_back(std::move(*timer));
+        else
+            commit_.timer_cancels.push_back(
+                {std::get<0>(k), std::get<1>(k), std::get<2>(k)});
+    }
+    snapshots_.clear();
+    erased_.clear();
+    states_.clear();
+    dirty_states_.clear();
+    timers_.clear();
+    entities_.clear();
+    return std::move(commit_);
+}
+
+}  // namespace reglament::daemon

@@ -1,0 +1,119 @@
+// One engine step without I/O to the portal: inbox events (with the entities the engine re-read
+// for them) in, one store::EngineCommit out (ARCHITECTURE.md "Data flow" 2). The asynchronous
+// driver (engine.hpp) does the reading and commits what this builds; keeping the decision part
+// free of sockets lets it be tested with a real store and no portal.
+//
+// How an inbox event reaches the rules:
+//   bitrix ONCRM*ADD/UPDATE/DELETE, ONTASK*, poller poll.*   an entity change: before = the
+//       snapshot, after = the entity as just re-read. Kind `created` when the engine had never
+//       seen the entity (the first sight, so a lead whose ADD event was dropped is still "new"
+//       when the poller finds it), `deleted` when the read found nothing, else `updated`. An
+//       update whose entity equals the snapshot changes nothing the rules can see: it is the
+//       echo of our own write (or a repeated event) and is not decided again. The poller's
+//       initial sync only fills snapshots: sweeps look at those entities.
+//   ONTASKCOMMENTADD            `comment_added` on the task.
+//   ONVOXIMPLANTCALLEND         `call_ended` on the lead the call names (CRM_ENTITY_TYPE LEAD),
+//       or on every lead with the number.
+//   wazzup.message              `chat_message` on every lead with the chat's number.
+//   wazzup.status               `chat_status` on the entity whose action sent the message
+//       (kv "wazzup.sent:<messageId>", written by the outbox).
+//   wazzup.send_failed          `chat_status` (status "error", the code) on the action's entity.
+//   timer, lookup.duplicates    only to the rule that armed / asked, on the entity's snapshot.
+// A rule's actions go to the outbox with the idempotency key "<rule>:<entity>:<action key>", or,
+// for a rule in dry-run, to the journal only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rules/calendar.hpp"
+#include "rules/rule.hpp"
+#include "store/store.hpp"
+
+namespace reglament::daemon {
+
+struct RuleSlot {
+    std::shared_ptr<const rules::Rule> rule;
+    bool dry_run = false;
+};
+
+// The rules in force, the people they talk about and the calendar they count in; replaced
+// whole on reload.
+struct RuleSet {
+    std::vector<RuleSlot> slots;
+    rules::Staff staff;
+    std::shared_ptr<const Calendar> calendar;
+};
+
+// Entities re-read for a step, by entity key; monostate = the portal no longer has it.
+using Reads = std::map<std::string, rules::Entity>;
+
+// Entity types the engine re-reads through REST after an event about them.
+bool is_readable_type(const std::string& type);
+
+// The entities the events need read before they can be decided: the subject of every entity
+// change, and a lead a call or chat is routed to when no snapshot of it exists yet.
+std::vector<rules::EntityRef> reads_needed(std::span<const store::StoredEvent> events,
+                                           store::Store& store);
+
+struct StepCounts {
+    std::size_t events = 0;
+    std::size_t unchanged = 0;  // echoes and repeats: nothing for the rules
+    std::size_t decisions = 0;  // rule decisions that were not empty
+    std::size_t actions = 0;    // queued in the outbox
+    std::size_t dry_run = 0;    // journaled instead
+    std::size_t rule_errors = 0;
+    std::map<std::string, std::size_t> actions_by_rule;
+};
+
+class StepBuilder {
+  public:
+    StepBuilder(store::Store& store, const rules::World& world, const RuleSet& rules,
+                TimePoint now, bool global_dry_run);
+
+    // Decides one inbox event (its id joins the commit's done list).
+    void add_event(const store::StoredEvent& event, const Reads& reads);
+    // A sweep over one watched entity (H1, H7, D7 ...): every rule that wants sweeps.
+    void add_sweep(const rules::EntityRef& entity, const rules::Entity& current);
+
+    const StepCounts& counts() const { return counts_; }
+    store::EngineCommit take();
+
+  private:
+    rules::Entity current(const rules::EntityRef& ref, const Reads& reads);
+    void decide(const rules::Event& event, const rules::Entity& before,
+                const rules::Entity& after, const std::string& only_rule);
+    void apply(const RuleSlot& slot, const rules::Event& event, const std::string& state_key,
+               rules::Decision decision);
+    void remember(const rules::EntityRef& ref, const rules::Entity& entity);
+    nlohmann::json state_of(const std::string& rule_id, const std::string& entity_key);
+
+    store::Store& store_;
+    const rules::World& world_;
+    const Calendar& calendar_;
+    const RuleSet& rules_;
+    TimePoint now_;
+    bool global_dry_run_;
+    StepCounts counts_;
+    store::EngineCommit commit_;
+    // What this step has already changed, seen by its later events before it is committed.
+    std::map<std::string, rules::Entity> entities_;
+    std::map<std::pair<std::string, std::string>, nlohmann::json> states_;  // loaded or set
+    std::set<std::pair<std::string, std::string>> dirty_states_;              // set by rules
+    std::map<std::string, store::Snapshot> snapshots_;
+    std::set<std::string> erased_;
+    std::map<std::tuple<std::string, std::string, std::string>, std::optional<store::Timer>>
+        timers_;
+};
+
+}  // namespace reglament::daemon

@@ -1,0 +1,44 @@
+#include "daemon/rule_set.hpp"
+
+#include <map>
+
+#include "rules/registry.hpp"
+
+namespace reglament::daemon {
+
+std::shared_ptr<const RuleSet> make_rule_set(const config::Config& config) {
+    auto set = std::make_shared<RuleSet>();
+    set->staff = config::to_staff(config.people);
+    set->calendar = std::make_shared<const Calendar>(config.calendar);
+    for (const auto& [id, settings] : config.rules) {
+        if (!settings.enabled) continue;
+        RuleSlot slot;
+        slot.rule = rules::make_rule(id, settings.params);
+        // R5 is a report (reglamentd replacement-report), not something events decide.
+        if (!slot.rule) continue;
+        slot.dry_run = settings.dry_run;
+        set->slots.push_back(std::move(slot));
+    }
+    return set;
+}
+
+Presence make_presence(const config::People& people, std::shared_ptr<const Calendar> calendar) {
+    std::map<std::string, std::array<DayHours, 7>> shifts;
+    for (const auto* group : {&people.managers, &people.heads})
+        for (const auto& p : *group)
+            if (p.shifts) shifts[std::to_string(p.user_id)] = *p.shifts;
+    return [shifts = std::move(shifts), calendar](const std::string& user_id, TimePoint at) {
+        auto it = shifts.find(user_id);
+        if (it == shifts.end()) return true;
+        auto local = calendar->to_local(at);
+        auto day = date::floor<date::days>(local);
+        // date::weekday: Sunday = 0; the config's week starts on Monday.
+        unsigned index = (date::weekday(day).c_encoding() + 6) % 7;
+        auto minute = std::chrono::duration_cast<std::chrono::minutes>(local - day);
+        for (const auto& span : it->second[index])
+            if (minute >= span.begin && minute < span.end) return true;
+        return false;
+    };
+}
+
+}  // namespace reglament::daemon

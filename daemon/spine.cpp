@@ -1,0 +1,226 @@
+#include "daemon/spine.hpp"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+
+#include "bitrix/client.hpp"
+#include "daemon/engine.hpp"
+#include "daemon/intake.hpp"
+#include "daemon/outbox_worker.hpp"
+#include "daemon/poller.hpp"
+#include "daemon/rule_set.hpp"
+#include "daemon/store_world.hpp"
+#include "net/http_client.hpp"
+#include "store/inbox_writer.hpp"
+#include "store/sqlite_store.hpp"
+#include "wazzup/client.hpp"
+
+namespace reglament::daemon {
+
+namespace {
+
+constexpr const char* kRefreshTokenKey = "oauth:refresh_token";
+
+std::unique_ptr<store::SqliteStore> open_store(const std::string& path) {
+    std::filesystem::path file(path);
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    return std::make_unique<store::SqliteStore>(file);
+}
+
+bitrix::ClientOptions bitrix_options(const config::Config& config, store::Store& store) {
+    bitrix::ClientOptions o;
+    const auto& portal = config.portal;
+    if (portal.webhook_url) {
+        o.webhook_url = portal.webhook_url->reveal();
+    } else if (portal.oauth) {
+        const auto& oauth = *portal.oauth;
+        o.client_endpoint = oauth.client_endpoint;
+        o.oauth_token_url = oauth.token_url;
+        o.client_id = oauth.client_id;
+        o.client_secret = oauth.client_secret.reveal();
+        // The refresh token rotates on every refresh: the stored one is newer than the file's.
+        if (auto stored = store.get_kv(kRefreshTokenKey))
+            o.refresh_token = *stored;
+        else if (oauth.refresh_token)
+            o.refresh_token = oauth.refresh_token->reveal();
+        o.persist_tokens = [&store](const bitrix::OAuthTokens& tokens) {
+            store.put_kv(kRefreshTokenKey, tokens.refresh_token);
+        };
+    }
+    o.bucket.burst = portal.rate_limit.burst;
+    o.bucket.drain_per_second = portal.rate_limit.drain_per_second;
+    o.on_portal_moved = [](const std::string& base) {
+        spdlog::warn("portal: Bitrix24 moved the portal to {}; update [portal] in the config",
+                     base);
+    };
+    return o;
+}
+
+IntakeSettings intake_settings(const config::Config& config) {
+    IntakeSettings s;
+    s.application_token = config.portal.application_token.reveal();
+    if (config.wazzup) s.wazzup_secret = config.wazzup->webhook_secret.reveal();
+    return s;
+}
+
+}  // namespace
+
+struct Spine::Impl {
+    boost::asio::io_context& io;
+    const Clock& clock;
+    Metrics& metrics;
+    std::unique_ptr<store::SqliteStore> store;
+    std::unique_ptr<bitrix::Client> bitrix;
+    std::unique_ptr<net::AsyncHttpClient> http;
+    std::unique_ptr<wazzup::Client> wazzup;
+    std::unique_ptr<OutboxWorker> outbox;
+    std::unique_ptr<Poller> poller;
+    std::unique_ptr<StoreWorld> world;
+    std::unique_ptr<Engine> engine;
+    std::unique_ptr<store::InboxWriter> writer;
+    std::unique_ptr<Intake> intake;
+    std::shared_ptr<const Calendar> calendar;
+
+    Impl(boost::asio::io_context& io_, const config::Config& config, const Clock& clock_,
+         bool dry_run, Metrics& metrics_)
+        : io(io_), clock(clock_), metrics(metrics_) {
+        declare_metrics();
+        store = open_store(config.store.path);
+        bitrix = std::make_unique<bitrix::Client>(io, bitrix_options(config, *store), clock);
+        http = std::make_unique<net::AsyncHttpClient>(io);
+        if (config.wazzup) {
+            wazzup::ClientConfig wc;
+            wc.base_url = config.wazzup->api_url;
+            wc.api_key = config.wazzup->api_key.reveal();
+            wazzup = std::make_unique<wazzup::Client>(io, *http, clock, wc);
+        }
+        outbox = std::make_unique<OutboxWorker>(
+            io, *store, clock, *bitrix, wazzup.get(), plan_settings(config), OutboxOptions{},
+            [this](const store::StoredAction& row, std::string_view outcome) {
+                metrics.add("reglament_actions_total",
+                            {{"rule", row.action.rule_id},
+                             {"kind", row.action.kind},
+                             {"outcome", std::string(outcome)}});
+            });
+        PollerOptions po;
+        po.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+            config.portal.poll_interval);
+        PollerHooks hooks;
+        hooks.failed = [this](std::string_view kind, const std::string& error) {
+            spdlog::warn("poller: cannot list {}: {}", kind, error);
+            metrics.add("reglament_poll_failures_total", {{"kind", std::string(kind)}});
+        };
+        hooks.items = [this](std::string_view, std::size_t, std::size_t appended) {
+            if (appended > 0 && engine) engine->wake();
+        };
+        poller = std::make_unique<Poller>(io, *store, *bitrix, clock, po, std::move(hooks));
+
+        auto rules = make_rule_set(config);
+        calendar = rules->calendar;
+        world = std::make_unique<StoreWorld>(*store, make_presence(config.people, calendar));
+        EngineOptions eo;
+        eo.dry_run = dry_run;
+        EngineHooks eh;
+        eh.committed = [this] { outbox->wake(); };
+        eh.counted = [this](const StepCounts& c) {
+            metrics.add("reglament_engine_events_total", {}, static_cast<double>(c.events));
+            for (const auto& [rule, n] : c.actions_by_rule)
+                metrics.add("reglament_rule_actions_total", {{"rule", rule}},
+                            static_cast<double>(n));
+            if (c.dry_run)
+                metrics.add("reglament_dry_run_actions_total", {}, static_cast<double>(c.dry_run));
+            if (c.rule_errors)
+                metrics.add("reglament_rule_errors_total", {}, static_cast<double>(c.rule_errors));
+        };
+        engine = std::make_unique<Engine>(io, *store, *bitrix, clock, *world, std::move(rules), eo,
+                                          std::move(eh));
+
+        store::InboxWriter::Options wo;
+        wo.after_batch = [this] { engine->wake(); };
+        writer = std::make_unique<store::InboxWriter>(*store, wo);
+        intake = std::make_unique<Intake>(
+            *writer, clock, intake_settings(config),
+            [this](std::string_view source, std::string_view outcome) {
+                metrics.add("reglament_webhooks_total",
+                            {{"source", std::string(source)}, {"outcome", std::string(outcome)}});
+            });
+    }
+
+    void declare_metrics() {
+        metrics.declare_counter("reglament_webhooks_total",
+                                "Webhook requests by source and outcome.");
+        metrics.declare_counter("reglament_engine_events_total", "Inbox events decided.");
+        metrics.declare_counter("reglament_rule_actions_total",
+                                "Actions the rules queued for the portal, by rule.");
+        metrics.declare_counter("reglament_dry_run_actions_total",
+                                "Actions journaled instead of executed (dry-run).");
+        metrics.declare_counter("reglament_rule_errors_total", "Rule decisions that threw.");
+        metrics.declare_counter("reglament_actions_total",
+                                "Outbox attempts by rule, kind and outcome.");
+        metrics.declare_counter("reglament_poll_failures_total", "Poller listings that failed.");
+        metrics.gauge_callback(
+            "reglament_queue_depth", "Rows waiting in the store, by queue.", [this] {
+                std::vector<std::pair<Labels, double>> out;
+                if (!store) return out;
+                try {
+                    auto m = store->metrics(clock.now());
+                    out.push_back({{{"queue", "inbox"}}, static_cast<double>(m.inbox_pending)});
+                    out.push_back({{{"queue", "inbox_failed"}},
+                                   static_cast<double>(m.inbox_failed)});
+                    out.push_back({{{"queue", "outbox"}}, static_cast<double>(m.outbox_open)});
+                    out.push_back({{{"queue", "outbox_failed"}},
+                                   static_cast<double>(m.outbox_failed)});
+                    out.push_back({{{"queue", "timers"}}, static_cast<double>(m.timers)});
+                } catch (const std::exception& e) {
+                    spdlog::warn("metrics: cannot read the store: {}", e.what());
+                }
+                return out;
+            });
+    }
+};
+
+Spine::Spine(boost::asio::io_context& io, const config::Config& config, const Clock& clock,
+             bool dry_run, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(io, config, clock, dry_run, metrics)) {}
+
+Spine::~Spine() {
+    stop();
+    // The writer's thread calls into the engine: it goes first.
+    impl_->writer.reset();
+}
+
+void Spine::start() {
+    auto interrupted = impl_->outbox->start();
+    if (interrupted > 0)
+        spdlog::warn("outbox: {} action(s) were interrupted by a stop; they are looked up first",
+                     interrupted);
+    if (impl_->wazzup)
+        impl_->wazzup->refresh_channels([](wazzup::Expected<std::vector<wazzup::Channel>> r) {
+            if (!r) spdlog::warn("wazzup: cannot list channels: {}", r.error());
+        });
+    impl_->engine->start();
+    impl_->poller->start();
+}
+
+void Spine::stop() {
+    if (impl_->writer) impl_->writer->stop();
+    impl_->poller->stop();
+    impl_->engine->stop();
+    impl_->outbox->stop();
+}
+
+bool Spine::handle_hook(net::Request& request, net::Reply& reply) {
+    return impl_->intake->handle(request, reply);
+}
+
+void Spine::reload(const config::Config& config) {
+    auto rules = make_rule_set(config);
+    impl_->engine->set_rules(std::move(rules));
+    impl_->intake->update(intake_settings(config));
+}
+
+void Spine::wake() { impl_->engine->wake(); }
+
+}  // namespace reglament::daemon

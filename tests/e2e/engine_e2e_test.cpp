@@ -1,0 +1,193 @@
+// The regulations working end to end: the emulated portal and the daemon as processes, the
+// shipped example config (the seeds' wording), both clocks moved together. What is asserted is
+// what the call centre sees in its portal: who a lead is assigned to, the notifications, the
+// tasks, the comments, the WhatsApp messages.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "tests/e2e/portal_fixture.hpp"
+
+using namespace reglament::test;
+using nlohmann::json;
+
+namespace {
+
+long long new_lead(Portal& p, const std::string& phone, const std::string& title = "ООО Окна") {
+    return p.control("act/lead", {{"title", title}, {"name", "Иван"}, {"phone", phone}})["id"]
+        .get<long long>();
+}
+
+long long assigned(Portal& p, long long lead) {
+    json l = p.lead(lead);
+    const json& v = l.contains("ASSIGNED_BY_ID") ? l["ASSIGNED_BY_ID"] : l["assigned_by_id"];
+    return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<long long>();
+}
+
+std::vector<json> notifications(Portal& p, long long user, const std::string& needle) {
+    std::vector<json> out;
+    for (const auto& n : p.list("notifications"))
+        if (n.value("user_id", 0LL) == user &&
+            n.value("message", std::string()).find(needle) != std::string::npos)
+            out.push_back(n);
+    return out;
+}
+
+std::vector<json> tasks_titled(Portal& p, const std::string& title, long long lead) {
+    std::vector<json> out;
+    std::string binding = "L_" + std::to_string(lead);
+    for (const auto& t : p.list("tasks")) {
+        if (t.value("title", std::string()) != title) continue;
+        std::string bindings = t.contains("ufCrmTask") ? t["ufCrmTask"].dump() : "";
+        if (t.contains("UF_CRM_TASK")) bindings += t["UF_CRM_TASK"].dump();
+        if (bindings.find("\"" + binding + "\"") != std::string::npos) out.push_back(t);
+    }
+    return out;
+}
+
+int rest_count(Portal& p, const std::string& method) {
+    json counts = p.control("rest-calls?limit=1")["counts"];
+    return counts.value(method, 0);
+}
+
+bool is_manager(long long user) { return user == 11 || user == 12 || user == 13; }
+
+}  // namespace
+
+TEST_CASE("e2e: a new lead is assigned, then its take-in SLA escalates in working time",
+          "[e2e][engine][L1][L4]") {
+    Portal p;
+    long long id = new_lead(p, "+7 (912) 345-67-89");
+    p.settle();
+    long long first = assigned(p, id);
+    CHECK(is_manager(first));
+    // L1 wrote the responsible once; the echo of that write did not make it write again.
+    CHECK(rest_count(p, "crm.lead.update") == 1);
+    CHECK(notifications(p, first, "ждёт первого звонка").empty());
+
+    p.advance(5 * 60);  // 09:05: no call yet
+    p.settle();
+    CHECK(notifications(p, first, "ждёт первого звонка").size() == 1);
+    CHECK(notifications(p, 1, "не взят в работу").empty());
+
+    p.advance(5 * 60);  // 09:10: still "Необработанный лид"
+    p.settle();
+    CHECK(notifications(p, 1, "не взят в работу").size() == 1);
+    long long second = assigned(p, id);
+    CHECK(is_manager(second));
+    CHECK(second != first);
+    CHECK(notifications(p, second, "Вам передан лид «ООО Окна»").size() == 1);
+}
+
+TEST_CASE("e2e: a manager who calls and takes the lead in time hears nothing from L4",
+          "[e2e][engine][L4][H1]") {
+    Portal p;
+    long long id = new_lead(p, "+7 912 345-67-80");
+    p.settle();
+    long long who = assigned(p, id);
+    REQUIRE(is_manager(who));
+    p.advance(120);
+    p.control("act/call",
+              {{"user_id", who}, {"lead_id", id}, {"answered", true}, {"duration", 95}});
+    p.control("act/move-stage",
+              {{"entity", "lead"}, {"id", id}, {"stage", "IN_PROCESS"}, {"user_id", who}});
+    p.settle();
+    p.advance(10 * 60);
+    p.settle();
+    CHECK(notifications(p, who, "ждёт первого звонка").empty());
+    CHECK(notifications(p, 1, "не взят в работу").empty());
+    CHECK(assigned(p, id) == who);
+    // H1: taken into work without a next step → the task of ОП-15, bound to the lead.
+    auto next = tasks_titled(p, "Определить следующий шаг", id);
+    REQUIRE(next.size() == 1);
+    CHECK(notifications(p, who, "нет задачи на следующий шаг").size() == 1);
+}
+
+TEST_CASE("e2e: a lead whose event the portal dropped is caught by the poller",
+          "[e2e][engine][poller]") {
+    PortalOptions o;
+    o.poll_interval_seconds = 1;
+    Portal p(o);
+    p.control("config", {{"event_drop_share", 1.0}});
+    long long id = new_lead(p, "+7 912 000-11-22");
+    CHECK(eventually([&] { return is_manager(assigned(p, id)); }));
+}
+
+TEST_CASE("e2e: --dry-run journals what the rules would do and writes nothing",
+          "[e2e][engine][dry-run]") {
+    PortalOptions o;
+    o.dry_run = true;
+    Portal p(o);
+    long long id = new_lead(p, "+7 912 111-22-33");
+    long long before = assigned(p, id);
+    p.settle();
+    p.advance(10 * 60);
+    p.settle();
+    CHECK(assigned(p, id) == before);
+    CHECK(rest_count(p, "crm.lead.update") == 0);
+    CHECK(rest_count(p, "im.notify.system.add") == 0);
+    auto journal = p.journal({"--entity", "lead:" + std::to_string(id), "--rule", "L1"});
+    CHECK_THAT(journal, Catch::Contains("dry-run"));
+    CHECK_THAT(journal, Catch::Contains("lead.update"));
+}
+
+TEST_CASE("e2e: a missed incoming call gets one callback task, closed by the call back",
+          "[e2e][engine][H6]") {
+    Portal p;
+    long long id = new_lead(p, "+7 912 222-33-44");
+    p.settle();
+    long long who = assigned(p, id);
+    p.control("act/incoming-call", {{"phone", "+79122223344"}, {"user_id", who}, {"answered", false}});
+    p.settle();
+    auto callbacks = tasks_titled(p, "Перезвонить клиенту (пропущенный звонок)", id);
+    REQUIRE(callbacks.size() == 1);
+    CHECK(callbacks[0]["priority"].dump().find('2') != std::string::npos);
+
+    p.control("act/call", {{"user_id", who}, {"lead_id", id}, {"answered", true}, {"duration", 40}});
+    p.settle();
+    callbacks = tasks_titled(p, "Перезвонить клиенту (пропущенный звонок)", id);
+    REQUIRE(callbacks.size() == 1);
+    CHECK(callbacks[0]["status"].dump().find('5') != std::string::npos);
+}
+
+TEST_CASE("e2e: two unanswered first calls send «Недозвон» once; no WhatsApp → comment",
+          "[e2e][engine][L5]") {
+    Portal p;
+    p.control("act/no-whatsapp", {{"phone", "79123334455"}});
+    long long id = new_lead(p, "+7 912 333-44-55");
+    p.settle();
+    long long who = assigned(p, id);
+    for (int i = 0; i < 2; ++i) {
+        p.control("act/call", {{"user_id", who}, {"lead_id", id}, {"answered", false}, {"duration", 0}});
+        p.advance(60);
+    }
+    p.settle();
+    json sent = p.list("wazzup/sent");
+    int to_client = 0;
+    for (const auto& m : sent)
+        if (m.dump().find("79123334455") != std::string::npos) ++to_client;
+    CHECK(to_client == 1);
+    json l = p.lead(id);
+    CHECK(l.value("STATUS_ID", std::string()) == "IN_PROCESS");
+    // Wazzup reports BAD_CONTACT a second later, through the status webhook.
+    p.advance(5);
+    p.settle();
+    CHECK(eventually([&] {
+        for (const auto& c : p.list("comments")["timeline"])
+            if (c.value("entity_id", 0LL) == id &&
+                c.value("comment", std::string()).find("нет ватсапа") != std::string::npos)
+                return true;
+        return false;
+    }));
+}
+
+TEST_CASE("e2e: a forged Bitrix24 event is refused and nothing happens", "[e2e][engine][intake]") {
+    Portal p;
+    auto r = p.http.post(p.hooks_url("/hooks/bitrix"),
+                         "event=ONCRMLEADADD&data%5BFIELDS%5D%5BID%5D=1&ts=1772431200&auth%5B"
+                         "application_token%5D=forged",
+                         "application/x-www-form-urlencoded");
+    CHECK(r.status == 401);
+    p.settle();
+    CHECK(rest_count(p, "crm.lead.get") == 0);
+}

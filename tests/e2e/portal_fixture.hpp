@@ -1,0 +1,190 @@
+// The emulated portal and the daemon as two real processes, wired as a user wires them: the
+// emulator sends its outbound events to the daemon's /hooks/bitrix, the daemon calls the
+// emulator's REST and Wazzup API, Wazzup's webhooks are pointed at the daemon by
+// `reglamentd wazzup setup`. Both clocks are frozen at the same moment and moved together, so
+// business time never waits; only network I/O is waited for (eventually()).
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "net/http_client.hpp"
+#include "tests/support/process.hpp"
+
+namespace reglament::test {
+
+using nlohmann::json;
+
+// Polls `done` in real time until it holds: only for I/O between the processes to settle.
+inline bool eventually(const std::function<bool()>& done,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done();
+}
+
+struct PortalOptions {
+    std::string start = "2026-03-02T09:00:00+03:00";  // Monday, a working day
+    bool dry_run = false;
+    int poll_interval_seconds = 60;
+    // Text edits of the shipped example config: {regex, replacement}.
+    std::vector<std::pair<std::string, std::string>> config_edits;
+};
+
+class Portal {
+  public:
+    TempDir dir;
+    unsigned short emulator_port = free_port();
+    unsigned short listen = free_port();
+    unsigned short admin = free_port();
+    std::unique_ptr<ChildProcess> emulator;
+    std::unique_ptr<ChildProcess> daemon;
+    net::BlockingHttpClient http;
+    PortalOptions options;
+
+    explicit Portal(PortalOptions o = {}) : options(std::move(o)) {
+        start_emulator();
+        write_file(dir / "reglament.toml", config());
+        ::chmod((dir / "reglament.toml").c_str(), 0600);
+        start_daemon();
+        setup_wazzup();
+    }
+
+    std::string emulator_url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(emulator_port) + path;
+    }
+    std::string admin_url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(admin) + path;
+    }
+    std::string hooks_url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(listen) + path;
+    }
+
+    json control(const std::string& path, const json& body = nullptr) {
+        auto r = body.is_null() ? http.get(emulator_url("/_emulator/" + path))
+                                : http.post(emulator_url("/_emulator/" + path), body.dump(),
+                                            "application/json");
+        INFO("emulator " << path << " answered " << r.status << ": " << r.body);
+        REQUIRE(r.status / 100 == 2);
+        return json::parse(r.body);
+    }
+
+    // Moves both clocks by `seconds` of business time.
+    void advance(int seconds) {
+        control("clock", {{"advance_s", seconds}});
+        auto r = http.post(admin_url("/admin/clock"), json{{"advance", seconds}}.dump(),
+                           "application/json");
+        REQUIRE(r.status == 200);
+    }
+
+    // Everything the daemon could do has been done: inbox empty, outbox drained.
+    void settle() {
+        bool idle = eventually([&] {
+            auto m = http.get(admin_url("/metrics")).body;
+            return m.find("reglament_queue_depth{queue=\"inbox\"} 0\n") != std::string::npos &&
+                   m.find("reglament_queue_depth{queue=\"outbox\"} 0\n") != std::string::npos;
+        });
+        INFO(daemon->output());
+        REQUIRE(idle);
+    }
+
+    json lead(long long id) { return control("leads/" + std::to_string(id)); }
+    json list(const std::string& what) { return control(what); }
+
+    // Notifications to a user whose text contains `needle`.
+    std::vector<json> notifications_to(const std::string& user_id, const std::string& needle) {
+        std::vector<json> out;
+        json all = list("notifications");
+        const json& items = all.is_array() ? all : all.value("notifications", json::array());
+        for (const auto& n : items) {
+            std::string to = n.contains("to") ? n["to"].dump() : n.value("user_id", json()).dump();
+            std::string text = n.value("message", n.value("text", std::string()));
+            if (to.find(user_id) != std::string::npos && text.find(needle) != std::string::npos)
+                out.push_back(n);
+        }
+        return out;
+    }
+
+    std::string journal(const std::vector<std::string>& args = {}) {
+        std::vector<std::string> argv{REGLAMENTD_BIN, "journal", "--config",
+                                      (dir / "reglament.toml").string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        ChildProcess p(argv, dir / "journal.out");
+        p.wait_exit(std::chrono::seconds(20));
+        return p.output();
+    }
+
+  private:
+    std::string config() const {
+        std::string text =
+            read_file(std::string(REGLAMENT_SOURCE_DIR) + "/config/reglament.example.toml");
+        auto sub = [&](const std::string& re, const std::string& by) {
+            text = std::regex_replace(text, std::regex(re), by);
+        };
+        std::string emu = "http://127.0.0.1:" + std::to_string(emulator_port);
+        sub("listen_port = \\d+", "listen_port = " + std::to_string(listen));
+        sub("admin_port = \\d+", "admin_port = " + std::to_string(admin));
+        sub("listen_address = \"0.0.0.0\"", "listen_address = \"127.0.0.1\"");
+        sub("public_url = \"[^\"]*\"", "public_url = \"http://127.0.0.1:" +
+                                           std::to_string(listen) + "\"");
+        sub("path = \"/var/lib/reglamentd/reglament.db\"",
+            "path = \"" + (dir / "state" / "reglament.db").string() + "\"");
+        sub("webhook_url = \"http://127.0.0.1:18080/", "webhook_url = \"" + emu + "/");
+        sub("api_url = \"http://127.0.0.1:18080/", "api_url = \"" + emu + "/");
+        sub("poll_interval_seconds = \\d+",
+            "poll_interval_seconds = " + std::to_string(options.poll_interval_seconds));
+        sub("mode = \"system\"", "mode = \"manual\"\nstart = " + options.start);
+        for (const auto& [re, by] : options.config_edits)
+            sub(re, by);
+        return text;
+    }
+
+    void start_emulator() {
+        emulator = std::make_unique<ChildProcess>(
+            std::vector<std::string>{
+                EMULATOR_BIN, "--listen", "127.0.0.1:" + std::to_string(emulator_port),
+                "--webhook-secret", "demo-secret", "--user-id", "1", "--scenario",
+                std::string(REGLAMENT_SOURCE_DIR) + "/emulator/scenarios/call-centre.json",
+                "--wazzup-key", "demo-wazzup-key", "--event-handler",
+                "http://127.0.0.1:" + std::to_string(listen) + "/hooks/bitrix",
+                "--application-token", "demo-application-token"},
+            dir / "emulator.log");
+        if (!wait_until_healthy(emulator_url("/_emulator/health"), std::chrono::seconds(20)))
+            FAIL("emulator did not start:\n" << emulator->output());
+        control("clock", {{"now", options.start}, {"freeze", true}});
+    }
+
+    void start_daemon() {
+        std::vector<std::string> argv{REGLAMENTD_BIN, "run", "--config",
+                                      (dir / "reglament.toml").string()};
+        if (options.dry_run) argv.push_back("--dry-run");
+        daemon = std::make_unique<ChildProcess>(argv, dir / "daemon.log");
+        if (!wait_until_healthy(admin_url("/healthz"), std::chrono::seconds(20)))
+            FAIL("daemon did not become healthy:\n" << daemon->output());
+    }
+
+    void setup_wazzup() {
+        ChildProcess p({REGLAMENTD_BIN, "wazzup", "setup", "--config",
+                        (dir / "reglament.toml").string()},
+                       dir / "wazzup-setup.log");
+        auto code = p.wait_exit(std::chrono::seconds(20));
+        INFO(p.output());
+        REQUIRE(code == 0);
+    }
+};
+
+}  // namespace reglament::test
