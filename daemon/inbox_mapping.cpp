@@ -119,6 +119,7 @@ std::string chat_key_id(std::string_view chat_type, std::string_view chat_id) {
 
 std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
                                                          std::string_view raw_body,
+                                                         std::string_view delivery_id,
                                                          TimePoint received_at) {
     std::string type = entity_type_of(e);
     if (type.empty()) return std::nullopt;
@@ -138,7 +139,7 @@ std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
                 ? std::chrono::duration_cast<std::chrono::seconds>(e.ts->time_since_epoch()).count()
                 : 0;
         ev.dedup_key = "bitrix:" + e.name + ":" + e.entity_id + ":" + std::to_string(ts) + ":" +
-                       fnv1a64_hex(raw_body);
+                       fnv1a64_hex(raw_body) + ":" + std::string(delivery_id);
     }
     ev.payload = bitrix_payload(e);
     ev.received_at = received_at;

@@ -8,10 +8,11 @@
 //   "timeline_comment:<id>", tasks "task:<id>", task comments "task:<TASK_ID>", and
 //   ONVOXIMPLANTCALLEND "call:<CALL_ID>". Anything else (users, app lifecycle, call start)
 //   or an empty id gives nullopt: acknowledged and logged, not stored.
-//   dedup_key = "bitrix:<name>:<id>:<ts or 0>:<FNV-1a 64 of the raw body, 16 hex>": a
-//   byte-identical retransmission collapses, distinct changes (another ts or body) do not.
-//   Two changes of one entity within the same second send identical bodies and collapse too;
-//   the engine re-reads the entity anyway and the poller catches a change read too early.
+//   dedup_key = "bitrix:<name>:<id>:<ts or 0>:<FNV-1a 64 of the raw body, 16 hex>:<delivery>".
+//   Bitrix24 never resends an event (bitrix24.md §5), while two changes of one entity within
+//   one second send byte-identical bodies: collapsing those would lose the second change, so
+//   every POST is its own event (the intake gives each a delivery id) and a repeat costs the
+//   engine one re-read that finds nothing new.
 //   A finished call is one fact whatever the body: "bitrix:call:<CALL_ID>".
 //   payload = {"name", "entity_id", "ts" (ISO 8601 | null), "data", ["task_id"],
 //   ["category_id", "stage_id"], ["call": rules::Call JSON]}. Never the auth block: tokens
@@ -43,6 +44,7 @@ namespace reglament::daemon {
 
 std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
                                                          std::string_view raw_body,
+                                                         std::string_view delivery_id,
                                                          TimePoint received_at);
 
 std::vector<store::InboxEvent> inbox_events_from_wazzup(const wazzup::WebhookBody& body,

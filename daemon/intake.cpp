@@ -1,5 +1,8 @@
 #include "daemon/intake.hpp"
 
+#include <atomic>
+#include <cstdint>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -13,6 +16,17 @@
 namespace reglament::daemon {
 
 namespace {
+
+// Every POST of Bitrix24 is its own event (inbox_mapping.hpp): a process-unique id per
+// delivery, random per start so ids of a restarted daemon never meet the old ones.
+std::string next_delivery_id() {
+    static const std::uint64_t boot = [] {
+        std::random_device random;
+        return (std::uint64_t{random()} << 32) ^ random();
+    }();
+    static std::atomic<std::uint64_t> sequence{0};
+    return fnv1a64_hex(std::to_string(boot)) + "-" + std::to_string(++sequence);
+}
 
 constexpr std::string_view kBitrixPath = "/hooks/bitrix";
 constexpr std::string_view kWazzupPrefix = "/hooks/wazzup/";
@@ -122,7 +136,7 @@ void Intake::handle_bitrix(const net::Request& req, const net::Reply& reply) {
         reply(plain(401, "wrong or missing auth[application_token]"));
         return;
     }
-    auto event = inbox_event_from_bitrix(ev, req.body, clock_.now());
+    auto event = inbox_event_from_bitrix(ev, req.body, next_delivery_id(), clock_.now());
     if (!event) {
         spdlog::info("intake: bitrix {} (id '{}') ignored: not an entity the rules watch",
                      loggable(ev.name), loggable(ev.entity_id));

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -81,6 +82,13 @@ struct Task {
     std::vector<std::string> crm_bindings;  // "L_4", "D_10", "C_7", "CO_5"
     int comments_count = 0;
     bool open() const { return status != 5 && status != 4; }
+    // The outbox writes titles behind the marker ("[Регламент] Перезвонить клиенту"), which
+    // rules do not know: a rule's title matches with or without a marker before it.
+    bool titled(std::string_view rule_title) const {
+        if (title == rule_title) return true;
+        return title.size() > rule_title.size() + 1 && title.ends_with(rule_title) &&
+               title[title.size() - rule_title.size() - 1] == ' ';
+    }
 };
 
 struct Activity {

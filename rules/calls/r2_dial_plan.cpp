@@ -1,6 +1,8 @@
 // R2 (with R1's deadline): each call task of the dial plan is created when its moment comes (a
 // timer), the plan follows the calls actually made, and it stops as soon as the client is
 // reached (an answered call either way): the open plan tasks are completed, the timer cancelled.
+#include <algorithm>
+
 #include "rules/calls/call_rules.hpp"
 #include "rules/deal/common.hpp"
 #include "rules/deal/defaults.hpp"
@@ -109,7 +111,8 @@ class R2DialPlan final : public Rule {
         for (const auto& t : state["titles"])
             titles.push_back(t.get<std::string>());
         for (const auto& task : c.world.open_tasks_bound_to("L_" + e.id))
-            if (task.open() && contains(titles, task.title))
+            if (task.open() && std::any_of(titles.begin(), titles.end(),
+                                           [&](const auto& t) { return task.titled(t); }))
                 out.actions.push_back(
                     make_action("task.complete", e, {{"task_id", task.id}}, "reached:" + task.id,
                                 "Клиент на связи: задача плана дозвона больше не нужна (R2)."));

@@ -49,7 +49,7 @@ class H6MissedCall final : public Rule {
             pending.erase(phone);
             d.state = state;
             for (const auto& t : c.world.open_tasks_bound_to(crm_binding(e)))
-                if (t.title == task_title)
+                if (t.titled(task_title))
                     d.actions.push_back(make_action("task.complete", e, {{"task_id", t.id}},
                                                     "callback:" + t.id,
                                                     "the client's number was called back"));

@@ -37,7 +37,8 @@ std::vector<json> tasks_titled(Portal& p, const std::string& title, long long le
     std::vector<json> out;
     std::string binding = "L_" + std::to_string(lead);
     for (const auto& t : p.list("tasks")) {
-        if (t.value("title", std::string()) != title) continue;
+        // The portal shows the marker first: "[Регламент] Определить следующий шаг".
+        if (t.value("title", std::string()) != "[Регламент] " + title) continue;
         std::string bindings = t.contains("ufCrmTask") ? t["ufCrmTask"].dump() : "";
         if (t.contains("UF_CRM_TASK")) bindings += t["UF_CRM_TASK"].dump();
         if (bindings.find("\"" + binding + "\"") != std::string::npos) out.push_back(t);
@@ -97,10 +98,28 @@ TEST_CASE("e2e: a manager who calls and takes the lead in time hears nothing fro
     CHECK(notifications(p, who, "ждёт первого звонка").empty());
     CHECK(notifications(p, 1, "не взят в работу").empty());
     CHECK(assigned(p, id) == who);
-    // H1: taken into work without a next step → the task of ОП-15, bound to the lead.
+}
+
+TEST_CASE("e2e: a lead taken into work without a next step gets the task of ОП-15",
+          "[e2e][engine][H1]") {
+    // R2's dial-plan tasks are a next step too: without them the lead has none.
+    PortalOptions o;
+    o.config_edits = {{"\\[rules.R2\\]\nenabled = true", "[rules.R2]\nenabled = false"}};
+    Portal p(o);
+    long long id = new_lead(p, "+7 912 345-67-81");
+    p.settle();
+    long long who = assigned(p, id);
+    CHECK(tasks_titled(p, "Определить следующий шаг", id).empty());  // "NEW" is skipped
+    p.control("act/move-stage",
+              {{"entity", "lead"}, {"id", id}, {"stage", "IN_PROCESS"}, {"user_id", who}});
+    p.settle();
     auto next = tasks_titled(p, "Определить следующий шаг", id);
     REQUIRE(next.size() == 1);
     CHECK(notifications(p, who, "нет задачи на следующий шаг").size() == 1);
+    // A sweep later finds the task open: nothing more.
+    p.advance(10 * 60);
+    p.settle();
+    CHECK(tasks_titled(p, "Определить следующий шаг", id).size() == 1);
 }
 
 TEST_CASE("e2e: a lead whose event the portal dropped is caught by the poller",
@@ -172,8 +191,10 @@ TEST_CASE("e2e: two unanswered first calls send «Недозвон» once; no Wh
     // Wazzup reports BAD_CONTACT a second later, through the status webhook.
     p.advance(5);
     p.settle();
+    INFO(p.journal());
     CHECK(eventually([&] {
-        for (const auto& c : p.list("comments")["timeline"])
+        json comments = p.list("comments");
+        for (const auto& c : comments["timeline"])
             if (c.value("entity_id", 0LL) == id &&
                 c.value("comment", std::string()).find("нет ватсапа") != std::string::npos)
                 return true;
@@ -183,11 +204,13 @@ TEST_CASE("e2e: two unanswered first calls send «Недозвон» once; no Wh
 
 TEST_CASE("e2e: a forged Bitrix24 event is refused and nothing happens", "[e2e][engine][intake]") {
     Portal p;
+    p.settle();
+    int reads = rest_count(p, "crm.lead.get");
     auto r = p.http.post(p.hooks_url("/hooks/bitrix"),
                          "event=ONCRMLEADADD&data%5BFIELDS%5D%5BID%5D=1&ts=1772431200&auth%5B"
                          "application_token%5D=forged",
                          "application/x-www-form-urlencoded");
     CHECK(r.status == 401);
     p.settle();
-    CHECK(rest_count(p, "crm.lead.get") == 0);
+    CHECK(rest_count(p, "crm.lead.get") == reads);
 }

@@ -39,7 +39,7 @@ bitrix::Event parse(const std::string& body) {
 }
 
 store::InboxEvent map_ok(const std::string& body) {
-    auto mapped = inbox_event_from_bitrix(parse(body), body, kReceived);
+    auto mapped = inbox_event_from_bitrix(parse(body), body, "d1", kReceived);
     REQUIRE(mapped);
     return *mapped;
 }
@@ -69,7 +69,7 @@ TEST_CASE("inbox mapping: ONCRMLEADADD becomes a lead event", "[inbox_mapping][i
     CHECK(e.source == "bitrix");
     CHECK(e.kind == "ONCRMLEADADD");
     CHECK(e.entity_key == "lead:1475");
-    CHECK(e.dedup_key == "bitrix:ONCRMLEADADD:1475:1466439714:" + fnv1a64_hex(body));
+    CHECK(e.dedup_key == "bitrix:ONCRMLEADADD:1475:1466439714:" + fnv1a64_hex(body) + ":d1");
     CHECK(e.received_at == kReceived);
     auto p = json::parse(e.payload);
     CHECK(p["name"] == "ONCRMLEADADD");
@@ -81,6 +81,11 @@ TEST_CASE("inbox mapping: ONCRMLEADADD becomes a lead event", "[inbox_mapping][i
     CHECK_FALSE(p.contains("category_id"));
     check_no_secrets(e);
 
+    SECTION("two deliveries of the same body are two events (two changes in one second)") {
+        auto again = inbox_event_from_bitrix(parse(body), body, "d2", kReceived);
+        REQUIRE(again);
+        CHECK(again->dedup_key != e.dedup_key);
+    }
     SECTION("camelCase names are upper-cased; a retransmission collapses, a change does not") {
         auto camel = map_ok("event=onCrmLeadAdd&data[FIELDS][ID]=1475" + kAuthTail);
         CHECK(camel.kind == "ONCRMLEADADD");
@@ -141,7 +146,7 @@ TEST_CASE("inbox mapping: a task comment is an event of its task", "[inbox_mappi
     CHECK(update.entity_key == "task:77");
 
     std::string no_task = "event=ONTASKCOMMENTADD&data[FIELDS_AFTER][ID]=501" + kAuthTail;
-    CHECK_FALSE(inbox_event_from_bitrix(parse(no_task), no_task, kReceived));
+    CHECK_FALSE(inbox_event_from_bitrix(parse(no_task), no_task, "d1", kReceived));
 }
 
 TEST_CASE("inbox mapping: ONVOXIMPLANTCALLEND carries the call", "[inbox_mapping][intake]") {
@@ -181,7 +186,7 @@ TEST_CASE("inbox mapping: ONVOXIMPLANTCALLEND carries the call", "[inbox_mapping
     CHECK(map_ok(resent).dedup_key == e.dedup_key);
 
     std::string start = "event=ONVOXIMPLANTCALLSTART&data[CALL_ID]=c2&data[USER_ID]=5" + kAuthTail;
-    CHECK_FALSE(inbox_event_from_bitrix(parse(start), start, kReceived));
+    CHECK_FALSE(inbox_event_from_bitrix(parse(start), start, "d1", kReceived));
 }
 
 TEST_CASE("inbox mapping: a deal moved to another funnel", "[inbox_mapping][intake]") {
@@ -217,7 +222,7 @@ TEST_CASE("inbox mapping: entities the rules do not watch give nothing",
                              "event=ONAPPINSTALL&data[VERSION]=1" + kAuthTail,
                              "event=ONSOMETHINGNEW&data[FIELDS][ID]=5" + kAuthTail}) {
         CAPTURE(body);
-        CHECK_FALSE(inbox_event_from_bitrix(parse(body), body, kReceived));
+        CHECK_FALSE(inbox_event_from_bitrix(parse(body), body, "d1", kReceived));
     }
 }
 
