@@ -83,7 +83,11 @@ std::string iso_text(TimePoint t) {
 
 Action make_action(std::string kind, const EntityRef& entity, nlohmann::json params,
                    std::string key, std::string reason) {
-    return Action{std::move(kind), entity, std::move(params), std::move(key), std::move(reason)};
+    // One decision's actions often share a key (the restore, its comment, its task): the kind
+    // keeps their idempotency keys apart, or the outbox would take the second for a repeat.
+    auto unique_key = kind + ":" + key;
+    return Action{std::move(kind), entity, std::move(params), std::move(unique_key),
+                  std::move(reason)};
 }
 
 Action notify_action(const EntityRef& entity, const std::string& user_id,

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -120,8 +121,11 @@ inline const Action* find(const Decision& d, const std::string& kind) {
 }
 
 inline void every_action_explained(const Decision& d) {
+    std::set<std::string> keys;
     for (const auto& a : d.actions) {
         CHECK_FALSE(a.key.empty());
+        // The engine makes "<rule>:<entity>:<key>" the idempotency key: a repeat is dropped.
+        CHECK(keys.insert(a.key).second);
         CHECK_FALSE(a.reason.empty());
         CHECK_FALSE(a.entity.id.empty());
     }
