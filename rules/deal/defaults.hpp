@@ -13,8 +13,8 @@ namespace reglament::rules::deal::defaults {
 
 // Stages of the sales pipeline (seed: deal-pipeline-measurement-stages).
 inline constexpr std::string_view sales_category = "0";
-inline constexpr std::string_view stage_calc = "UC_CALC";              // Просчёт
-inline constexpr std::string_view stage_reschedule = "UC_RESCHEDULE";  // Перенос
+inline constexpr std::string_view stage_calc = "NEW";              // Просчёт
+inline constexpr std::string_view stage_reschedule = "PREPARATION";  // Перенос
 inline constexpr std::string_view stage_premeasure = "UC_PREMEASURE";  // Предзамер
 inline constexpr std::string_view stage_measure = "UC_MEASURE";        // Замер
 inline constexpr std::string_view stage_remeasure = "UC_REMEASURE";  // Повторный замер
@@ -25,8 +25,8 @@ inline constexpr std::string_view stage_after_measure = "UC_AFTER_MEASURE";  // 
 // Pipeline "Отложенный спрос": one stage per month, January first.
 inline constexpr std::string_view deferred_category = "1";
 inline const std::vector<std::string> deferred_month_stages = {
-    "C1:JAN", "C1:FEB", "C1:MAR", "C1:APR", "C1:MAY", "C1:JUN",
-    "C1:JUL", "C1:AUG", "C1:SEP", "C1:OCT", "C1:NOV", "C1:DEC"};
+    "C1:JANUARY", "C1:FEBRUARY", "C1:MARCH", "C1:APRIL", "C1:MAY", "C1:JUNE",
+    "C1:JULY", "C1:AUGUST", "C1:SEPTEMBER", "C1:OCTOBER", "C1:NOVEMBER", "C1:DECEMBER"};
 
 // Deal fields (UF_CRM_* codes of the example portal).
 inline constexpr std::string_view measure_date_field = "UF_CRM_MEASURE_DATE";

@@ -7,7 +7,7 @@ TEST_CASE("D1: a deal moved Предзамер → Просчёт is put back, c
     Run run("D1");
     auto before = full_deal("UC_PREMEASURE", "2026-03-20");
     auto after = before;
-    after.stage_id = "UC_CALC";
+    after.stage_id = "NEW";
     after.moved = at("2026-03-10 12:00");
     auto d = run(event(EventKind::updated, "deal:7", at("2026-03-10 12:00")), before, after,
                  at("2026-03-10 12:00"));
@@ -25,10 +25,10 @@ TEST_CASE("D1: after a dropped event the stage history restores the last irrever
           "[rules_deal]") {
     Run run("D1", {{"head", "rop"}});
     auto now = at("2026-03-10 12:05");
-    auto deal = full_deal("UC_CALC", "2026-03-20");
-    run.world.history = {{1, "0", "UC_CALC", "P", at("2026-03-01 10:00")},
+    auto deal = full_deal("NEW", "2026-03-20");
+    run.world.history = {{1, "0", "NEW", "P", at("2026-03-01 10:00")},
                          {2, "0", "UC_MEASURE", "P", at("2026-03-05 10:00")},
-                         {2, "0", "UC_CALC", "P", at("2026-03-10 12:00")}};
+                         {2, "0", "NEW", "P", at("2026-03-10 12:00")}};
     auto d = run(event(EventKind::sweep, "deal:7", now), std::monostate{}, deal, now);
     REQUIRE(find(d, "deal.update"));
     CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "UC_MEASURE");
@@ -38,9 +38,9 @@ TEST_CASE("D1: forward moves and a deal that never reached Предзамер ar
           "[rules_deal]") {
     Run run("D1");
     auto now = at("2026-03-10 12:00");
-    auto before = full_deal("UC_CALC", "2026-03-20");
+    auto before = full_deal("NEW", "2026-03-20");
     auto after = before;
-    after.stage_id = "UC_RESCHEDULE";
+    after.stage_id = "PREPARATION";
     CHECK(run(event(EventKind::updated, "deal:7", now), before, after, now).empty());
     after.stage_id = "UC_PREMEASURE";
     CHECK(run(event(EventKind::updated, "deal:7", now), before, after, now).empty());
@@ -52,7 +52,7 @@ TEST_CASE("D1: D3 sending back a deal without its fields is not undone", "[rules
     auto before = full_deal("UC_PREMEASURE", "2026-03-20");
     before.fields.erase("UF_CRM_ADDR_FLOOR");
     auto after = before;
-    after.stage_id = "UC_CALC";
+    after.stage_id = "NEW";
     CHECK(run(event(EventKind::updated, "deal:7", now), before, after, now).empty());
 }
 
@@ -60,7 +60,7 @@ TEST_CASE("D2: a measurement date 40 days out moves the deal to Отложенн
           "[rules_deal]") {
     Run run("D2");
     auto now = at("2026-03-02 11:00");
-    auto before = full_deal("UC_CALC", "");
+    auto before = full_deal("NEW", "");
     auto after = full_deal("UC_PREMEASURE", "2026-04-11");  // 40 days after 2 March
     after.moved = now;
     auto d = run(event(EventKind::updated, "deal:7", now), before, after, now);
@@ -68,13 +68,13 @@ TEST_CASE("D2: a measurement date 40 days out moves the deal to Отложенн
     const auto* move = find(d, "deal.move");
     REQUIRE(move);
     CHECK(move->params["category_id"] == "1");
-    CHECK(move->params["stage_id"] == "C1:APR");
+    CHECK(move->params["stage_id"] == "C1:APRIL");
 }
 
 TEST_CASE("D2: a wrong choice between Предзамер and Замер is corrected", "[rules_deal]") {
     Run run("D2");
     auto now = at("2026-03-02 11:00");
-    auto before = full_deal("UC_CALC", "");
+    auto before = full_deal("NEW", "");
     SECTION("date in 2 days entered as Предзамер → Замер") {
         auto after = full_deal("UC_PREMEASURE", "2026-03-04");
         auto d = run(event(EventKind::updated, "deal:7", now), before, after, now);
@@ -100,7 +100,7 @@ TEST_CASE("D2: a wrong choice between Предзамер and Замер is corre
 
 TEST_CASE("D3: entering Предзамер without fields lists exactly what is missing", "[rules_deal]") {
     auto now = at("2026-03-02 11:00");
-    auto before = full_deal("UC_CALC", "2026-03-20");
+    auto before = full_deal("NEW", "2026-03-20");
     auto after = before;
     after.stage_id = "UC_PREMEASURE";
     after.fields.erase("UF_CRM_ADDR_ENTRANCE");
@@ -111,7 +111,7 @@ TEST_CASE("D3: entering Предзамер without fields lists exactly what is 
         auto d = run(event(EventKind::updated, "deal:7", now), before, after, now);
         every_action_explained(d);
         REQUIRE(find(d, "deal.update"));
-        CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "UC_CALC");
+        CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "NEW");
         REQUIRE(find(d, "task.add"));
         CHECK(find(d, "task.add")->params["title"] ==
               "Заполнить поля: Подъезд, Домофон, Видеосъёмка разрешена");
@@ -147,7 +147,7 @@ TEST_CASE("D4: the reminder is armed 3 days before, moves with the date, goes wi
           "[rules_deal]") {
     Run run("D4");
     auto now = at("2026-03-02 11:00");
-    auto before = full_deal("UC_CALC", "2026-03-20");
+    auto before = full_deal("NEW", "2026-03-20");
     auto deal = full_deal("UC_PREMEASURE", "2026-03-20");
     auto d = run(event(EventKind::updated, "deal:7", now), before, deal, now);
     REQUIRE(d.timers.size() == 1);
@@ -294,7 +294,7 @@ TEST_CASE("D7: the deferred stage follows the next contact's month; nearer than 
           "[rules_deal]") {
     Run run("D7");
     auto now = at("2026-03-02 11:00");
-    auto deal = full_deal("C1:APR", "");
+    auto deal = full_deal("C1:APRIL", "");
     deal.category_id = "1";
     run.world.comments = {{"5", "Клиент вернётся после ремонта", "10", now, {}}};
     Activity next;
@@ -313,14 +313,14 @@ TEST_CASE("D7: the deferred stage follows the next contact's month; nearer than 
     auto back = run(timer("deal:7", d.timers[0]), deal, deal, later);
     REQUIRE(find(back, "deal.move"));
     CHECK(find(back, "deal.move")->params["category_id"] == "0");
-    CHECK(find(back, "deal.move")->params["stage_id"] == "UC_RESCHEDULE");
+    CHECK(find(back, "deal.move")->params["stage_id"] == "PREPARATION");
     CHECK(find(back, "task.add"));
 }
 
 TEST_CASE("D7: no next contact and no comment → tasks, no move", "[rules_deal]") {
     Run run("D7");
     auto now = at("2026-03-02 11:00");
-    auto deal = full_deal("C1:APR", "");
+    auto deal = full_deal("C1:APRIL", "");
     deal.category_id = "1";
     auto d = run(event(EventKind::updated, "deal:7", now), std::monostate{}, deal, now);
     CHECK(kinds(d) == std::vector<std::string>{"task.add", "task.add"});
@@ -331,7 +331,7 @@ TEST_CASE("deal factory: precise errors, unknown keys, foreign ids", "[rules_dea
     auto errors = validate_deal_or_call_params("D5", {{"sheet_by", "10.15"}, {"colour", 1}});
     CHECK(errors == std::vector<std::string>{"rules.D5.sheet_by: expected HH:MM",
                                              "rules.D5.colour: unknown parameter"});
-    CHECK(validate_deal_or_call_params("D2", {{"deferred_month_stages", {"C1:JAN"}}}) ==
+    CHECK(validate_deal_or_call_params("D2", {{"deferred_month_stages", {"C1:JANUARY"}}}) ==
           std::vector<std::string>{"rules.D2.deferred_month_stages: expected exactly 12 strings"});
     CHECK(validate_deal_or_call_params("L1", {{"x", 1}}).empty());
     CHECK(reglament::rules::deal::make_deal_or_call_rule("L1", {}) == nullptr);
