@@ -216,11 +216,13 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         if (actions && hooks.committed) hooks.committed();
     }
 
+    // Reads are cheap and the portal's own limits are kept by the client, so the engine waits
+    // at most 10 s: a recovered portal is noticed quickly.
     void back_off() {
-        failure_streak = std::min(failure_streak + 1, 7);
+        failure_streak = std::min(failure_streak + 1, 5);
         auto delay = std::chrono::seconds(1) * (1 << (failure_streak - 1));
-        backoff_until = std::chrono::steady_clock::now() + std::min<std::chrono::steady_clock::duration>(
-                                                                delay, std::chrono::minutes(1));
+        backoff_until = std::chrono::steady_clock::now() +
+                        std::min<std::chrono::steady_clock::duration>(delay, std::chrono::seconds(10));
     }
 
     // Sweeps look at every watched entity as the snapshots have it, never at the portal.

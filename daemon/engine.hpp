@@ -5,7 +5,7 @@
 // one transaction. When the inbox is empty and a sweep is due, it sweeps the snapshots.
 //
 // A read the portal cannot answer (outage, rate limit, timeout) leaves that entity's events
-// pending and the engine backs off (1 s doubling to 1 min, steady time); other entities go on.
+// pending and the engine backs off (1 s doubling to 10 s, steady time); other entities go on.
 // An entity the portal no longer has is a deletion. A read the portal refuses outright (4xx)
 // counts a failed attempt; after five the event is parked as failed.
 //

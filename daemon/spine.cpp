@@ -96,8 +96,12 @@ struct Spine::Impl {
             wc.api_key = config.wazzup->api_key.reveal();
             wazzup = std::make_unique<wazzup::Client>(io, *http, clock, wc);
         }
+        // Rows of different entities run side by side, so the client can pack their calls into
+        // full batches: at 2 requests/s a batch of 50 is what keeps a busy portal up to date.
+        OutboxOptions oo;
+        oo.max_in_flight = 50;
         outbox = std::make_unique<OutboxWorker>(
-            io, *store, clock, *bitrix, wazzup.get(), plan_settings(config), OutboxOptions{},
+            io, *store, clock, *bitrix, wazzup.get(), plan_settings(config), oo,
             [this](const store::StoredAction& row, std::string_view outcome) {
                 metrics.add("reglament_actions_total",
                             {{"rule", row.action.rule_id},
@@ -108,6 +112,7 @@ struct Spine::Impl {
         po.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
             config.portal.poll_interval);
         PollerHooks hooks;
+        hooks.polled = [this](TimePoint) { metrics.add("reglament_polls_total"); };
         hooks.failed = [this](std::string_view kind, const std::string& error) {
             spdlog::warn("poller: cannot list {}: {}", kind, error);
             metrics.add("reglament_poll_failures_total", {{"kind", std::string(kind)}});
@@ -160,6 +165,8 @@ struct Spine::Impl {
         metrics.declare_counter("reglament_actions_total",
                                 "Outbox attempts by rule, kind and outcome.");
         metrics.declare_counter("reglament_poll_failures_total", "Poller listings that failed.");
+        metrics.declare_counter("reglament_polls_total",
+                                "Polls in which every kind of entity was listed.");
         metrics.gauge_callback(
             "reglament_queue_depth", "Rows waiting in the store, by queue.", [this] {
                 std::vector<std::pair<Labels, double>> out;

@@ -155,7 +155,9 @@ std::string scalar_text(const json& v) {
 }
 
 // Replaces $result[key][i][FIELD] with the value from an earlier command's result. A reference
-// that cannot be resolved stays as literal text, as on the real portal (bitrix24.md §3).
+// that cannot be resolved stays as literal text, as on the real portal (bitrix24.md §3). The
+// portal decodes a command's query first and resolves references in the decoded values, so a
+// reference arrives percent-encoded or not.
 std::string substitute(const std::string& cmd, const json& results) {
     std::string out;
     std::size_t pos = 0;
@@ -186,13 +188,23 @@ std::string substitute(const std::string& cmd, const json& results) {
             }
         }
         if (node && !path.empty() && !node->is_structured())
-            out += net::percent_encode(scalar_text(*node));
+            out += scalar_text(*node);
         else
             out.append(cmd, at, i - at);
         pos = i;
     }
     out.append(cmd, pos, std::string::npos);
     return out;
+}
+
+void substitute_values(json& value, const json& results) {
+    if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        if (text.find("$result[") != std::string::npos) value = substitute(text, results);
+    } else if (value.is_structured()) {
+        for (auto& item : value)
+            substitute_values(item, results);
+    }
 }
 
 }  // namespace
@@ -226,12 +238,13 @@ RestAnswer Emulator::run_batch(const json& params, const Caller& caller, Instant
     json result = json::object(), errors = json::object(), totals = json::object(),
          nexts = json::object(), times = json::object();
     for (const auto& [key, raw] : commands) {
-        std::string text = substitute(raw, result);
+        const std::string& text = raw;
         auto q = text.find('?');
         std::string method = text.substr(0, q);
         json p = json::object();
         try {
             if (q != std::string::npos) p = net::decode_form(std::string_view(text).substr(q + 1));
+            substitute_values(p, result);
         } catch (const std::exception& e) {
             errors[key] = error_body("INVALID_REQUEST", e.what());
             if (halt) break;

@@ -113,6 +113,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+    // REGLAMENT_KEEP_TEST_DIRS=1 keeps logs and state files to look at after a failure.
+    if (std::getenv("REGLAMENT_KEEP_TEST_DIRS")) return;
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
 }
