@@ -1,4 +1,5 @@
-# The README's two commands: `make run` (the daemon on its embedded default) and `make test`.
+# The README's two commands: `make run` (the demo: scripts/run-demo plays two working days of the
+# bundled call centre against the emulator, in about four minutes) and `make test`.
 .PHONY: deps build run test build-sanitize test-sanitize fuzz format clean
 
 BUILD_DIR := build
