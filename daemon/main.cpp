@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/journal_command.hpp"
+#include "daemon/replacement_report_command.hpp"
 #include "daemon/version.hpp"
 #include "daemon/wazzup_setup.hpp"
 #include "emulator/server.hpp"
@@ -25,6 +26,19 @@ int check_config_command(const std::string& path) {
     }
     std::cout << reglament::config::summary(*result.config) << "\n";
     return 0;
+}
+
+CLI::App* add_replacement_report(CLI::App& app, reglament::daemon::ReplacementReportOptions& o) {
+    auto* cmd = app.add_subcommand(
+        "replacement-report",
+        "Numbers eligible for replacement in a period, with evidence and the request text (R5)");
+    cmd->add_option("--config,-c", o.config_path, "Configuration file (TOML)")->required();
+    cmd->add_option("--from", o.from, "First day (2026-03-02) or moment (ISO 8601)")->required();
+    cmd->add_option("--to", o.to, "Last day, inclusive, or moment (ISO 8601)")->required();
+    cmd->add_option("--login", o.login, "Логин клиента (default: [rules.R5] login)");
+    cmd->add_option("--script", o.script, "Script URL (default: [rules.R5] script)");
+    cmd->add_option("--csv", o.csv, "Also write the numbers as CSV to this file");
+    return cmd;
 }
 
 }  // namespace
@@ -71,6 +85,9 @@ int main(int argc, char** argv) {
                         "Only from this moment on (ISO 8601 with offset)");
     journal->add_option("--limit", journal_options.limit, "At most this many lines (1000)");
 
+    reglament::daemon::ReplacementReportOptions report_options;
+    auto* report = add_replacement_report(app, report_options);
+
     app.add_subcommand("emulator",
                        "Run the bundled emulated Bitrix24 + Wazzup portal (see --help)");
 
@@ -83,5 +100,6 @@ int main(int argc, char** argv) {
     if (*check) return check_config_command(check_path);
     if (*journal) return reglament::daemon::journal_command(journal_options);
     if (*setup) return reglament::daemon::wazzup_setup_command(wazzup_config);
+    if (*report) return reglament::daemon::replacement_report_command(report_options);
     return 0;
 }
