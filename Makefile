@@ -30,10 +30,12 @@ format:
 clean:
 	@rm -rf build build-sanitize
 
-# libFuzzer on the Wazzup webhook parser (clang), 60 s.
+# libFuzzer on the parsers of what strangers send us (clang), 60 s each: the Wazzup webhook and
+# the Bitrix24 outbound event.
 fuzz: deps
 	@scripts/install-deps fuzz
 	@CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGLAMENT_FUZZ=ON -DREGLAMENT_TESTS=OFF -DREGLAMENT_WERROR=OFF >/dev/null
-	@cmake --build build-fuzz --target wazzup_webhook_fuzz
-	@mkdir -p build-fuzz/corpus/wazzup
+	@cmake --build build-fuzz --target wazzup_webhook_fuzz bitrix_event_fuzz
+	@mkdir -p build-fuzz/corpus/wazzup build-fuzz/corpus/bitrix
 	@build-fuzz/wazzup_webhook_fuzz -max_total_time=60 -max_len=65536 build-fuzz/corpus/wazzup tests/fuzz/corpus/wazzup
+	@build-fuzz/bitrix_event_fuzz -max_total_time=60 -max_len=65536 build-fuzz/corpus/bitrix tests/fuzz/corpus/bitrix
