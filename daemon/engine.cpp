@@ -176,8 +176,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                 if (refused(f->second)) {
                     bool give_up = e.attempts + 1 >= kRefusedReadAttempts;
                     store.record_event_failure(e.id, give_up);
-                    spdlog::warn("engine: cannot read {} for event {} ({}): {}",
-                                 e.event.entity_key, e.id, e.event.kind,
+                    spdlog::warn("engine: cannot read {} for event {} ({}): {}", e.event.entity_key,
+                                 e.id, e.event.kind,
                                  give_up ? "parked as failed" : "will try again");
                 } else {
                     transient = true;
@@ -185,8 +185,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             }
             if (!pending->failed.empty()) {
                 const auto& [key, error] = *pending->failed.begin();
-                spdlog::warn("engine: {} read(s) failed, first {}: {}", pending->failed.size(),
-                             key, error.to_string());
+                spdlog::warn("engine: {} read(s) failed, first {}: {}", pending->failed.size(), key,
+                             error.to_string());
                 if (hooks.read_failed) hooks.read_failed();
             }
             commit(builder);
@@ -207,8 +207,10 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     void commit(StepBuilder& builder) {
         auto work = builder.take();
         bool any = !work.done_event_ids.empty() || !work.snapshots.empty() ||
-                   !work.journal_entries.empty() || !work.kv_puts.empty() ||
-                   !work.timer_upserts.empty() || !work.timer_cancels.empty();
+                   !work.snapshot_erases.empty() || !work.rule_states.empty() ||
+                   !work.rule_state_erases.empty() || !work.timer_upserts.empty() ||
+                   !work.timer_cancels.empty() || !work.outbox_actions.empty() ||
+                   !work.journal_entries.empty() || !work.kv_puts.empty();
         if (!any) return;
         bool actions = !work.outbox_actions.empty();
         store.commit(work);
@@ -221,8 +223,9 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     void back_off() {
         failure_streak = std::min(failure_streak + 1, 5);
         auto delay = std::chrono::seconds(1) * (1 << (failure_streak - 1));
-        backoff_until = std::chrono::steady_clock::now() +
-                        std::min<std::chrono::steady_clock::duration>(delay, std::chrono::seconds(10));
+        backoff_until =
+            std::chrono::steady_clock::now() +
+            std::min<std::chrono::steady_clock::duration>(delay, std::chrono::seconds(10));
     }
 
     // Sweeps look at every watched entity as the snapshots have it, never at the portal.
@@ -248,8 +251,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                 ++swept;
                 if (++in_chunk >= kSweepChunk) {
                     commit(*builder);
-                    builder = std::make_unique<StepBuilder>(store, world, *ruleset, now,
-                                                            options.dry_run);
+                    builder =
+                        std::make_unique<StepBuilder>(store, world, *ruleset, now, options.dry_run);
                     in_chunk = 0;
                 }
             });
@@ -264,12 +267,14 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Engine::Engine(asio::io_context& io, store::Store& store, bitrix::Client& bitrix,
-               const Clock& clock, const rules::World& world,
-               std::shared_ptr<const RuleSet> rules, EngineOptions options, EngineHooks hooks)
+               const Clock& clock, const rules::World& world, std::shared_ptr<const RuleSet> rules,
+               EngineOptions options, EngineHooks hooks)
     : impl_(std::make_shared<Impl>(io, store, bitrix, clock, world, std::move(rules), options,
                                    std::move(hooks))) {}
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+    stop();
+}
 
 void Engine::start() {
     if (impl_->running.exchange(true)) return;
@@ -284,7 +289,9 @@ void Engine::stop() {
     asio::post(impl_->io, [self = impl_] { self->ticker.cancel(); });
 }
 
-void Engine::wake() { impl_->wake(); }
+void Engine::wake() {
+    impl_->wake();
+}
 
 void Engine::set_rules(std::shared_ptr<const RuleSet> rules) {
     std::lock_guard lock(impl_->rules_mutex);

@@ -40,7 +40,9 @@ bool is_entity_change(const store::StoredEvent& e) {
     return k != "ONVOXIMPLANTCALLEND" && k != "ONCRMTIMELINECOMMENTADD";
 }
 
-bool empty_entity(const rules::Entity& e) { return std::holds_alternative<std::monostate>(e); }
+bool empty_entity(const rules::Entity& e) {
+    return std::holds_alternative<std::monostate>(e);
+}
 
 std::optional<rules::Call> call_of(const json& payload) {
     if (!payload.contains("call") || !payload["call"].is_object()) return std::nullopt;
@@ -173,7 +175,8 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         if (auto it = entities_.find(key); it != entities_.end())
             before = it->second;
         else if (!erased_.count(key))
-            if (auto snap = store_.get_snapshot(key)) before = entity_from_snapshot(ref, snap->json);
+            if (auto snap = store_.get_snapshot(key))
+                before = entity_from_snapshot(ref, snap->json);
         const rules::Entity& after = fresh->second;
         bool initial_sync = in.source == "poller" && payload.value("initial_sync", false);
         remember(ref, after);
@@ -283,16 +286,54 @@ json StepBuilder::state_of(const std::string& rule_id, const std::string& entity
     return j;
 }
 
+namespace {
+
+std::string text_of(const json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer()) return std::to_string(v.get<long long>());
+    return {};
+}
+
+// What a rule's writes will make of the entity, for the rules after it on the same event: L1
+// assigns a new lead and R2's first call task must go to that manager, not to whoever the
+// portal put there first. The snapshot stays the portal's; the echo of the write updates it.
+void project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
+    for (const auto& a : actions) {
+        const json& f = a.params.value("fields", json::object());
+        if (auto* lead = std::get_if<rules::Lead>(&entity);
+            lead && a.kind == "lead.update" &&
+            text_of(a.params.value("lead_id", json())) == lead->id) {
+            if (f.contains("ASSIGNED_BY_ID")) lead->assigned_by_id = text_of(f["ASSIGNED_BY_ID"]);
+            if (f.contains("STATUS_ID")) lead->status_id = text_of(f["STATUS_ID"]);
+        }
+        if (auto* deal = std::get_if<rules::Deal>(&entity)) {
+            bool mine = text_of(a.params.value("deal_id", json())) == deal->id;
+            if (mine && a.kind == "deal.update") {
+                if (f.contains("ASSIGNED_BY_ID"))
+                    deal->assigned_by_id = text_of(f["ASSIGNED_BY_ID"]);
+                if (f.contains("STAGE_ID")) deal->stage_id = text_of(f["STAGE_ID"]);
+            }
+            if (mine && a.kind == "deal.move") {
+                deal->category_id = text_of(a.params.value("category_id", json()));
+                deal->stage_id = text_of(a.params.value("stage_id", json()));
+            }
+        }
+    }
+}
+
+}  // namespace
+
 void StepBuilder::decide(const rules::Event& event, const rules::Entity& before,
-                         const rules::Entity& after, const std::string& only_rule) {
+                         const rules::Entity& after_read, const std::string& only_rule) {
+    rules::Entity after = after_read;
     for (const auto& slot : rules_.slots) {
         const auto& rule = *slot.rule;
         if (!only_rule.empty() && rule.id() != only_rule) continue;
         if (!rule.interested(event)) continue;
         std::string state_key = rule.state_entity(event).key();
         json state = state_of(std::string(rule.id()), state_key);
-        rules::RuleContext context{event,     before,       after,        state,
-                                   now_,      calendar_,    rules_.staff, world_};
+        rules::RuleContext context{event, before,    after,        state,
+                                   now_,  calendar_, rules_.staff, world_};
         rules::Decision decision;
         try {
             decision = rule.decide(context);
@@ -304,6 +345,7 @@ void StepBuilder::decide(const rules::Event& event, const rules::Entity& before,
         }
         if (decision.empty()) continue;
         ++counts_.decisions;
+        if (!slot.dry_run && !global_dry_run_) project(after, decision.actions);
         apply(slot, event, state_key, std::move(decision));
     }
 }
@@ -318,6 +360,12 @@ void StepBuilder::apply(const RuleSlot& slot, const rules::Event& event,
         // L2 in dry-run still learns what it would have written.
         bool writes = a.kind != "lookup.duplicates" && a.kind != "journal.note";
         if (dry && writes) {
+            // A sweep decides the same thing every five minutes: journal it once, as the outbox
+            // would have carried it out once.
+            std::string seen_key = "dry-run:" + rule_id + ":" + entity_key + ":" + a.key;
+            if (dry_seen_.count(seen_key) || store_.get_kv(seen_key)) continue;
+            dry_seen_.insert(seen_key);
+            commit_.kv_puts.emplace_back(seen_key, "1");
             store::JournalEntry j;
             j.time = now_;
             j.rule_id = rule_id;
@@ -380,13 +428,13 @@ store::EngineCommit StepBuilder::take() {
         if (timer)
             commit_.timer_upserts.push_back(std::move(*timer));
         else
-            commit_.timer_cancels.push_back(
-                {std::get<0>(k), std::get<1>(k), std::get<2>(k)});
+            commit_.timer_cancels.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k)});
     }
     snapshots_.clear();
     erased_.clear();
     states_.clear();
     dirty_states_.clear();
+    dry_seen_.clear();
     timers_.clear();
     entities_.clear();
     return std::move(commit_);

@@ -20,7 +20,8 @@
 //   wazzup.send_failed          `chat_status` (status "error", the code) on the action's entity.
 //   timer, lookup.duplicates    only to the rule that armed / asked, on the entity's snapshot.
 // A rule's actions go to the outbox with the idempotency key "<rule>:<entity>:<action key>", or,
-// for a rule in dry-run, to the journal only.
+// for a rule in dry-run, to the journal only (once per key, kv "dry-run:<key>"). Rules decide in
+// id order; a later rule sees the entity as an earlier rule's lead/deal writes will leave it.
 #pragma once
 
 #include <cstdint>
@@ -78,8 +79,8 @@ struct StepCounts {
 
 class StepBuilder {
   public:
-    StepBuilder(store::Store& store, const rules::World& world, const RuleSet& rules,
-                TimePoint now, bool global_dry_run);
+    StepBuilder(store::Store& store, const rules::World& world, const RuleSet& rules, TimePoint now,
+                bool global_dry_run);
 
     // Decides one inbox event (its id joins the commit's done list).
     void add_event(const store::StoredEvent& event, const Reads& reads);
@@ -91,8 +92,8 @@ class StepBuilder {
 
   private:
     rules::Entity current(const rules::EntityRef& ref, const Reads& reads);
-    void decide(const rules::Event& event, const rules::Entity& before,
-                const rules::Entity& after, const std::string& only_rule);
+    void decide(const rules::Event& event, const rules::Entity& before, const rules::Entity& after,
+                const std::string& only_rule);
     void apply(const RuleSlot& slot, const rules::Event& event, const std::string& state_key,
                rules::Decision decision);
     void remember(const rules::EntityRef& ref, const rules::Entity& entity);
@@ -109,9 +110,10 @@ class StepBuilder {
     // What this step has already changed, seen by its later events before it is committed.
     std::map<std::string, rules::Entity> entities_;
     std::map<std::pair<std::string, std::string>, nlohmann::json> states_;  // loaded or set
-    std::set<std::pair<std::string, std::string>> dirty_states_;              // set by rules
+    std::set<std::pair<std::string, std::string>> dirty_states_;            // set by rules
     std::map<std::string, store::Snapshot> snapshots_;
     std::set<std::string> erased_;
+    std::set<std::string> dry_seen_;  // dry-run lines journaled by this step
     std::map<std::tuple<std::string, std::string, std::string>, std::optional<store::Timer>>
         timers_;
 };

@@ -40,8 +40,8 @@ int journal_command(const JournalOptions& options) {
         so.read_only = true;
         store::SqliteStore store(path, so);
         for (const auto& e : store.query_journal(query)) {
-            std::cout << format_iso8601(e.time) << "  " << e.rule_id << "  " << e.entity_key
-                      << "  " << e.action << (e.dry_run ? "  [dry-run]" : "") << "  " << e.reason;
+            std::cout << format_iso8601(e.time) << "  " << e.rule_id << "  " << e.entity_key << "  "
+                      << e.action << (e.dry_run ? "  [dry-run]" : "") << "  " << e.reason;
             if (!e.result.empty()) std::cout << "  → " << e.result;
             std::cout << "\n";
         }

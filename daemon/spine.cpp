@@ -103,14 +103,13 @@ struct Spine::Impl {
         outbox = std::make_unique<OutboxWorker>(
             io, *store, clock, *bitrix, wazzup.get(), plan_settings(config), oo,
             [this](const store::StoredAction& row, std::string_view outcome) {
-                metrics.add("reglament_actions_total",
-                            {{"rule", row.action.rule_id},
-                             {"kind", row.action.kind},
-                             {"outcome", std::string(outcome)}});
+                metrics.add("reglament_actions_total", {{"rule", row.action.rule_id},
+                                                        {"kind", row.action.kind},
+                                                        {"outcome", std::string(outcome)}});
             });
         PollerOptions po;
-        po.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
-            config.portal.poll_interval);
+        po.interval =
+            std::chrono::duration_cast<std::chrono::milliseconds>(config.portal.poll_interval);
         PollerHooks hooks;
         hooks.polled = [this](TimePoint) { metrics.add("reglament_polls_total"); };
         hooks.failed = [this](std::string_view kind, const std::string& error) {
@@ -174,11 +173,11 @@ struct Spine::Impl {
                 try {
                     auto m = store->metrics(clock.now());
                     out.push_back({{{"queue", "inbox"}}, static_cast<double>(m.inbox_pending)});
-                    out.push_back({{{"queue", "inbox_failed"}},
-                                   static_cast<double>(m.inbox_failed)});
+                    out.push_back(
+                        {{{"queue", "inbox_failed"}}, static_cast<double>(m.inbox_failed)});
                     out.push_back({{{"queue", "outbox"}}, static_cast<double>(m.outbox_open)});
-                    out.push_back({{{"queue", "outbox_failed"}},
-                                   static_cast<double>(m.outbox_failed)});
+                    out.push_back(
+                        {{{"queue", "outbox_failed"}}, static_cast<double>(m.outbox_failed)});
                     out.push_back({{{"queue", "timers"}}, static_cast<double>(m.timers)});
                 } catch (const std::exception& e) {
                     spdlog::warn("metrics: cannot read the store: {}", e.what());
@@ -228,6 +227,8 @@ void Spine::reload(const config::Config& config) {
     impl_->intake->update(intake_settings(config));
 }
 
-void Spine::wake() { impl_->engine->wake(); }
+void Spine::wake() {
+    impl_->engine->wake();
+}
 
 }  // namespace reglament::daemon
