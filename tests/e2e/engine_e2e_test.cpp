@@ -51,7 +51,9 @@ int rest_count(Portal& p, const std::string& method) {
     return counts.value(method, 0);
 }
 
-bool is_manager(long long user) { return user == 11 || user == 12 || user == 13; }
+bool is_manager(long long user) {
+    return user == 11 || user == 12 || user == 13;
+}
 
 }  // namespace
 
@@ -156,13 +158,15 @@ TEST_CASE("e2e: a missed incoming call gets one callback task, closed by the cal
     long long id = new_lead(p, "+7 912 222-33-44");
     p.settle();
     long long who = assigned(p, id);
-    p.control("act/incoming-call", {{"phone", "+79122223344"}, {"user_id", who}, {"answered", false}});
+    p.control("act/incoming-call",
+              {{"phone", "+79122223344"}, {"user_id", who}, {"answered", false}});
     p.settle();
     auto callbacks = tasks_titled(p, "Перезвонить клиенту (пропущенный звонок)", id);
     REQUIRE(callbacks.size() == 1);
     CHECK(callbacks[0]["priority"].dump().find('2') != std::string::npos);
 
-    p.control("act/call", {{"user_id", who}, {"lead_id", id}, {"answered", true}, {"duration", 40}});
+    p.control("act/call",
+              {{"user_id", who}, {"lead_id", id}, {"answered", true}, {"duration", 40}});
     p.settle();
     callbacks = tasks_titled(p, "Перезвонить клиенту (пропущенный звонок)", id);
     REQUIRE(callbacks.size() == 1);
@@ -177,7 +181,8 @@ TEST_CASE("e2e: two unanswered first calls send «Недозвон» once; no Wh
     p.settle();
     long long who = assigned(p, id);
     for (int i = 0; i < 2; ++i) {
-        p.control("act/call", {{"user_id", who}, {"lead_id", id}, {"answered", false}, {"duration", 0}});
+        p.control("act/call",
+                  {{"user_id", who}, {"lead_id", id}, {"answered", false}, {"duration", 0}});
         p.advance(60);
     }
     p.settle();

@@ -136,7 +136,8 @@ class Portal {
                     events["queued"] == 0 &&
                     m.find("reglament_queue_depth{queue=\"inbox\"} 0\n") != std::string::npos &&
                     m.find("reglament_queue_depth{queue=\"outbox\"} 0\n") != std::string::npos;
-                std::string now = events["delivered"].dump() + "|" + metric_line(m, "reglament_engine_events_total");
+                std::string now = events["delivered"].dump() + "|" +
+                                  metric_line(m, "reglament_engine_events_total");
                 if (options.poll_interval_seconds <= 2 && polls() < polls_at_start + 2)
                     empty = false;
                 stable = (empty && now == last) ? stable + 1 : 0;
@@ -197,8 +198,8 @@ class Portal {
         sub("listen_port = \\d+", "listen_port = " + std::to_string(listen));
         sub("admin_port = \\d+", "admin_port = " + std::to_string(admin));
         sub("listen_address = \"0.0.0.0\"", "listen_address = \"127.0.0.1\"");
-        sub("public_url = \"[^\"]*\"", "public_url = \"http://127.0.0.1:" +
-                                           std::to_string(listen) + "\"");
+        sub("public_url = \"[^\"]*\"",
+            "public_url = \"http://127.0.0.1:" + std::to_string(listen) + "\"");
         sub("path = \"/var/lib/reglamentd/reglament.db\"",
             "path = \"" + (dir / "state" / "reglament.db").string() + "\"");
         sub("webhook_url = \"http://127.0.0.1:18080/", "webhook_url = \"" + emu + "/");
@@ -234,9 +235,9 @@ class Portal {
     }
 
     void setup_wazzup() {
-        ChildProcess p({REGLAMENTD_BIN, "wazzup", "setup", "--config",
-                        (dir / "reglament.toml").string()},
-                       dir / "wazzup-setup.log");
+        ChildProcess p(
+            {REGLAMENTD_BIN, "wazzup", "setup", "--config", (dir / "reglament.toml").string()},
+            dir / "wazzup-setup.log");
         auto code = p.wait_exit(std::chrono::seconds(20));
         INFO(p.output());
         REQUIRE(code == 0);

@@ -3,10 +3,10 @@
 // is refused without hurting good senders.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <map>
@@ -60,9 +60,10 @@ TEST_CASE("e2e: SIGKILL at five random moments loses no event and repeats no act
     std::vector<long long> ids;
     for (int i = 0; i < kLeads; ++i) {
         char phone[32];
-        std::snprintf(phone, sizeof phone, "+7 (913) %03d-%02d-%02d", i / 100, (i / 10) % 10, i % 10);
-        ids.push_back(p.control("act/lead", {{"title", "Заявка " + std::to_string(i)},
-                                             {"phone", phone}})["id"]
+        std::snprintf(phone, sizeof phone, "+7 (913) %03d-%02d-%02d", i / 100, (i / 10) % 10,
+                      i % 10);
+        ids.push_back(p.control("act/lead",
+                                {{"title", "Заявка " + std::to_string(i)}, {"phone", phone}})["id"]
                           .get<long long>());
         if (kill_at.count(i)) {
             p.kill_daemon();
@@ -96,9 +97,10 @@ TEST_CASE("e2e: a portal answering 500 for ten minutes is waited out; nothing is
     p.control("faults", {{"method", "*"}, {"kind", "500"}});
     std::vector<long long> ids;
     for (int i = 0; i < 20; ++i)
-        ids.push_back(p.control("act/lead", {{"title", "Во время сбоя " + std::to_string(i)},
-                                             {"phone", "+7 914 000-00-" + std::to_string(10 + i)}})["id"]
-                          .get<long long>());
+        ids.push_back(
+            p.control("act/lead", {{"title", "Во время сбоя " + std::to_string(i)},
+                                   {"phone", "+7 914 000-00-" + std::to_string(10 + i)}})["id"]
+                .get<long long>());
     // Ten minutes of clock time with the portal down: events wait in the inbox.
     for (int minute = 0; minute < 10; ++minute) {
         p.advance(60);
@@ -129,9 +131,9 @@ TEST_CASE("e2e: garbage, truncated bodies and idle connections do not hurt good 
     CHECK(post(std::string(300 * 1024, 'a')) == 413);
     CHECK(p.http.post(p.hooks_url("/hooks/wazzup/wrong-secret"), "{}", "application/json").status ==
           404);
-    CHECK(p.http.post(p.hooks_url("/hooks/wazzup/demo-wazzup-hook"), "{not json",
-                      "application/json")
-              .status == 400);
+    CHECK(
+        p.http.post(p.hooks_url("/hooks/wazzup/demo-wazzup-hook"), "{not json", "application/json")
+            .status == 400);
 
     // Connections opened and left idle (a slow-loris): each holds a descriptor, none blocks.
     rlimit limit{};
@@ -157,10 +159,9 @@ TEST_CASE("e2e: garbage, truncated bodies and idle connections do not hurt good 
     CHECK(idle.size() >= 1000);
 
     // A good sender still gets through, and the lead it announces is handled.
-    long long id =
-        p.control("act/lead", {{"title", "Пока висят соединения"}, {"phone", "+7 915 123-45-67"}})
-            ["id"]
-                .get<long long>();
+    long long id = p.control("act/lead", {{"title", "Пока висят соединения"},
+                                          {"phone", "+7 915 123-45-67"}})["id"]
+                       .get<long long>();
     CHECK(eventually([&] {
         long long who = assigned(p.lead(id));
         return who == 11 || who == 12 || who == 13;

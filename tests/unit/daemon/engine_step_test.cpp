@@ -1,0 +1,196 @@
+// The engine's decision step against a real SQLite store, without a portal: which events reach
+// which rules with what before/after, and that everything decided is in the commit.
+#include <catch2/catch.hpp>
+
+#include "daemon/engine_step.hpp"
+#include "daemon/entity_model.hpp"
+#include "daemon/store_world.hpp"
+#include "rules/iso_time.hpp"
+#include "store/sqlite_store.hpp"
+#include "tests/unit/store/temp_dir.hpp"
+
+using namespace reglament;
+using namespace reglament::daemon;
+using nlohmann::json;
+using store::testing::TempDir;
+
+namespace {
+
+const TimePoint kNow = *parse_iso8601("2026-03-02T09:00:00+03:00");
+
+// A probe rule: records what it was shown and answers with what the test tells it to.
+struct Probe final : rules::Rule {
+    std::string name = "P1";
+    std::vector<rules::EventKind> wants{rules::EventKind::created, rules::EventKind::updated,
+                                        rules::EventKind::sweep, rules::EventKind::timer};
+    mutable std::vector<std::pair<rules::EventKind, std::string>> seen;  // kind, after's owner
+    std::function<rules::Decision(const rules::RuleContext&)> answer;
+
+    std::string_view id() const override { return name; }
+    bool interested(const rules::Event& e) const override {
+        return std::find(wants.begin(), wants.end(), e.kind) != wants.end();
+    }
+    rules::Decision decide(const rules::RuleContext& c) const override {
+        const auto* lead = std::get_if<rules::Lead>(&c.after);
+        seen.emplace_back(c.event.kind, lead ? lead->assigned_by_id : "");
+        return answer ? answer(c) : rules::Decision{};
+    }
+};
+
+rules::Lead lead(const std::string& id, const std::string& who) {
+    rules::Lead l;
+    l.id = id;
+    l.title = "Заявка";
+    l.status_id = "NEW";
+    l.status_semantic = "P";
+    l.assigned_by_id = who;
+    l.phones = {"+7 912 345-67-89"};
+    return l;
+}
+
+store::StoredEvent bitrix_event(std::int64_t id, const std::string& name, const std::string& key) {
+    store::StoredEvent e;
+    e.id = id;
+    e.event.source = "bitrix";
+    e.event.kind = name;
+    e.event.entity_key = key;
+    e.event.payload = "{}";
+    e.event.received_at = kNow;
+    return e;
+}
+
+struct Rig {
+    TempDir dir;
+    store::SqliteStore store{dir.file("state.db")};
+    StoreWorld world{store};
+    std::shared_ptr<Probe> first = std::make_shared<Probe>();
+    std::shared_ptr<Probe> second = std::make_shared<Probe>();
+    RuleSet set;
+
+    Rig() {
+        second->name = "P2";
+        set.slots = {{first, false}, {second, false}};
+        set.calendar = std::make_shared<const Calendar>(russian_calendar_2026());
+    }
+    store::EngineCommit step(const std::vector<store::StoredEvent>& events, const Reads& reads,
+                             bool dry_run = false) {
+        StepBuilder b(store, world, set, kNow, dry_run);
+        for (const auto& e : events)
+            b.add_event(e, reads);
+        auto work = b.take();
+        store.commit(work);
+        return work;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("first sight is creation; an unchanged re-read is an echo no rule sees",
+          "[engine_step]") {
+    Rig rig;
+    Reads reads{{"lead:7", lead("7", "11")}};
+    auto first = rig.step({bitrix_event(1, "ONCRMLEADUPDATE", "lead:7")}, reads);
+    REQUIRE(rig.first->seen.size() == 1);
+    CHECK(rig.first->seen[0].first == rules::EventKind::created);
+    CHECK(first.done_event_ids == std::vector<std::int64_t>{1});
+    REQUIRE(first.snapshots.size() == 1);
+    CHECK(first.snapshots[0].entity_key == "lead:7");
+
+    // The same lead again (our own write coming back): done, nothing decided.
+    auto echo = rig.step({bitrix_event(2, "ONCRMLEADUPDATE", "lead:7")}, reads);
+    CHECK(rig.first->seen.size() == 1);
+    CHECK(echo.done_event_ids == std::vector<std::int64_t>{2});
+
+    // A real change is an update with before and after.
+    auto changed = rig.step({bitrix_event(3, "ONCRMLEADUPDATE", "lead:7")},
+                            Reads{{"lead:7", lead("7", "12")}});
+    REQUIRE(rig.first->seen.size() == 2);
+    CHECK(rig.first->seen[1] == std::make_pair(rules::EventKind::updated, std::string("12")));
+    (void)changed;
+
+    // Gone from the portal: deleted, and the snapshot with it.
+    rig.first->wants.push_back(rules::EventKind::deleted);
+    auto gone = rig.step({bitrix_event(4, "ONCRMLEADDELETE", "lead:7")},
+                         Reads{{"lead:7", std::monostate{}}});
+    CHECK(rig.first->seen.back().first == rules::EventKind::deleted);
+    CHECK(gone.snapshot_erases == std::vector<std::string>{"lead:7"});
+    CHECK_FALSE(rig.store.get_snapshot("lead:7"));
+}
+
+TEST_CASE("a later rule sees the lead as an earlier rule's write leaves it", "[engine_step]") {
+    Rig rig;
+    rig.first->answer = [](const rules::RuleContext& c) {
+        rules::Decision d;
+        d.actions.push_back({"lead.update", c.event.entity,
+                             json{{"lead_id", "7"}, {"fields", {{"ASSIGNED_BY_ID", "13"}}}},
+                             "assign", "rotation"});
+        return d;
+    };
+    auto work =
+        rig.step({bitrix_event(1, "ONCRMLEADADD", "lead:7")}, Reads{{"lead:7", lead("7", "1")}});
+    REQUIRE(rig.second->seen.size() == 1);
+    CHECK(rig.second->seen[0].second == "13");
+    REQUIRE(work.outbox_actions.size() == 1);
+    CHECK(work.outbox_actions[0].idempotency_key == "P1:lead:7:assign");
+    // The snapshot stays what the portal said; the echo of the write will update it.
+    auto snap = rig.store.get_snapshot("lead:7");
+    REQUIRE(snap);
+    CHECK(std::get<rules::Lead>(entity_from_snapshot({"lead", "7"}, snap->json)).assigned_by_id ==
+          "1");
+}
+
+TEST_CASE("a sweep that only queues actions and sets state is committed", "[engine_step]") {
+    Rig rig;
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    rig.first->answer = [](const rules::RuleContext& c) {
+        rules::Decision d;
+        d.actions.push_back({"notify", c.event.entity, json{{"user_id", "1"}, {"message", "m"}},
+                             "sweep", "a sweep found something"});
+        d.state = json{{"noticed", true}};
+        return d;
+    };
+    StepBuilder b(rig.store, rig.world, rig.set, kNow, false);
+    b.add_sweep({"lead", "7"}, lead("7", "11"));
+    auto work = b.take();
+    CHECK(work.outbox_actions.size() == 1);
+    CHECK(work.rule_states.size() == 1);
+    CHECK(work.done_event_ids.empty());
+    CHECK(work.journal_entries.empty());
+}
+
+TEST_CASE("dry-run journals a decision once and queues nothing", "[engine_step]") {
+    Rig rig;
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    rig.first->answer = [](const rules::RuleContext& c) {
+        rules::Decision d;
+        d.actions.push_back({"task.add", c.event.entity, json{{"title", "t"}}, "k", "why"});
+        return d;
+    };
+    for (int sweep = 0; sweep < 3; ++sweep) {
+        StepBuilder b(rig.store, rig.world, rig.set, kNow, /*global_dry_run=*/true);
+        b.add_sweep({"lead", "7"}, lead("7", "11"));
+        auto work = b.take();
+        rig.store.commit(work);
+        CHECK(work.outbox_actions.empty());
+        CHECK(work.journal_entries.size() == (sweep == 0 ? 1u : 0u));
+    }
+    auto lines = rig.store.query_journal({});
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].dry_run);
+    CHECK(lines[0].rule_id == "P1");
+}
+
+TEST_CASE("a fired timer reaches only the rule that armed it", "[engine_step]") {
+    Rig rig;
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    store::StoredEvent timer;
+    timer.id = 9;
+    timer.event.source = "timer";
+    timer.event.kind = "timer";
+    timer.event.entity_key = "lead:7";
+    timer.event.payload = json{{"rule_id", "P2"}, {"purpose", "call_due"}, {"due_at", 0}}.dump();
+    rig.step({timer}, {});
+    CHECK(rig.first->seen.empty());
+    REQUIRE(rig.second->seen.size() == 1);
+    CHECK(rig.second->seen[0].first == rules::EventKind::timer);
+}
