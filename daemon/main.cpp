@@ -7,7 +7,9 @@
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/journal_command.hpp"
+#include "daemon/portal_ids_command.hpp"
 #include "daemon/replacement_report_command.hpp"
+#include "daemon/status_command.hpp"
 #include "daemon/version.hpp"
 #include "daemon/wazzup_setup.hpp"
 #include "emulator/server.hpp"
@@ -85,6 +87,23 @@ int main(int argc, char** argv) {
                         "Only from this moment on (ISO 8601 with offset)");
     journal->add_option("--limit", journal_options.limit, "At most this many lines (1000)");
 
+    reglament::daemon::StatusOptions status_options;
+    auto* status = app.add_subcommand(
+        "status",
+        "Queues, last poll, rules on/dry-run, latest errors, and the daemon if it answers");
+    status->add_option("--config,-c", status_options.config_path, "Configuration file (TOML)")
+        ->required();
+    status->add_option("--errors", status_options.errors,
+                       "How many of the latest failed actions to show (5)");
+
+    std::string portal_ids_config;
+    auto* portal_ids = app.add_subcommand(
+        "portal-ids",
+        "List the portal's lead statuses, deal pipelines and stages, users and user "
+        "fields with their ids, to fill the config");
+    portal_ids->add_option("--config,-c", portal_ids_config, "Configuration file (TOML)")
+        ->required();
+
     reglament::daemon::ReplacementReportOptions report_options;
     auto* report = add_replacement_report(app, report_options);
 
@@ -100,6 +119,8 @@ int main(int argc, char** argv) {
     if (*check) return check_config_command(check_path);
     if (*journal) return reglament::daemon::journal_command(journal_options);
     if (*setup) return reglament::daemon::wazzup_setup_command(wazzup_config);
+    if (*status) return reglament::daemon::status_command(status_options);
+    if (*portal_ids) return reglament::daemon::portal_ids_command(portal_ids_config);
     if (*report) return reglament::daemon::replacement_report_command(report_options);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "daemon/rule_set.hpp"
 #include "daemon/store_world.hpp"
 #include "net/http_client.hpp"
+#include "rules/iso_time.hpp"
 #include "store/inbox_writer.hpp"
 #include "store/sqlite_store.hpp"
 #include "wazzup/client.hpp"
@@ -111,7 +112,14 @@ struct Spine::Impl {
         po.interval =
             std::chrono::duration_cast<std::chrono::milliseconds>(config.portal.poll_interval);
         PollerHooks hooks;
-        hooks.polled = [this](TimePoint) { metrics.add("reglament_polls_total"); };
+        hooks.polled = [this](TimePoint t) {
+            metrics.add("reglament_polls_total");
+            try {  // for `reglamentd status`
+                store->put_kv("poller:last_success", format_iso8601(t));
+            } catch (const std::exception& e) {
+                spdlog::warn("poller: cannot record the poll time: {}", e.what());
+            }
+        };
         hooks.failed = [this](std::string_view kind, const std::string& error) {
             spdlog::warn("poller: cannot list {}: {}", kind, error);
             metrics.add("reglament_poll_failures_total", {{"kind", std::string(kind)}});
