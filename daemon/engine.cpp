@@ -5,6 +5,7 @@
 #include <cctype>
 #include <mutex>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -62,7 +63,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
 
     std::atomic<bool> running{false};
     std::atomic<bool> wake_posted{false};
-    bool busy = false;  // io thread only: a step is reading or deciding
+    bool busy = false;   // io thread only: a step is reading or deciding
+    bool again = false;  // io thread only: woken while busy
     int failure_streak = 0;
     std::chrono::steady_clock::time_point backoff_until{};
 
@@ -104,7 +106,13 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void step() {
-        if (busy || !running) return;
+        if (!running) return;
+        if (busy) {
+            // Something arrived while a step reads or decides: look again when it ends, not
+            // at the next tick.
+            again = true;
+            return;
+        }
         if (std::chrono::steady_clock::now() < backoff_until) return;
         busy = true;
         try {
@@ -196,7 +204,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                 return;
             }
             failure_streak = 0;
-            if (pending->more) wake();
+            if (pending->more || std::exchange(again, false)) wake();
         } catch (const std::exception& e) {
             spdlog::error("engine: {}", e.what());
             busy = false;
@@ -215,6 +223,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         bool actions = !work.outbox_actions.empty();
         store.commit(work);
         if (hooks.counted) hooks.counted(builder.counts());
+        if (builder.counts().channel_updates && hooks.channels_changed) hooks.channels_changed();
         if (actions && hooks.committed) hooks.committed();
     }
 

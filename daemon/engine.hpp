@@ -32,8 +32,10 @@ class Client;
 namespace reglament::daemon {
 
 struct EngineOptions {
-    std::size_t batch = 500;         // inbox events per step
-    std::size_t timer_batch = 1000;  // due timers turned into events per step
+    std::size_t batch = 500;  // inbox events per step
+    // Due timers turned into events per step: each batch is one write transaction that intake
+    // waits behind, so it stays small (10,000 timers due at once then take 50 short steps).
+    std::size_t timer_batch = 200;
     // Steady time between looks for due timers and sweeps when nothing wakes the engine.
     std::chrono::milliseconds tick = std::chrono::milliseconds(200);
     // Clock time between sweeps over the snapshots (H1, H2, H7, D7 ...).
@@ -45,6 +47,7 @@ struct EngineHooks {
     std::function<void()> committed;  // a step committed outbox actions: wake the outbox
     std::function<void(const StepCounts&)> counted;  // after every commit (metrics)
     std::function<void()> read_failed;               // the portal could not answer a read
+    std::function<void()> channels_changed;          // Wazzup reported a channel's new state
 };
 
 class Engine {

@@ -262,7 +262,9 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         decide(ev, e, e, "");
         return;
     }
-    // ONCRMTIMELINECOMMENTADD, channel updates and kinds no rule reads: done, nothing to decide.
+    // Wazzup says a channel changed state: the client re-reads the channels (engine.hpp hook).
+    if (in.kind == "wazzup.channel") ++counts_.channel_updates;
+    // ONCRMTIMELINECOMMENTADD and kinds no rule reads: done, nothing to decide.
 }
 
 void StepBuilder::add_sweep(const EntityRef& entity, const rules::Entity& now_entity) {

@@ -74,6 +74,7 @@ struct StepCounts {
     std::size_t actions = 0;    // queued in the outbox
     std::size_t dry_run = 0;    // journaled instead
     std::size_t rule_errors = 0;
+    std::size_t channel_updates = 0;  // Wazzup channelsUpdates seen
     std::map<std::string, std::size_t> actions_by_rule;
 };
 

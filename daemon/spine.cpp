@@ -136,6 +136,9 @@ struct Spine::Impl {
         eo.dry_run = dry_run;
         EngineHooks eh;
         eh.committed = [this] { outbox->wake(); };
+        // Sends on a channel Wazzup reports inactive are refused without a request: keep the
+        // client's view of the channels current (GET /v3/channels at start and on each update).
+        eh.channels_changed = [this] { refresh_channels(); };
         eh.counted = [this](const StepCounts& c) {
             metrics.add("reglament_engine_events_total", {}, static_cast<double>(c.events));
             for (const auto& [rule, n] : c.actions_by_rule)
@@ -158,6 +161,13 @@ struct Spine::Impl {
                 metrics.add("reglament_webhooks_total",
                             {{"source", std::string(source)}, {"outcome", std::string(outcome)}});
             });
+    }
+
+    void refresh_channels() {
+        if (!wazzup) return;
+        wazzup->refresh_channels([](wazzup::Expected<std::vector<wazzup::Channel>> r) {
+            if (!r) spdlog::warn("wazzup: cannot list channels: {}", r.error());
+        });
     }
 
     void declare_metrics() {
@@ -210,10 +220,7 @@ void Spine::start() {
     if (interrupted > 0)
         spdlog::warn("outbox: {} action(s) were interrupted by a stop; they are looked up first",
                      interrupted);
-    if (impl_->wazzup)
-        impl_->wazzup->refresh_channels([](wazzup::Expected<std::vector<wazzup::Channel>> r) {
-            if (!r) spdlog::warn("wazzup: cannot list channels: {}", r.error());
-        });
+    impl_->refresh_channels();
     impl_->engine->start();
     impl_->poller->start();
 }

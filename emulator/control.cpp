@@ -262,6 +262,11 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
     } else if (what == "wazzup-status") {
         wazzup.set_status(text(b, "message_id"), text(b, "status"), text(b, "error"), now);
         result = {{"ok", true}};
+    } else if (what == "channel-state") {
+        // The channel's state changes on Wazzup's side (a phone logged out, a ban): the channel
+        // list says so and a channelsUpdates webhook goes out (wazzup.md §4.5).
+        wazzup.set_channel_state(text(b, "channel_id"), text(b, "state"), now);
+        result = {{"ok", true}};
     } else if (what == "no-whatsapp") {
         wazzup.no_whatsapp.insert(digits(text(b, "chat_id", text(b, "phone"))));
         result = {{"ok", true}};

@@ -288,6 +288,20 @@ void WazzupService::set_status(const std::string& message_id, const std::string&
     queue({{"statuses", {s}}}, when);
 }
 
+void WazzupService::set_channel_state(const std::string& channel_id, const std::string& state,
+                                      Instant now) {
+    for (auto& c : channels)
+        if (c.channel_id == channel_id) {
+            c.state = state;
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+            json update = {{"channelId", channel_id}, {"state", state}, {"timestamp", ms.count()}};
+            if (subscriptions.value("channelsUpdates", false) && !webhooks_uri.empty())
+                outbox_.push_back({webhooks_uri, {{"channelsUpdates", {update}}}, now});
+            return;
+        }
+    throw std::invalid_argument("no such channel: " + channel_id);
+}
+
 WazzupMessage& WazzupService::client_writes(const std::string& chat_id, const std::string& text,
                                             const std::string& channel_id, const std::string& name,
                                             Instant now) {

@@ -81,6 +81,8 @@ class WazzupService {
     WazzupMessage& client_writes(const std::string& chat_id, const std::string& text,
                                  const std::string& channel_id, const std::string& name,
                                  Instant now);
+    // Throws std::invalid_argument for an unknown channel.
+    void set_channel_state(const std::string& channel_id, const std::string& state, Instant now);
     void set_status(const std::string& message_id, const std::string& status,
                     const std::string& error, Instant when);
 

@@ -219,3 +219,27 @@ TEST_CASE("e2e: a forged Bitrix24 event is refused and nothing happens", "[e2e][
     p.settle();
     CHECK(rest_count(p, "crm.lead.get") == reads);
 }
+
+TEST_CASE("e2e: a channel Wazzup reports down is not sent on; the failure is journaled",
+          "[e2e][engine][wazzup]") {
+    Portal p;
+    long long id = new_lead(p, "+7 912 444-55-66");
+    p.settle();
+    long long who = assigned(p, id);
+    // The phone behind the channel logged out: Wazzup's channelsUpdates webhook says so.
+    p.control("act/channel-state",
+              {{"channel_id", "c0ffee00-0000-4000-8000-000000000001"}, {"state", "disabled"}});
+    p.settle();
+    for (int i = 0; i < 2; ++i) {
+        p.control("act/call",
+                  {{"user_id", who}, {"lead_id", id}, {"answered", false}, {"duration", 0}});
+        p.advance(60);
+    }
+    p.settle();
+    CHECK(p.list("wazzup/sent").empty());  // refused without a request
+    auto journal = p.journal({"--entity", "lead:" + std::to_string(id), "--rule", "L5"});
+    CHECK_THAT(journal, Catch::Contains("wazzup.send"));
+    CHECK_THAT(journal, Catch::Contains("CHANNEL_NOT_ACTIVE"));
+    // The lead still moves on: only the message could not go.
+    CHECK(p.lead(id).value("STATUS_ID", std::string()) == "IN_PROCESS");
+}
