@@ -1,5 +1,7 @@
 #include "net/form.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <vector>
 
@@ -39,15 +41,18 @@ void listify(json& node) {
     if (!node.is_object()) return;
     for (auto& [k, v] : node.items())
         listify(v);
-    std::size_t expected = 0;
+    // Keys sort as strings ("0", "1", "10", "2"): a list is keys that are exactly 0..n-1 as
+    // numbers, in whatever order they sort.
+    const std::size_t n = node.size();
+    if (n == 0) return;
     for (auto& [k, v] : node.items()) {
         (void)v;
-        if (k != std::to_string(expected)) return;
-        ++expected;
+        if (k.empty() || k.size() > 9 || !std::all_of(k.begin(), k.end(), ::isdigit) ||
+            (k.size() > 1 && k[0] == '0') || std::stoul(k) >= n)
+            return;
     }
-    if (expected == 0) return;
     json list = json::array();
-    for (std::size_t i = 0; i < expected; ++i)
+    for (std::size_t i = 0; i < n; ++i)
         list.push_back(std::move(node[std::to_string(i)]));
     node = std::move(list);
 }

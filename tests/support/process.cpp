@@ -9,7 +9,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -78,16 +80,25 @@ std::string ChildProcess::output() const {
 }
 
 unsigned short free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
+    // The kernel may hand the same free port to two calls in a row; a test that asks for a
+    // listen and an admin port must get two different ones.
+    static std::mutex mutex;
+    static std::set<unsigned short> handed_out;
+    std::lock_guard lock(mutex);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = 0;
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        socklen_t len = sizeof addr;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+        ::close(fd);
+        unsigned short port = ntohs(addr.sin_port);
+        if (handed_out.insert(port).second) return port;
+    }
+    throw std::runtime_error("no free port found");
 }
 
 bool wait_until_healthy(const std::string& url, std::chrono::milliseconds timeout) {

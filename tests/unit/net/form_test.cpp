@@ -55,3 +55,18 @@ TEST_CASE("url: parses what the config holds", "[net][url]") {
     CHECK_THROWS_WITH(Url::parse("ftp://x"), Catch::Contains("http or https"));
     CHECK_THROWS_WITH(Url::parse("http://x:99999/"), Catch::Contains("port"));
 }
+
+TEST_CASE("form: a list of more than ten stays a list in order", "[net][form]") {
+    using nlohmann::json;
+    // Keys sort as strings ("10" before "2"): a select of 14 fields must still be a list, or a
+    // batch command's select[13]=UF_CRM_TASK is lost.
+    json list = json::array();
+    for (int i = 0; i < 14; ++i)
+        list.push_back("F" + std::to_string(i));
+    json decoded = decode_form(encode_form(json{{"select", list}}));
+    REQUIRE(decoded["select"].is_array());
+    CHECK(decoded["select"] == list);
+    // Not a list: a gap, or a key with a leading zero.
+    CHECK(decode_form("a[0]=x&a[2]=y")["a"].is_object());
+    CHECK(decode_form("a[0]=x&a[01]=y")["a"].is_object());
+}
