@@ -330,8 +330,7 @@ rules::Entity entity_from_rest(const rules::EntityRef& ref, const json& result) 
     return std::monostate{};
 }
 
-rules::Call call_from_rest(const json& row) {
-    auto b = bitrix::call_from(row);
+rules::Call call_model(const bitrix::Call& b) {
     rules::Call c;
     c.call_id = b.call_id;
     c.type = b.call_type.value_or(0);
@@ -344,6 +343,10 @@ rules::Call call_from_rest(const json& row) {
     c.crm_entity_id = b.crm_entity_id;
     c.crm_activity_id = b.crm_activity_id;
     return c;
+}
+
+rules::Call call_from_rest(const json& row) {
+    return call_model(bitrix::call_from(row));
 }
 
 std::vector<store::SnapshotTerm> snapshot_terms(const rules::Entity& entity) {

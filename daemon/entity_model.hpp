@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bitrix/entities.hpp"
 #include "rules/clock.hpp"
 #include "rules/model.hpp"
 #include "rules/rule.hpp"
@@ -51,6 +52,8 @@ rules::Entity entity_from_rest(const rules::EntityRef& ref, const nlohmann::json
 
 // A voximplant.statistic.get row or ONVOXIMPLANTCALLEND data as the rules' Call.
 rules::Call call_from_rest(const nlohmann::json& row);
+// The same from the parsed call (bitrix::call_from, or an outbound event's call).
+rules::Call call_model(const bitrix::Call& call);
 
 // The secondary keys of an entity (the `terms` namespace above).
 std::vector<store::SnapshotTerm> snapshot_terms(const rules::Entity& entity);

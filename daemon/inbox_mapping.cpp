@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/entity_model.hpp"
 #include "rules/iso_time.hpp"
 #include "rules/model.hpp"
 #include "wazzup/phone.hpp"
@@ -43,21 +44,6 @@ std::string entity_type_of(const bitrix::Event& e) {
     }
 }
 
-rules::Call to_rules_call(const bitrix::Call& c) {
-    rules::Call r;
-    r.call_id = c.call_id;
-    r.type = c.call_type.value_or(0);
-    r.phone = c.phone_number;
-    r.portal_user_id = c.portal_user_id;
-    r.duration_seconds = static_cast<int>(c.duration_seconds.value_or(0));
-    r.start = c.start;
-    r.failed_code = c.failed_code;
-    r.crm_entity_type = c.crm_entity_type;
-    r.crm_entity_id = c.crm_entity_id;
-    r.crm_activity_id = c.crm_activity_id;
-    return r;
-}
-
 json time_or_null(const std::optional<TimePoint>& t) {
     return t ? json(format_iso8601(*t)) : json(nullptr);
 }
@@ -77,7 +63,7 @@ std::string bitrix_payload(const bitrix::Event& e) {
     if (!e.task_id.empty()) p["task_id"] = e.task_id;
     if (!e.category_id.empty()) p["category_id"] = e.category_id;
     if (!e.stage_id.empty()) p["stage_id"] = e.stage_id;
-    if (e.call) p["call"] = to_rules_call(*e.call);
+    if (e.call) p["call"] = call_model(*e.call);
     return dump(p);
 }
 
