@@ -21,17 +21,12 @@ std::string entity_type_of(const bitrix::Event& e) {
     using bitrix::EntityType;
     switch (e.entity) {
         case EntityType::lead:
-            return "lead";
         case EntityType::deal:
-            return "deal";
         case EntityType::contact:
-            return "contact";
         case EntityType::company:
-            return "company";
         case EntityType::activity:
-            return "activity";
         case EntityType::timeline_comment:
-            return "timeline_comment";
+            return std::string(bitrix::to_string(e.entity));
         case EntityType::task:
         case EntityType::task_comment:
             // A comment matters as something that happened to its task (R-rules read the task).

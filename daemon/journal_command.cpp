@@ -4,19 +4,16 @@
 #include <iostream>
 
 #include "config/config.hpp"
+#include "daemon/command_config.hpp"
 #include "rules/iso_time.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace reglament::daemon {
 
 int journal_command(const JournalOptions& options) {
-    auto result = config::check(options.config_path);
-    if (!result.errors.empty()) {
-        for (const auto& p : result.errors)
-            std::cerr << config::format_problem(p) << "\n";
-        return 1;
-    }
-    const auto& path = result.config->store.path;
+    auto loaded = load_for_command(options.config_path);
+    if (!loaded) return 1;
+    const auto& path = loaded->store.path;
     if (!std::filesystem::exists(path)) {
         std::cerr << "reglamentd journal: no state file at " << path
                   << " (the daemon has not run with this config yet)\n";

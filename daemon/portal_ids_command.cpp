@@ -12,6 +12,7 @@
 
 #include "bitrix/client.hpp"
 #include "config/config.hpp"
+#include "daemon/command_config.hpp"
 
 namespace reglament::daemon {
 
@@ -125,13 +126,9 @@ bool print_user_fields(Portal& portal, const std::string& method, const std::str
 }  // namespace
 
 int portal_ids_command(const std::string& config_path) {
-    auto checked = config::check(config_path);
-    if (!checked.errors.empty()) {
-        for (const auto& p : checked.errors)
-            std::cerr << config::format_problem(p) << "\n";
-        return 1;
-    }
-    const auto& cfg = *checked.config;
+    auto loaded = load_for_command(config_path);
+    if (!loaded) return 1;
+    const auto& cfg = *loaded;
     if (!cfg.portal.webhook_url) {
         // OAuth refresh tokens rotate and belong to the running daemon: a second user of them
         // would leave the daemon with a dead token.

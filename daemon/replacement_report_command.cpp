@@ -9,6 +9,7 @@
 #include "bitrix/client.hpp"
 #include "bitrix/datetime.hpp"
 #include "config/config.hpp"
+#include "daemon/command_config.hpp"
 #include "daemon/entity_model.hpp"
 #include "rules/calls/call_rules.hpp"
 #include "rules/calls/replacement_report.hpp"
@@ -132,13 +133,9 @@ Fetched fetch(const config::Config& cfg, TimePoint from, TimePoint to, TimePoint
 }  // namespace
 
 int replacement_report_command(const ReplacementReportOptions& options) {
-    auto checked = config::check(options.config_path);
-    if (!checked.errors.empty()) {
-        for (const auto& p : checked.errors)
-            std::cerr << config::format_problem(p) << "\n";
-        return 1;
-    }
-    const auto& cfg = *checked.config;
+    auto loaded = load_for_command(options.config_path);
+    if (!loaded) return 1;
+    const auto& cfg = *loaded;
     if (!cfg.portal.webhook_url) {
         // OAuth refresh tokens rotate and belong to the running daemon: a second user of them
         // would leave the daemon with a dead token.

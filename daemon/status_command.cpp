@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
+#include "daemon/command_config.hpp"
 #include "net/http_client.hpp"
 #include "rules/calendar.hpp"
 #include "rules/iso_time.hpp"
@@ -158,13 +159,9 @@ std::vector<store::JournalEntry> latest_failures(store::Store& store, TimePoint 
 }  // namespace
 
 int status_command(const StatusOptions& options) {
-    auto checked = config::check(options.config_path);
-    if (!checked.errors.empty()) {
-        for (const auto& p : checked.errors)
-            std::cerr << config::format_problem(p) << "\n";
-        return 1;
-    }
-    const auto& cfg = *checked.config;
+    auto loaded = load_for_command(options.config_path);
+    if (!loaded) return 1;
+    const auto& cfg = *loaded;
     Calendar calendar(cfg.calendar);
     auto local = [&](TimePoint t) {
         auto info = calendar.zone().get_info(

@@ -5,19 +5,16 @@
 #include <boost/asio/io_context.hpp>
 
 #include "config/config.hpp"
+#include "daemon/command_config.hpp"
 #include "net/http_client.hpp"
 #include "wazzup/client.hpp"
 
 namespace reglament::daemon {
 
 int wazzup_setup_command(const std::filesystem::path& config_path) {
-    auto checked = config::check(config_path);
-    if (!checked.errors.empty()) {
-        for (const auto& p : checked.errors)
-            std::cerr << config::format_problem(p) << "\n";
-        return 1;
-    }
-    const auto& cfg = *checked.config;
+    auto loaded = load_for_command(config_path);
+    if (!loaded) return 1;
+    const auto& cfg = *loaded;
     if (!cfg.wazzup) {
         std::cerr << config_path.string() << ": there is no [wazzup] section to set up\n";
         return 1;
