@@ -86,15 +86,16 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.rule("D1").dry_run);
     CHECK(config.wazzup->templates.at("Аудио Михаила Николаевича").waba_template_id ==
           "6201005a-9a6f-486f-bdd5-e6cb86c76ddb");
-    CHECK(config.people.find("rop")->user_id == 1);
+    CHECK(config.people.find("rop")->user_id == 20);
     // Managers keep the file's order (L1's rotation), not toml++'s alphabetical one.
-    REQUIRE(config.people.managers.size() == 3);
-    CHECK(config.people.managers[0].key == "ivanova");
-    CHECK(config.people.managers[1].key == "smirnov");
+    REQUIRE(config.people.managers.size() == 6);
+    CHECK(config.people.managers[0].key == "smirnova");
+    CHECK(config.people.managers[1].key == "petrov");
     CHECK(config.people.managers[2].key == "kuznetsova");
+    CHECK(config.people.managers[5].key == "lebedev");
     CHECK(config.people.managers[2].shifts.has_value());
     const auto staff = reglament::config::to_staff(config.people);
-    CHECK(staff.find_by_user("12")->key == "smirnov");
+    CHECK(staff.find_by_user("11")->key == "petrov");
     CHECK(staff.find_by_key("rop")->name == "Михаил Николаевич");
     // The empty "no date agreed" slot of ОП-2 is a warning, not an error.
     CHECK(mentions(result.warnings, "template 'Нет даты' has no text yet"));
