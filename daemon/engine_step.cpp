@@ -123,6 +123,7 @@ StepBuilder::StepBuilder(store::Store& store, const rules::World& world, const R
 
 rules::Entity StepBuilder::current(const EntityRef& ref, const Reads& reads) {
     const std::string key = ref.key();
+    if (auto it = projected_.find(key); it != projected_.end()) return it->second;
     if (auto it = entities_.find(key); it != entities_.end()) return it->second;
     if (erased_.count(key)) return std::monostate{};
     if (auto snap = store_.get_snapshot(key)) return entity_from_snapshot(ref, snap->json);
@@ -299,7 +300,8 @@ std::string text_of(const json& v) {
 // What a rule's writes will make of the entity, for the rules after it on the same event: L1
 // assigns a new lead and R2's first call task must go to that manager, not to whoever the
 // portal put there first. The snapshot stays the portal's; the echo of the write updates it.
-void project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
+bool project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
+    bool changed = false;
     for (const auto& a : actions) {
         const json& f = a.params.value("fields", json::object());
         if (auto* lead = std::get_if<rules::Lead>(&entity);
@@ -307,6 +309,7 @@ void project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
             text_of(a.params.value("lead_id", json())) == lead->id) {
             if (f.contains("ASSIGNED_BY_ID")) lead->assigned_by_id = text_of(f["ASSIGNED_BY_ID"]);
             if (f.contains("STATUS_ID")) lead->status_id = text_of(f["STATUS_ID"]);
+            changed = true;
         }
         if (auto* deal = std::get_if<rules::Deal>(&entity)) {
             bool mine = text_of(a.params.value("deal_id", json())) == deal->id;
@@ -314,13 +317,16 @@ void project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
                 if (f.contains("ASSIGNED_BY_ID"))
                     deal->assigned_by_id = text_of(f["ASSIGNED_BY_ID"]);
                 if (f.contains("STAGE_ID")) deal->stage_id = text_of(f["STAGE_ID"]);
+                changed = true;
             }
             if (mine && a.kind == "deal.move") {
                 deal->category_id = text_of(a.params.value("category_id", json()));
                 deal->stage_id = text_of(a.params.value("stage_id", json()));
+                changed = true;
             }
         }
     }
+    return changed;
 }
 
 }  // namespace
@@ -328,6 +334,7 @@ void project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
 void StepBuilder::decide(const rules::Event& event, const rules::Entity& before,
                          const rules::Entity& after_read, const std::string& only_rule) {
     rules::Entity after = after_read;
+    bool projected = false;
     for (const auto& slot : rules_.slots) {
         const auto& rule = *slot.rule;
         if (!only_rule.empty() && rule.id() != only_rule) continue;
@@ -347,9 +354,12 @@ void StepBuilder::decide(const rules::Event& event, const rules::Entity& before,
         }
         if (decision.empty()) continue;
         ++counts_.decisions;
-        if (!slot.dry_run && !global_dry_run_) project(after, decision.actions);
+        if (!slot.dry_run && !global_dry_run_) projected |= project(after, decision.actions);
         apply(slot, event, state_key, std::move(decision));
     }
+    // A later event of this step on the same entity (L4's reassignment, then R1's timer) sees
+    // the writes too: the portal has not carried them out yet, the outbox runs after the commit.
+    if (projected) projected_[event.entity.key()] = std::move(after);
 }
 
 void StepBuilder::apply(const RuleSlot& slot, const rules::Event& event,
@@ -433,6 +443,7 @@ store::EngineCommit StepBuilder::take() {
             commit_.timer_cancels.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k)});
     }
     snapshots_.clear();
+    projected_.clear();
     erased_.clear();
     states_.clear();
     dirty_states_.clear();

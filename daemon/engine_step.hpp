@@ -110,6 +110,7 @@ class StepBuilder {
     store::EngineCommit commit_;
     // What this step has already changed, seen by its later events before it is committed.
     std::map<std::string, rules::Entity> entities_;
+    std::map<std::string, rules::Entity> projected_;  // entities_ plus this step's own writes
     std::map<std::pair<std::string, std::string>, nlohmann::json> states_;  // loaded or set
     std::set<std::pair<std::string, std::string>> dirty_states_;            // set by rules
     std::map<std::string, store::Snapshot> snapshots_;

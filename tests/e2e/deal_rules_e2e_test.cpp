@@ -458,11 +458,10 @@ TEST_CASE("e2e: the dial plan's call tasks come when due, across a weekend and a
     CHECK(notifications(p, 20, "«Окна: план дозвона»: за 6 рабочих часов").empty());
 }
 
-// KNOWN BUG (open): only the latest plan task is completed when the client answers, and R1's
-// notice does not reach the lead's current responsible after L4 reassigned it. Kept strict and
-// marked [!mayfail] until fixed (see the session report).
+// R1's notice reaches the lead's current responsible, even when L4 reassigned the lead in the
+// same engine step; every open plan task is completed when the client answers.
 TEST_CASE("e2e: the dial plan stops when the client answers; R1 tells the responsible",
-          "[e2e][deal][R2][R1][!mayfail]") {
+          "[e2e][deal][R2][R1]") {
     PortalOptions o;
     o.start = "2026-03-06T15:00:00+03:00";  // Friday
     Portal p(o);

@@ -194,3 +194,33 @@ TEST_CASE("a fired timer reaches only the rule that armed it", "[engine_step]") 
     REQUIRE(rig.second->seen.size() == 1);
     CHECK(rig.second->seen[0].first == rules::EventKind::timer);
 }
+
+TEST_CASE("a later event of the same step sees an earlier event's writes", "[engine_step]") {
+    // L4's timer reassigns the lead, then R1's timer in the same step notifies "the
+    // responsible": the new one, although the portal has not carried the write out yet.
+    Rig rig;
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    auto timer_of = [](std::int64_t id, const std::string& rule) {
+        store::StoredEvent t;
+        t.id = id;
+        t.event.source = "timer";
+        t.event.kind = "timer";
+        t.event.entity_key = "lead:7";
+        t.event.payload = json{{"rule_id", rule}, {"purpose", "due"}, {"due_at", 0}}.dump();
+        return t;
+    };
+    rig.first->answer = [](const rules::RuleContext& c) {
+        rules::Decision d;
+        d.actions.push_back({"lead.update", c.event.entity,
+                             json{{"lead_id", "7"}, {"fields", {{"ASSIGNED_BY_ID", "14"}}}},
+                             "reassign", "not taken in"});
+        return d;
+    };
+    rig.step({timer_of(1, "P1"), timer_of(2, "P2")}, {});
+    REQUIRE(rig.second->seen.size() == 1);
+    CHECK(rig.second->seen[0].second == "14");
+    // The next step starts from the portal's word again (the snapshot, until the echo).
+    rig.step({timer_of(3, "P2")}, {});
+    REQUIRE(rig.second->seen.size() == 2);
+    CHECK(rig.second->seen[1].second == "11");
+}
