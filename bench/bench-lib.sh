@@ -23,15 +23,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in "$REGLAMENTD" "$EMULATOR"; do
-    [[ -x $tool ]] || { echo "missing $tool: cmake --build build" >&2; exit 1; }
+# A script that needs no daemon sets NEEDS_DAEMON=0 before sourcing this file.
+if [[ ${NEEDS_DAEMON:-1} == 0 ]]; then TOOLS=("$EMULATOR"); else TOOLS=("$REGLAMENTD" "$EMULATOR"); fi
+for tool in "${TOOLS[@]}"; do
+    [[ -x $tool ]] || { echo "missing $tool: cmake --build $BUILD" >&2; exit 1; }
 done
 # Run copies, so a rebuild of build/ during the run cannot swap binaries under it.
 mkdir -p "$WORK/bin"
-cp "$REGLAMENTD" "$EMULATOR" "$WORK/bin/"
-echo "tree $(git -C "$REPO" describe --always --dirty 2>/dev/null); binaries: $REGLAMENTD ($(date -r "$REGLAMENTD" '+%F %T'), $("$REGLAMENTD" --version 2>&1 | head -1))," \
-    "$EMULATOR ($(date -r "$EMULATOR" '+%F %T'))" >&2
-REGLAMENTD=$WORK/bin/$(basename "$REGLAMENTD")
+cp "${TOOLS[@]}" "$WORK/bin/"
+if [[ ${NEEDS_DAEMON:-1} == 0 ]]; then
+    echo "tree $(git -C "$REPO" describe --always --dirty 2>/dev/null); binaries: $EMULATOR ($(date -r "$EMULATOR" '+%F %T'))" >&2
+else
+    echo "tree $(git -C "$REPO" describe --always --dirty 2>/dev/null); binaries: $REGLAMENTD ($(date -r "$REGLAMENTD" '+%F %T'), $("$REGLAMENTD" --version 2>&1 | head -1))," \
+        "$EMULATOR ($(date -r "$EMULATOR" '+%F %T'))" >&2
+    REGLAMENTD=$WORK/bin/$(basename "$REGLAMENTD")
+fi
 EMULATOR=$WORK/bin/$(basename "$EMULATOR")
 
 free_port() {
