@@ -50,8 +50,20 @@ curl -fsS -H 'Content-Type: application/json' --data "{\"id\": $LEADS}" \
     "http://127.0.0.1:$EMU/rest/1/$SECRET/crm.lead.get" |
     python3 -c "import json,sys; r=json.load(sys.stdin)['result']; assert r['ID'] == '$LEADS', r; print('crm.lead.get', r['ID'], r['TITLE'])"
 
+# The emulator's CPU time so far (user + system), in seconds.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$EMULATOR_PID/stat"; }
+
 echo "== wrk -t1 -c$CONNECTIONS -d$DURATION --latency -s bench/emulator.lua (LEADS=$LEADS)"
+CPU0=$(cpu_s)
+T0=$(date +%s.%N)
 LEADS=$LEADS SECRET=$SECRET taskset -c "$WRK_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
-    --latency --timeout 5s -s "$REPO/bench/emulator.lua" "http://127.0.0.1:$EMU"
+    --latency --timeout 5s -s "$REPO/bench/emulator.lua" "http://127.0.0.1:$EMU" | tee "$WORK/wrk.txt"
+T1=$(date +%s.%N)
+CPU1=$(cpu_s)
 echo "emulator after: $(rss_kb "$EMULATOR_PID")"
-echo "emulator CPU time (user+system): $(awk '{printf "%.1f s", ($14 + $15) / 100}' "/proc/$EMULATOR_PID/stat")"
+# On a shared machine the emulator gets only part of core 0: requests per CPU-second of the
+# emulator is what one whole core would serve.
+REQUESTS=$(awk '/requests in/ {print $1; exit}' "$WORK/wrk.txt")
+python3 -c "
+cpu = $CPU1 - $CPU0; wall = $T1 - $T0
+print('emulator CPU during wrk: %.2f s in %.2f s (%.0f %% of one core); %d requests, %.0f per emulator CPU-second' % (cpu, wall, 100 * cpu / wall, $REQUESTS, $REQUESTS / cpu))"
