@@ -65,6 +65,12 @@ struct Wazzup {
     std::string channel_id;
     Secret webhook_secret;  // the last segment of POST /hooks/wazzup/<secret>
     std::map<std::string, MessageTemplate> templates;  // by the regulation's template name
+    // Told once per outage when a send is refused because the channel is not active: keys of
+    // [people] (empty = every head), and the text ({channel}, {state}).
+    std::vector<std::string> channel_down_notify;
+    std::string channel_down_text =
+        "Сообщения клиентам в WhatsApp не отправляются: канал Wazzup {channel} в состоянии "
+        "«{state}». Проверьте канал в личном кабинете Wazzup.";
 };
 
 struct Server {

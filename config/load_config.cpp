@@ -65,6 +65,19 @@ std::string counted(std::size_t n, const std::string& noun) {
     return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
+// [wazzup] is read before [people], so its references to people are checked afterwards.
+void check_channel_down_notify(const toml::table& root, const Config& config, Report& report) {
+    if (!config.wazzup) return;
+    const auto* list = root.at_path("wazzup.channel_down_notify").as_array();
+    if (list == nullptr) return;
+    for (const auto& item : *list) {
+        const auto* key = item.as_string();
+        if (key == nullptr || config.people.find(key->get()) != nullptr) continue;
+        report.error(item.source(), "wazzup.channel_down_notify names '" + key->get() +
+                                        "', who is not in [people]");
+    }
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::vector<Problem> problems)
@@ -165,6 +178,7 @@ CheckResult check(const std::filesystem::path& path, const LoadOptions& options)
         read_section(top, "log", false, [&](TableReader& r) { read_log(r, config.log_level); });
         read_section(top, "rules", false, [&](TableReader& r) { read_rules(r, config); });
     }
+    check_channel_down_notify(root, config, report);
 
     sort_by_place(report.errors());
     sort_by_place(report.warnings());

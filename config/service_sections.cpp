@@ -206,6 +206,14 @@ void read_wazzup(TableReader& reader, Wazzup& wazzup, const SecretSources& sourc
         }
         wazzup.webhook_secret = std::move(*secret);
     }
+    if (auto keys = reader.strings("channel_down_notify")) wazzup.channel_down_notify = *keys;
+    if (auto text = reader.string("channel_down_text")) {
+        if (text->empty())
+            reader.report().error(reader.node("channel_down_text")->source(),
+                                  "wazzup.channel_down_text is empty");
+        else
+            wazzup.channel_down_text = *text;
+    }
     if (const auto* templates = reader.table("templates")) {
         for (auto&& [name, node] : *templates) {
             const std::string key(name.str());

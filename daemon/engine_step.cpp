@@ -256,6 +256,8 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         } else {
             m.status = "error";
             m.error_code = payload.value("code", "");
+            if (m.error_code == "CHANNEL_NOT_ACTIVE")
+                tell_channel_down(ref, payload.value("channel_state", ""));
         }
         ev.entity = ref;
         ev.message = m;
@@ -266,6 +268,37 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
     // Wazzup says a channel changed state: the client re-reads the channels (engine.hpp hook).
     if (in.kind == "wazzup.channel") ++counts_.channel_updates;
     // ONCRMTIMELINECOMMENTADD and kinds no rule reads: done, nothing to decide.
+}
+
+void StepBuilder::tell_channel_down(const EntityRef& about, const std::string& state) {
+    const auto& notice = rules_.channel_down;
+    if (notice.user_ids.empty()) return;
+    // Every send fails while the channel is down: the head hears it once per outage, not once
+    // per message. The spine clears the flag when Wazzup lists the channel active again.
+    const std::string flag(channel_down_kv);
+    if (channel_down_told_) return;
+    if (auto set = store_.get_kv(flag); set && *set != "0") return;
+    channel_down_told_ = true;
+    const auto since = std::to_string(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now_.time_since_epoch()).count());
+    commit_.kv_puts.emplace_back(flag, since);
+    std::string text = notice.text;
+    if (auto at = text.find("{state}"); at != std::string::npos)
+        text.replace(at, 7, state.empty() ? "не активен" : state);
+    for (const auto& user : notice.user_ids) {
+        store::NewAction n;
+        n.idempotency_key = "wazzup:channel_down:" + since + ":" + user;
+        n.entity_key = about.key();
+        n.rule_id = "wazzup";
+        n.kind = "notify";
+        n.payload = json{{"params", {{"user_id", user}, {"message", text}}},
+                         {"reason", "Wazzup refused a send: the channel is not active"}}
+                        .dump();
+        n.created_at = now_;
+        commit_.outbox_actions.push_back(std::move(n));
+        ++counts_.actions;
+        ++counts_.actions_by_rule["wazzup"];
+    }
 }
 
 void StepBuilder::add_sweep(const EntityRef& entity, const rules::Entity& now_entity) {
@@ -444,6 +477,7 @@ store::EngineCommit StepBuilder::take() {
     }
     snapshots_.clear();
     projected_.clear();
+    channel_down_told_ = false;
     erased_.clear();
     states_.clear();
     dirty_states_.clear();

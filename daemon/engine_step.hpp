@@ -50,10 +50,19 @@ struct RuleSlot {
 
 // The rules in force, the people they talk about and the calendar they count in; replaced
 // whole on reload.
+// Who hears that Wazzup refused a send because the channel is down (issue 5), once per
+// outage: the kv flag below is set by the first refusal and cleared when the channel is active.
+struct ChannelDownNotice {
+    std::vector<std::string> user_ids;  // empty: nobody (no [wazzup] section)
+    std::string text;                   // {channel} filled in; {state} at the refusal
+};
+inline constexpr std::string_view channel_down_kv = "wazzup.channel_down";
+
 struct RuleSet {
     std::vector<RuleSlot> slots;
     rules::Staff staff;
     std::shared_ptr<const Calendar> calendar;
+    ChannelDownNotice channel_down;
 };
 
 // Entities re-read for a step, by entity key; monostate = the portal no longer has it.
@@ -98,6 +107,7 @@ class StepBuilder {
     void apply(const RuleSlot& slot, const rules::Event& event, const std::string& state_key,
                rules::Decision decision);
     void remember(const rules::EntityRef& ref, const rules::Entity& entity);
+    void tell_channel_down(const rules::EntityRef& about, const std::string& state);
     nlohmann::json state_of(const std::string& rule_id, const std::string& entity_key);
 
     store::Store& store_;
@@ -115,7 +125,8 @@ class StepBuilder {
     std::set<std::pair<std::string, std::string>> dirty_states_;            // set by rules
     std::map<std::string, store::Snapshot> snapshots_;
     std::set<std::string> erased_;
-    std::set<std::string> dry_seen_;  // dry-run lines journaled by this step
+    std::set<std::string> dry_seen_;
+    bool channel_down_told_ = false;  // dry-run lines journaled by this step
     std::map<std::tuple<std::string, std::string, std::string>, std::optional<store::Timer>>
         timers_;
 };

@@ -294,13 +294,12 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
             // Wazzup's later statuses name only the message: the engine finds the rule's
             // entity by it (a "no WhatsApp" error comes that way, engine_step.hpp).
             try {
-                store.put_kv("wazzup.sent:" + sent->message_id,
-                             json{{"entity_key", row.action.entity_key},
-                                  {"rule_id", row.action.rule_id}}
-                                 .dump());
+                store.put_kv(
+                    "wazzup.sent:" + sent->message_id,
+                    json{{"entity_key", row.action.entity_key}, {"rule_id", row.action.rule_id}}
+                        .dump());
             } catch (const std::exception& e) {
-                spdlog::warn("outbox: cannot remember message {}: {}", sent->message_id,
-                             e.what());
+                spdlog::warn("outbox: cannot remember message {}: {}", sent->message_id, e.what());
             }
             return done(row, json{{"message_id", sent->message_id}, {"chat_id", sent->chat_id}},
                         wazzup::describe(outcome));
@@ -327,7 +326,8 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
                              {"code", error.code},
                              {"description", error.description},
                              {"http_status", error.http_status},
-                             {"no_whatsapp", error.no_whatsapp}}
+                             {"no_whatsapp", error.no_whatsapp},
+                             {"channel_state", error.channel_state}}
                             .dump();
         event.received_at = clock.now();
         try {

@@ -19,6 +19,21 @@ std::shared_ptr<const RuleSet> make_rule_set(const config::Config& config) {
         slot.dry_run = settings.dry_run;
         set->slots.push_back(std::move(slot));
     }
+    if (config.wazzup) {
+        const auto& w = *config.wazzup;
+        if (w.channel_down_notify.empty()) {
+            for (const auto& head : config.people.heads)
+                set->channel_down.user_ids.push_back(std::to_string(head.user_id));
+        } else {
+            for (const auto& key : w.channel_down_notify)
+                if (const auto* person = config.people.find(key))
+                    set->channel_down.user_ids.push_back(std::to_string(person->user_id));
+        }
+        set->channel_down.text = w.channel_down_text;
+        for (auto at = set->channel_down.text.find("{channel}"); at != std::string::npos;
+             at = set->channel_down.text.find("{channel}", at + w.channel_id.size()))
+            set->channel_down.text.replace(at, 9, w.channel_id);
+    }
     return set;
 }
 

@@ -97,7 +97,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
     std::optional<FinalError> refusal(const OutgoingMessage& m) const {
         auto refuse = [](std::string code, std::string description) {
-            return FinalError{0, std::move(code), std::move(description), false};
+            return FinalError{0, std::move(code), std::move(description), false, {}};
         };
         if (m.content.skip || (m.content.text.empty() && !m.content.is_template())) {
             return refuse("NOTHING_TO_SEND", "the message has neither text nor template");
@@ -111,8 +111,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         }
         const Channel* channel = registry.find(m.channel_id);
         if (channel && !channel->sendable()) {
-            return refuse("CHANNEL_NOT_ACTIVE",
-                          "channel " + m.channel_id + " is \"" + channel->state + "\", not active");
+            auto error = refuse("CHANNEL_NOT_ACTIVE", "channel " + m.channel_id + " is \"" +
+                                                          channel->state + "\", not active");
+            error.channel_state = channel->state;
+            return error;
         }
         if (channel && channel->is_waba() && !m.content.is_template() &&
             windows.decide(m.channel_id, m.chat_id, clock.now()) == WindowDecision::template_only) {

@@ -36,7 +36,8 @@ struct FinalError {
     int http_status = 0;  // 0 when the send was refused locally without a request
     std::string code;
     std::string description;
-    bool no_whatsapp = false;  // the rule writes "нет ватсапа" on the lead (L5)
+    bool no_whatsapp = false;   // the rule writes "нет ватсапа" on the lead (L5)
+    std::string channel_state;  // CHANNEL_NOT_ACTIVE: the state Wazzup reported, for the head
 };
 struct RetryAfter {
     std::chrono::milliseconds delay{0};

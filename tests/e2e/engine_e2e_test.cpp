@@ -242,4 +242,38 @@ TEST_CASE("e2e: a channel Wazzup reports down is not sent on; the failure is jou
     CHECK_THAT(journal, Catch::Contains("CHANNEL_NOT_ACTIVE"));
     // The lead still moves on: only the message could not go.
     CHECK(p.lead(id).value("STATUS_ID", std::string()) == "IN_PROCESS");
+    // The head hears of the outage once, not once per refused message.
+    const std::string down =
+        "канал Wazzup c0ffee00-0000-4000-8000-000000000001 в состоянии «disabled»";
+    CHECK(notifications(p, 20, down).size() == 1);
+    long long other = new_lead(p, "+7 912 444-55-67");
+    p.settle();
+    for (int i = 0; i < 2; ++i) {
+        p.control("act/call", {{"user_id", assigned(p, other)},
+                               {"lead_id", other},
+                               {"answered", false},
+                               {"duration", 0}});
+        p.advance(60);
+    }
+    p.settle();
+    CHECK(notifications(p, 20, down).size() == 1);
+
+    // Back, then down again: a new outage, a new notice.
+    p.control("act/channel-state",
+              {{"channel_id", "c0ffee00-0000-4000-8000-000000000001"}, {"state", "active"}});
+    p.settle();
+    p.control("act/channel-state",
+              {{"channel_id", "c0ffee00-0000-4000-8000-000000000001"}, {"state", "disabled"}});
+    p.settle();
+    long long third = new_lead(p, "+7 912 444-55-68");
+    p.settle();
+    for (int i = 0; i < 2; ++i) {
+        p.control("act/call", {{"user_id", assigned(p, third)},
+                               {"lead_id", third},
+                               {"answered", false},
+                               {"duration", 0}});
+        p.advance(60);
+    }
+    p.settle();
+    CHECK(notifications(p, 20, down).size() == 2);
 }

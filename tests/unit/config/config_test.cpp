@@ -323,6 +323,23 @@ TEST_CASE("config: rules may only name people and templates that exist", "[confi
     CHECK(errors[2].message.find("no [wazzup] section") != std::string::npos);
 }
 
+TEST_CASE("config: the channel-down notice names people of [people]", "[config]") {
+    TempDir dir;
+    const auto file = dir.write("wazzup.toml", minimal_portal +
+                                                   "[wazzup]\n"                                // 4
+                                                   "api_key = \"k\"\n"                         // 5
+                                                   "channel_id = \"c-1\"\n"                    // 6
+                                                   "webhook_secret = \"s\"\n"                  // 7
+                                                   "channel_down_notify = [\"rop\", \"x\"]\n"  // 8
+                                                   "[people.heads.rop]\n"                      // 9
+                                                   "user_id = 1\n");                           // 10
+    const auto errors = check_config(file, isolated(dir));
+    INFO(all_messages(errors));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].line == 8);
+    CHECK(errors[0].message == "wazzup.channel_down_notify names 'x', who is not in [people]");
+}
+
 TEST_CASE("config: a rule's own parameters are checked, unknown ones included", "[config]") {
     TempDir dir;
     const auto file = dir.write("params.toml", minimal_portal +
