@@ -5,6 +5,7 @@
 #include "daemon/entity_model.hpp"
 #include "rules/iso_time.hpp"
 #include "rules/phone.hpp"
+#include "wazzup/delivery_status.hpp"
 
 namespace reglament::daemon {
 
@@ -244,10 +245,27 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
             auto parsed = message_of(payload);
             if (!parsed) return;
             m = *parsed;
-            auto sent = store_.get_kv("wazzup.sent:" + m.message_id);
+            const std::string sent_key = "wazzup.sent:" + m.message_id;
+            auto sent = store_.get_kv(sent_key);
             if (!sent) return;  // not a message of ours, or sent before we kept track
             json where = json::parse(*sent, nullptr, false);
             if (!where.is_object()) return;
+            // Wazzup's webhooks come out of order: a status never goes back (read stays read),
+            // and one that changes nothing is not news to any rule.
+            auto known = sent_status_.find(m.message_id);
+            const std::string was =
+                known != sent_status_.end() ? known->second : where.value("status", "");
+            auto current =
+                was.empty() ? wazzup::DeliveryStatus::none : wazzup::parse_delivery_status(was);
+            auto merged = wazzup::merge_status(current, wazzup::parse_delivery_status(m.status));
+            if (merged == current) {
+                ++counts_.unchanged;
+                return;
+            }
+            m.status = std::string(wazzup::to_string(merged));
+            sent_status_[m.message_id] = m.status;
+            where["status"] = m.status;
+            commit_.kv_puts.emplace_back(sent_key, where.dump());
             try {
                 ref = EntityRef::parse(where.value("entity_key", ""));
             } catch (const std::invalid_argument&) {
@@ -477,6 +495,7 @@ store::EngineCommit StepBuilder::take() {
     }
     snapshots_.clear();
     projected_.clear();
+    sent_status_.clear();
     channel_down_told_ = false;
     erased_.clear();
     states_.clear();

@@ -126,7 +126,9 @@ class StepBuilder {
     std::map<std::string, store::Snapshot> snapshots_;
     std::set<std::string> erased_;
     std::set<std::string> dry_seen_;
-    bool channel_down_told_ = false;  // dry-run lines journaled by this step
+    bool channel_down_told_ = false;
+    std::map<std::string, std::string> sent_status_;  // Wazzup messageId → status set this step  //
+                                                      // dry-run lines journaled by this step
     std::map<std::tuple<std::string, std::string, std::string>, std::optional<store::Timer>>
         timers_;
 };

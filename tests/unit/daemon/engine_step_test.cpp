@@ -224,3 +224,33 @@ TEST_CASE("a later event of the same step sees an earlier event's writes", "[eng
     REQUIRE(rig.second->seen.size() == 2);
     CHECK(rig.second->seen[1].second == "11");
 }
+
+TEST_CASE("a message's Wazzup status never goes back; a repeated one is not news",
+          "[engine_step]") {
+    Rig rig;
+    rig.first->wants = {rules::EventKind::chat_status};
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    rig.store.put_kv("wazzup.sent:m-1", json{{"entity_key", "lead:7"}, {"rule_id", "P1"}}.dump());
+    auto status = [](std::int64_t id, const std::string& value) {
+        store::StoredEvent e;
+        e.id = id;
+        e.event.source = "wazzup";
+        e.event.kind = "wazzup.status";
+        e.event.entity_key = "wazzup_message:m-1";
+        e.event.payload = json{{"message_id", "m-1"}, {"status", value}}.dump();
+        e.event.received_at = kNow;
+        return e;
+    };
+    std::vector<std::string> seen;
+    rig.first->answer = [&seen](const rules::RuleContext& c) {
+        seen.push_back(c.event.message->status);
+        return rules::Decision{};
+    };
+    // Read overtakes delivered; in the same step, then across steps.
+    rig.step({status(1, "sent"), status(2, "read"), status(3, "delivered")}, {});
+    rig.step({status(4, "delivered"), status(5, "read"), status(6, "error")}, {});
+    CHECK(seen == std::vector<std::string>{"sent", "read"});
+    auto kept = rig.store.get_kv("wazzup.sent:m-1");
+    REQUIRE(kept);
+    CHECK(json::parse(*kept)["status"] == "read");
+}
