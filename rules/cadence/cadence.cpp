@@ -205,10 +205,12 @@ void Cadence::on_timer(Decision& d, const RuleContext& c, const Lead& lead) cons
     if (step.template_name && !step.template_name->empty()) {
         std::string phone = lead.phones.empty() ? "" : normalise_phone(lead.phones.front());
         if (!phone.empty())
-            d.actions.push_back(make_action(
-                "wazzup.send", e,
-                {{"phone", phone}, {"template", *step.template_name}, {"values", json::object()}},
-                key + "send", why));
+            d.actions.push_back(
+                make_action("wazzup.send", e,
+                            {{"phone", phone},
+                             {"template", *step.template_name},
+                             {"values", message_values(lead, c.staff, c.calendar, stops.field)}},
+                            key + "send", why));
     }
     if (!step.call_task.empty())
         d.actions.push_back(

@@ -76,6 +76,22 @@ std::map<std::string, std::string> lead_values(const Lead& lead, const Staff& st
             {"responsible", person_name(staff, lead.assigned_by_id)}};
 }
 
+nlohmann::json message_values(const Lead& lead, const Staff& staff, const Calendar& calendar,
+                              const std::string& meeting_field) {
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [k, v] : lead_values(lead, staff))
+        values[k] = v;
+    values["client_name"] = lead.name;
+    values["client_last_name"] = lead.last_name;
+    values["manager_name"] = person_name(staff, lead.assigned_by_id);
+    values["meeting_time"] = "";
+    if (!meeting_field.empty())
+        if (auto it = lead.fields.find(meeting_field); it != lead.fields.end() && it->is_string())
+            if (auto at = parse_iso8601(it->get<std::string>()))
+                values["meeting_time"] = local_text(calendar, *at);
+    return values;
+}
+
 Escalation Escalation::read(Params& p, std::string_view key) {
     return Escalation{p.text_list(key, {})};
 }

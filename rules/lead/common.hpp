@@ -39,6 +39,12 @@ TimerChange cancel(const EntityRef& entity, std::string purpose);
 // Placeholders every lead text may use: {lead_id}, {lead_title}, {responsible} (name or id).
 std::map<std::string, std::string> lead_values(const Lead& lead, const Staff& staff);
 
+// Placeholders of a Wazzup template sent about a lead ([wazzup.templates]): lead_values() plus
+// {client_name}, {client_last_name}, {manager_name}, and {meeting_time} ("05.03.2026 15:00")
+// from `meeting_field` when the lead has a date there.
+nlohmann::json message_values(const Lead& lead, const Staff& staff, const Calendar& calendar,
+                              const std::string& meeting_field = "");
+
 // Heads by their config keys; an empty list means every head of [people].
 struct Escalation {
     std::vector<std::string> head_keys;

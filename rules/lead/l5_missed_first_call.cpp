@@ -77,10 +77,12 @@ class L5MissedFirstCall final : public Rule {
         std::string why =
             std::to_string(misses) + " outgoing calls to the new lead went unanswered";
         if (!phone.empty())
-            d.actions.push_back(make_action(
-                "wazzup.send", e,
-                {{"phone", phone}, {"template", template_name}, {"values", json::object()}},
-                "missed:send", why));
+            d.actions.push_back(
+                make_action("wazzup.send", e,
+                            {{"phone", phone},
+                             {"template", template_name},
+                             {"values", message_values(*lead, c.staff, c.calendar)}},
+                            "missed:send", why));
         if (!taken_status_id.empty() && lead->status_id != taken_status_id)
             d.actions.push_back(
                 make_action("lead.update", e,

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "rule_harness.hpp"
 
 using namespace reglament::rules;
@@ -170,10 +172,20 @@ TEST_CASE("C3: a second cadence is only config", "[rules][C1]") {
 TEST_CASE("C2: a no-show runs the same-day calls and the ladder to refusal", "[rules][C2]") {
     Harness h("C2");
     Lead l = make_lead("1", "UC_MEETING_SET", "11", msk("2026-04-01T10:00"));
+    l.name = "Ольга";
     l.fields["UF_CRM_MEETING_DATE"] = "2026-04-08T12:00:00+03:00";
     h.change(EventKind::updated, lead1, l, msk("2026-04-07T10:00"));
     CHECK(h.due("lead:1", "meeting_passed") == msk("2026-04-08T13:00"));
     auto fired = h.advance(msk("2026-04-20T18:00"));
+    // A template may greet the client and name the manager and the missed meeting.
+    auto send = std::find_if(fired.begin(), fired.end(),
+                             [](const auto& f) { return f.second.kind == "wazzup.send"; });
+    REQUIRE(send != fired.end());
+    const json& values = send->second.params["values"];
+    CHECK(values["client_name"] == "Ольга");
+    CHECK(values["manager_name"] == "Менеджер 1");
+    CHECK(values["meeting_time"] == "08.04.2026 12:00");
+    CHECK(values["lead_title"] == "Заявка 1");
     CHECK(describe(fired, h.calendar) ==
           std::vector<std::string>{
               "08.04.2026 13:00 task.add Перезвонить клиенту (неявка на встречу)",
