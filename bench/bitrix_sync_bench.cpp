@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -83,6 +85,14 @@ long peak_rss_kb() {
     return -1;
 }
 
+// User + system CPU seconds this process has used.
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+    return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
 struct Runner {
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
@@ -123,7 +133,7 @@ int run_sync(Client& client, const Flags& flags) {
     std::printf("mode sync\nitems %ld\npages %ld\nlast_id %lld\nout_of_order %ld\nwall_s %.3f\n",
                 items, pages, last_id, out_of_order, wall);
     print_stats(client.stats());
-    std::printf("peak_rss_kb %ld\n", peak_rss_kb());
+    std::printf("peak_rss_kb %ld\ncpu_s %.2f\n", peak_rss_kb(), cpu_seconds());
     if (error) {
         std::printf("error %s\n", error->to_string().c_str());
         return 1;

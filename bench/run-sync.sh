@@ -3,7 +3,8 @@
 # cloud limit (leaky bucket burst 50, drain 2/s), over HTTPS with a throw-away CA:
 #
 #   1. sync:  bench/bitrix_sync_bench --mode sync streams every lead of a portal of LEADS
-#             (Client::list_all: batch chains of 50 pages, `>ID`, start=-1);
+#             (Client::list_all: batch chains of 50 pages, `>ID`, start=-1); then the same with
+#             both limits lifted, for the floor that latency and CPU set by themselves;
 #   2. what one counted page (start=0, the offset-with-count way) costs in operating time there;
 #   3. mixed: CALLS single crm.lead.get / crm.lead.update calls issued at once by 8 threads;
 #   4. peer:  a portal of PEER_LEADS, streamed by our client and then by the official JS SDK
@@ -102,15 +103,20 @@ operating_used() {
         python3 -c 'import json,sys; print("list_operating_s %.3f" % (json.load(sys.stdin)["time"]["operating"] - 0.002))'
 }
 
+# The emulator's CPU time so far (user + system), in seconds.
+emulator_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$EMULATOR_PID/stat"; }
+
 # measure NAME COMMAND...: quiet, run the client pinned to CLIENT_CPU, then the emulator's
 # side. Everything goes to $WORK/NAME.txt and stdout.
 measure() {
-    local name=$1 out=$WORK/$1.txt rc=0 before
+    local name=$1 out=$WORK/$1.txt rc=0 before cpu0
     shift
     quiet
     before=$(log_size)
     echo "== $name: $*" | sed "s|$WORK|\$WORK|g"
+    cpu0=$(emulator_cpu)
     taskset -c "$CLIENT_CPU" "$@" >"$out" 2>"$WORK/$name.err" || rc=$?
+    echo "emulator_cpu_s $(python3 -c "print('%.2f' % ($(emulator_cpu) - $cpu0))")" >>"$out"
     requests_since "$before" >>"$out"
     operating_used >>"$out"
     echo "emulator_rss_kb $(awk '/^VmRSS/ {print $2}' "/proc/$EMULATOR_PID/status")" >>"$out"
@@ -135,6 +141,13 @@ echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); emu
 fresh_portal "$LEADS"
 measure sync "$SYNC_BENCH" --mode sync --webhook "$HOOK" --ca-file "$WORK/tls/ca.pem" \
     --expect "$LEADS" --burst "$BURST" --drain "$DRAIN"
+
+# 1b. The same sync with both limits lifted: how long the chain of 81 requests takes by itself
+# (each waits for the one before), i.e. the floor set by latency and CPU rather than the limit.
+ctl config '{"rate_burst": 1000000000}' >/dev/null
+measure sync-unlimited "$SYNC_BENCH" --mode sync --webhook "$HOOK" --ca-file "$WORK/tls/ca.pem" \
+    --expect "$LEADS" --burst 1000000000 --drain 1000000000
+ctl config "{\"rate_burst\": $BURST, \"rate_drain\": $DRAIN}" >/dev/null
 
 # 2. One page the offset-with-count way on the same portal.
 quiet
@@ -167,6 +180,8 @@ printf 'sync %d leads: %s s (ideal %s s for %d requests: ratio %s), %s requests,
     "$(ratio "$(value sync wall_s)" "$(ideal "$SYNC_MIN")")" \
     "$(value sync emulator_requests)" "$(value sync emulator_503)" \
     "$(python3 -c "print('%.1f' % ($(value sync peak_rss_kb) / 1024))")" "$(value sync list_operating_s)"
+printf 'the same sync without limits: %s s (client CPU %s s, emulator CPU %s s)\n' \
+    "$(value sync-unlimited wall_s)" "$(value sync-unlimited cpu_s)" "$(value sync-unlimited emulator_cpu_s)"
 printf 'offset-with-count pager, modelled: %d pages x %s s = %s s operating\n' "$PAGES" "$COUNTED" \
     "$(python3 -c "print('%.0f' % ($PAGES * $COUNTED))")"
 printf 'mixed %d calls: %s s (ideal %s s for %d requests: ratio %s), %s requests, %s commands/request, %s 503s, %s failed\n' \
