@@ -83,9 +83,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::set<std::string> announced_moves;
     bool stopped = false;
 
-    mutable std::mutex stats_mutex;  // guards stats and base_shown, read from other threads
+    mutable std::mutex stats_mutex;  // guards stats, base_shown and limiter_shown, read from
+                                     // other threads
     ClientStats stats;
     std::string base_shown;
+    RateLimiter limiter_shown;  // a copy of `limiter` as of its last change
 
     Impl(asio::io_context& io_, ClientOptions o, const Clock& c)
         : io(io_),
@@ -94,7 +96,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
           http(io_, options.http),
           limiter(options.bucket),
           budget(options.operating),
-          timer(io_) {
+          timer(io_),
+          limiter_shown(options.bucket) {
         if (!options.steady_now)
             options.steady_now = [] { return std::chrono::steady_clock::now(); };
         if (!options.webhook_url.empty()) {
@@ -120,6 +123,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     void bump(F f) {
         std::lock_guard lock(stats_mutex);
         f(stats);
+    }
+
+    void publish_limiter() {
+        std::lock_guard lock(stats_mutex);
+        limiter_shown = limiter;
     }
 
     void enqueue(ItemPtr item) {
@@ -189,6 +197,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 return;
             }
             limiter.on_sent(now);
+            publish_limiter();
             send(std::move(pick));
         }
     }
@@ -302,6 +311,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             const Error& e = *env.error;
             if (e.is(codes::query_limit)) {
                 limiter.on_limit_exceeded(steady_now());
+                publish_limiter();
                 bump([](ClientStats& s) { ++s.limit_errors; });
                 spdlog::warn("bitrix: QUERY_LIMIT_EXCEEDED on {}; slowing down to {:.2f}/s", method,
                              limiter.drain_per_second());
@@ -569,6 +579,12 @@ void Client::list_all(ListRequest request, PageSink on_page,
 ClientStats Client::stats() const {
     std::lock_guard lock(impl_->stats_mutex);
     return impl_->stats;
+}
+
+Client::RateBudget Client::rate_budget() const {
+    auto now = impl_->steady_now();
+    std::lock_guard lock(impl_->stats_mutex);
+    return {impl_->limiter_shown.remaining(now), impl_->limiter_shown.capacity()};
 }
 
 std::string Client::base_url_redacted() const {

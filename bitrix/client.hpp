@@ -99,6 +99,12 @@ class Client {
                   std::function<void(std::optional<Error>)> done);
 
     ClientStats stats() const;
+    // The rate limiter's budget: requests that may go now without waiting, of how many.
+    struct RateBudget {
+        double remaining = 0;
+        double capacity = 0;
+    };
+    RateBudget rate_budget() const;
     // The base URL calls currently go to (redacted), e.g. after a portal move.
     std::string base_url_redacted() const;
     // Fails queued calls and stops timers; calls in flight complete with an error.

@@ -32,8 +32,7 @@ void RateLimiter::advance(Steady now) {
 
 RateLimiter::Duration RateLimiter::delay_for_next(Steady now) {
     advance(now);
-    double allowed = std::max(1.0, burst_ - options_.headroom);
-    double excess = level_ + 1 - allowed;
+    double excess = level_ + 1 - capacity();
     if (excess <= 0) return Duration::zero();
     auto wait = Seconds(excess / drain_);
     return std::chrono::ceil<std::chrono::milliseconds>(wait);
@@ -56,6 +55,16 @@ void RateLimiter::on_limit_exceeded(Steady now) {
 double RateLimiter::level(Steady now) {
     advance(now);
     return level_;
+}
+
+double RateLimiter::capacity() const {
+    return std::max(1.0, burst_ - options_.headroom);
+}
+
+double RateLimiter::remaining(Steady now) const {
+    RateLimiter at_now = *this;  // drained and grown back to `now`, this one untouched
+    at_now.advance(now);
+    return std::max(0.0, at_now.capacity() - at_now.level_);
 }
 
 OperatingBudget::OperatingBudget(OperatingOptions options) : options_(options) {}

@@ -55,6 +55,10 @@ class RateLimiter {
     void on_limit_exceeded(Steady now);
 
     double level(Steady now);  // the modelled counter
+    // Requests that may go at `now` without waiting (the rate budget left); read-only.
+    double remaining(Steady now) const;
+    // The most the budget can hold: the current burst less the headroom.
+    double capacity() const;
     double burst() const { return burst_; }
     double drain_per_second() const { return drain_; }
 

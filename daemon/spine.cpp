@@ -184,6 +184,20 @@ struct Spine::Impl {
         metrics.declare_counter("reglament_poll_failures_total", "Poller listings that failed.");
         metrics.declare_counter("reglament_polls_total",
                                 "Polls in which every kind of entity was listed.");
+        // The Bitrix24 client's rate limiter: requests that may go now, and the most it holds.
+        auto budget = [this](double bitrix::Client::RateBudget::*field) {
+            return [this, field] {
+                std::vector<std::pair<Labels, double>> out;
+                if (bitrix) out.push_back({{}, bitrix->rate_budget().*field});
+                return out;
+            };
+        };
+        metrics.gauge_callback("reglament_rest_budget_remaining",
+                               "Bitrix24 REST requests the rate limiter lets go now.",
+                               budget(&bitrix::Client::RateBudget::remaining));
+        metrics.gauge_callback("reglament_rest_budget_capacity",
+                               "Bitrix24 REST requests the rate limiter holds when rested.",
+                               budget(&bitrix::Client::RateBudget::capacity));
         metrics.gauge_callback(
             "reglament_queue_depth", "Rows waiting in the store, by queue.", [this] {
                 std::vector<std::pair<Labels, double>> out;

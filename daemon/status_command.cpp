@@ -1,6 +1,7 @@
 #include "daemon/status_command.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -261,6 +262,16 @@ int status_command(const StatusOptions& options) {
             auto poll_failures = sum_by(live.metrics, "reglament_poll_failures_total", "");
             std::cout << "polls       " << static_cast<long long>(polls[""]) << ", "
                       << static_cast<long long>(poll_failures[""]) << " failed listing(s)\n";
+            // The Bitrix24 client's rate limiter (burst less headroom, shrunk after a 503).
+            auto left = sum_by(live.metrics, "reglament_rest_budget_remaining", "");
+            auto capacity = sum_by(live.metrics, "reglament_rest_budget_capacity", "");
+            std::cout << "rate budget ";
+            if (left.count("") && capacity.count(""))
+                std::cout << static_cast<long long>(std::floor(left[""])) << " of "
+                          << static_cast<long long>(std::floor(capacity[""]))
+                          << " Bitrix24 REST requests left\n";
+            else
+                std::cout << "unknown (the daemon does not export it)\n";
         }
 
         auto failures = latest_failures(store, now, options.errors);

@@ -3,6 +3,7 @@
 // the config with, listed from the portal).
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,15 @@ TEST_CASE("e2e: reglamentd status shows queues, the last poll, the rules and the
     CHECK(line_of(s.output, "rules on").find(" L1 ") != std::string::npos);
     CHECK(line_of(s.output, "dry-run").find("D1") != std::string::npos);
     CHECK(line_of(s.output, "actions").find("done ") != std::string::npos);
+    // The Bitrix24 rate limiter's budget, from /metrics: the fixture's burst is far above what
+    // one lead costs, so most of it is left.
+    auto budget = line_of(s.output, "rate budget");
+    CHECK(budget.find(" Bitrix24 REST requests left") != std::string::npos);
+    long long left = -1, capacity = -1;
+    CHECK(std::sscanf(budget.c_str(), "rate budget %lld of %lld", &left, &capacity) == 2);
+    CHECK(capacity > 1000);
+    CHECK(left > capacity / 2);
+    CHECK(left <= capacity);
     CHECK(line_of(s.output, "last errors").find("none") != std::string::npos);
 
     // The daemon stopped: the state file still answers, the exit code says it is down.
