@@ -57,8 +57,11 @@ class D3RequiredFields final : public Rule {
         auto key = "missing:" + deal->stage_id + ":" + when;
         auto why = "Сделка переведена в " + deal->stage_id + " без обязательных полей: " + list +
                    " (регламент D3).";
+        // Never "restore" into a closed stage: a deal D6 reopened from won/lost would be closed
+        // again, and D6 would reopen it, for ever. The task still asks for the fields.
         bool can_restore = restore_ && before && before->category_id == deal->category_id &&
-                           !before->stage_id.empty();
+                           !before->stage_id.empty() && !before->closed &&
+                           before->stage_semantic != "S" && before->stage_semantic != "F";
         if (can_restore)
             out.actions.push_back(deal_stage_action(*deal, e, before->stage_id, key, why));
         auto deadline = c.calendar.end_of_working_day(c.now);

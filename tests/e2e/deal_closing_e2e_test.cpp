@@ -508,6 +508,31 @@ TEST_CASE(
     CHECK(comments_containing(p, early, "невозвратные") == 0);
 }
 
+// D6 reopens the deal into Предзамер; D3 must not take that for an entry to undo and close the
+// deal again (with a real clock the two would hand the deal back and forth for ever).
+TEST_CASE(
+    "e2e: a lost deal D6 reopens into Предзамер stays open even with a field missing there; D3 "
+    "only asks for the field",
+    "[e2e][deal][D6][D3]") {
+    Portal p(deal_options());
+    long long id = new_deal(p, "UC_PREMEASURE", full_fields("2026-03-12"), "Отказ без домофона");
+    p.settle();
+    edit(p, id, {{"UF_CRM_ADDR_INTERCOM", ""}});  // D3 checks on entry only: nothing yet
+    p.settle();
+    REQUIRE(tasks_of(p, id, "Заполнить поля").empty());
+
+    p.advance(600);
+    move(p, id, "LOSE");
+    p.settle();
+    p.advance(600);
+    p.settle();
+    CHECK(stage(p, id) == "UC_PREMEASURE");
+    CHECK(tasks_of(p, id, "Оформить отказ по сделке").size() == 1);
+    auto fill = tasks_of(p, id, "Заполнить поля");
+    REQUIRE(fill.size() == 1);
+    CHECK(title_of(fill[0]) == "Заполнить поля: Домофон");
+}
+
 // The daemon's World (daemon/store_world.cpp) answers timeline_comments() with nothing: it keeps
 // no timeline comments, so D6 never sees the manager's comment and a lost deal closed by the
 // book is reopened all the same ("закреплённый комментарий с причиной отказа"). Kept as the
