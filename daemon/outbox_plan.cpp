@@ -6,6 +6,7 @@
 #include "bitrix/datetime.hpp"
 #include "bitrix/envelope.hpp"
 #include "rules/iso_time.hpp"
+#include "rules/model.hpp"
 #include "wazzup/phone.hpp"
 #include "wazzup/templates.hpp"
 
@@ -248,7 +249,7 @@ PlanSettings plan_settings(const config::Config& config) {
 }
 
 std::string idempotency_tag(std::string_view idempotency_key) {
-    return "reglament:" + std::string(idempotency_key);
+    return std::string(rules::automated_tag) + std::string(idempotency_key);
 }
 
 std::string with_marker(std::string_view marker, std::string_view text) {

@@ -67,6 +67,10 @@ enum class TaskStatus : int {
     deferred = 6
 };
 
+// The last line of every description the daemon writes: "reglament:<idempotency key>". It is how
+// a task created after a crash is found again, and how rules tell the daemon's tasks from people's.
+inline constexpr std::string_view automated_tag = "reglament:";
+
 struct Task {
     std::string id;
     std::string title;
@@ -88,6 +92,12 @@ struct Task {
         if (title == rule_title) return true;
         return title.size() > rule_title.size() + 1 && title.ends_with(rule_title) &&
                title[title.size() - rule_title.size() - 1] == ' ';
+    }
+    // Set by reglamentd (a regulation's task), not by a person.
+    bool automated() const {
+        auto at = description.rfind(automated_tag);
+        return at != std::string::npos && (at == 0 || description[at - 1] == '\n') &&
+               description.find('\n', at) == std::string::npos;
     }
 };
 

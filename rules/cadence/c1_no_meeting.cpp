@@ -3,7 +3,8 @@
 // Parameters ([rules.C1]):
 //   qualified_status_ids  ["UC_QUALIFIED"]   start: the lead is in one of these …
 //   meeting_date_field    "UF_CRM_MEETING_DATE"  … with this field empty …
-//                          … and no open task or activity with a deadline still ahead
+//                          … and no open task (a person's, not the daemon's) or activity
+//                          with a deadline still ahead
 //   stop_status_ids       ["UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"] ("5. Встреча
 //                          назначена" and later)
 //   stop_field            = meeting_date_field
@@ -45,8 +46,10 @@ class C1NoMeeting final : public Rule {
         if (it != lead.fields.end() && !it->is_null() &&
             !(it->is_string() && it->get<std::string>().empty()))
             return false;
+        // A next call agreed with the client is a person's task; the regulations' own tasks
+        // (H1 "Определить следующий шаг", a dial-plan attempt) are no such date.
         for (const auto& t : c.world.open_tasks_bound_to(crm_binding(c.event.entity)))
-            if (t.deadline && *t.deadline > c.now) return false;
+            if (t.deadline && *t.deadline > c.now && !t.automated()) return false;
         for (const auto& a : c.world.open_activities_of(c.event.entity))
             if (a.deadline && *a.deadline > c.now) return false;
         return true;

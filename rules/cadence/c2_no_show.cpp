@@ -80,6 +80,9 @@ class C2NoShow final : public Rule {
                       ev.timer_payload.value("meeting", "") == iso(*when);
         if (entered_no_show || missed) {
             cadence.start(d, c, *lead, c.now);
+            // This meeting is dealt with: a later look at the lead (its closing, a stale read)
+            // must not arm its no-show again.
+            if (when) (*d.state)["watch"] = iso(*when);
             return d;
         }
         // Watch the meeting time: a timer a little after it, re-armed when the date moves.

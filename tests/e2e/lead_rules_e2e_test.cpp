@@ -353,6 +353,7 @@ TEST_CASE("e2e C1: the ОП-2 ladder over five working days ends in «Отказ
     CHECK(status(p, id) == "UC_QUALIFIED");
     advance_to(p, "2026-03-18T18:00:00+03:00");
     CHECK(status(p, id) == "JUNK");
+    CHECK(p.lead(id).value("UF_CRM_REFUSAL_REASON", std::string()) == "Нет контакта");
     CHECK(count_of(lead_comments(p, id), kMarker + "Лид закрыт, причина отказа: Нет контакта.") ==
           1);
 
@@ -384,6 +385,142 @@ TEST_CASE("e2e C1: a client who writes on WhatsApp on day 2 stops the ladder", "
     CHECK(status(p, id) == "UC_QUALIFIED");
     CHECK(count_of(lead_comments(p, id), kMarker + "Лид закрыт, причина отказа: Нет контакта.") ==
           0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// C2 no-show
+
+namespace {
+
+// A lead whose manager reached the client and set a meeting («5. Встреча назначена») at `when`.
+long long meeting_lead(Portal& p, const std::string& phone, const std::string& title,
+                       const std::string& when) {
+    long long id = new_lead(p, phone, title);
+    p.settle();
+    long long who = assigned(p, id);
+    REQUIRE(is_manager(who));
+    p.control("act/call",
+              {{"user_id", who}, {"lead_id", id}, {"answered", true}, {"duration", 240}});
+    p.settle();
+    p.control("act/edit", {{"entity", "lead"},
+                           {"id", id},
+                           {"fields", {{"UF_CRM_MEETING_DATE", when}, {"STATUS_ID", "UC_MEETING"}}},
+                           {"user_id", who}});
+    p.settle();
+    return id;
+}
+
+const std::string kNoShowCall = "Перезвонить клиенту (неявка на встречу)";
+
+}  // namespace
+
+TEST_CASE("e2e C2: a meeting the client missed runs the no-show ladder to «Отказ»",
+          "[e2e][lead][C2]") {
+    PortalOptions o;
+    o.start = "2026-03-16T09:00:00+03:00";  // Monday
+    Portal p(o);
+    const std::string chat = "79127100001";
+    long long id =
+        meeting_lead(p, "+7 912 710-00-01", "Встреча: шкаф", "2026-03-16T11:00:00+03:00");
+    long long who = assigned(p, id);
+
+    // The meeting was at 11:00; nobody marked it held. An hour later: the first call task.
+    advance_to(p, "2026-03-16T11:59:00+03:00");
+    CHECK(lead_tasks(p, id, kNoShowCall).empty());
+    advance_to(p, "2026-03-16T12:00:00+03:00");
+    auto calls = lead_tasks(p, id, kNoShowCall);
+    REQUIRE(calls.size() == 1);
+    CHECK(to_id(calls[0]["responsibleId"]) == who);
+    // Same day: the second call at 16:00, «Аудио Михаила Николаевича» at 17:00.
+    advance_to(p, "2026-03-16T16:00:00+03:00");
+    CHECK(lead_tasks(p, id, kNoShowCall).size() == 2);
+    CHECK(sent_to(p, chat).empty());
+    advance_to(p, "2026-03-16T17:00:00+03:00");
+    CHECK(sent_to(p, chat) == std::vector<std::string>{kAudio});
+    // Next day: «Игнор» + a call; two days later «Полный игнор» + a call.
+    advance_to(p, "2026-03-17T10:00:00+03:00");
+    CHECK(sent_to(p, chat) == std::vector<std::string>{kAudio, kIgnore});
+    CHECK(lead_tasks(p, id, "Позвонить клиенту").size() == 1);
+    advance_to(p, "2026-03-18T12:00:00+03:00");
+    CHECK(sent_to(p, chat).size() == 2);
+    advance_to(p, "2026-03-19T10:00:00+03:00");
+    CHECK(sent_to(p, chat) == std::vector<std::string>{kAudio, kIgnore, kFullIgnore});
+    CHECK(lead_tasks(p, id, "Позвонить клиенту").size() == 2);
+    CHECK(status(p, id) == "UC_MEETING");
+    // End of that day: «Отказ. Сделка закрыта», reason «Нет контакта» in the lead's field.
+    advance_to(p, "2026-03-19T18:00:00+03:00");
+    CHECK(status(p, id) == "JUNK");
+    CHECK(p.lead(id).value("UF_CRM_REFUSAL_REASON", std::string()) == "Нет контакта");
+    CHECK(count_of(lead_comments(p, id), kMarker + "Лид закрыт, причина отказа: Нет контакта.") ==
+          1);
+    advance_to(p, "2026-03-23T12:00:00+03:00");
+    CHECK(sent_to(p, chat).size() == 3);
+    CHECK(lead_tasks(p, id, kNoShowCall).size() == 2);
+    CHECK(notes_about(p, who, "клиент на связи после неявки").empty());
+}
+
+TEST_CASE(
+    "e2e C2: a held meeting starts nothing; a client reached after a no-show needs a new "
+    "date that day",
+    "[e2e][lead][C2]") {
+    PortalOptions o;
+    o.start = "2026-03-16T09:00:00+03:00";  // Monday
+    Portal p(o);
+    long long held =
+        meeting_lead(p, "+7 912 710-00-02", "Встреча: кухня", "2026-03-16T11:00:00+03:00");
+    long long missed =
+        meeting_lead(p, "+7 912 710-00-03", "Встреча: окна", "2026-03-16T11:00:00+03:00");
+    long long fixed =
+        meeting_lead(p, "+7 912 710-00-04", "Встреча: дверь", "2026-03-16T11:00:00+03:00");
+
+    // 11:40: one meeting took place; the other two clients did not come.
+    advance_to(p, "2026-03-16T11:40:00+03:00");
+    p.control("act/move-stage", {{"entity", "lead"},
+                                 {"id", held},
+                                 {"stage", "UC_MEETING_HELD"},
+                                 {"user_id", assigned(p, held)}});
+    for (long long id : {missed, fixed})
+        p.control("act/move-stage", {{"entity", "lead"},
+                                     {"id", id},
+                                     {"stage", "UC_NO_SHOW"},
+                                     {"user_id", assigned(p, id)}});
+    p.settle();
+    // «Клиент не пришёл на встречу» starts the ladder at once; the held meeting nothing.
+    CHECK(lead_tasks(p, missed, kNoShowCall).size() == 1);
+    CHECK(lead_tasks(p, fixed, kNoShowCall).size() == 1);
+    advance_to(p, "2026-03-16T12:30:00+03:00");
+    CHECK(lead_tasks(p, held, kNoShowCall).empty());
+
+    // 13:00: both clients answer the call. One manager sets a new date and «5. Встреча
+    // назначена» at once; the other does not.
+    advance_to(p, "2026-03-16T13:00:00+03:00");
+    for (long long id : {missed, fixed})
+        p.control(
+            "act/call",
+            {{"user_id", assigned(p, id)}, {"lead_id", id}, {"answered", true}, {"duration", 120}});
+    p.settle();
+    p.control(
+        "act/edit",
+        {{"entity", "lead"},
+         {"id", fixed},
+         {"fields",
+          {{"UF_CRM_MEETING_DATE", "2026-03-18T15:00:00+03:00"}, {"STATUS_ID", "UC_MEETING"}}},
+         {"user_id", assigned(p, fixed)}});
+    p.settle();
+
+    // End of the working day: only the lead without a new meeting is reported to its manager.
+    const std::string reminder = "клиент на связи после неявки";
+    advance_to(p, "2026-03-16T17:59:00+03:00");
+    CHECK(notes_about(p, assigned(p, missed), reminder).empty());
+    advance_to(p, "2026-03-16T18:00:00+03:00");
+    CHECK(notes_about(p, assigned(p, missed), "«Встреча: окна»: " + reminder).size() == 1);
+    CHECK(notes_about(p, assigned(p, fixed), "«Встреча: дверь»: " + reminder).empty());
+    // The ladder stopped for both: no «Аудио» at 17:00, no «Игнор» the next day.
+    advance_to(p, "2026-03-18T12:00:00+03:00");
+    CHECK(sent_to(p, "79127100003").empty());
+    CHECK(sent_to(p, "79127100004").empty());
+    CHECK(status(p, missed) == "UC_NO_SHOW");
+    CHECK(lead_tasks(p, missed, kNoShowCall).size() == 1);
 }
 
 // ---------------------------------------------------------------------------------------------

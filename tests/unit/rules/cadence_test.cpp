@@ -128,6 +128,14 @@ TEST_CASE("C1: stops on an answered call or a meeting; does not start with a nex
     next.deadline = msk("2026-04-10T12:00");
     planned.world.tasks["L_1"] = {next};
     CHECK(planned.change(EventKind::updated, lead1, qualified(wed), wed).empty());
+    // The regulations' own task (H1's "Определить следующий шаг") is no agreed next call.
+    Harness automated("C1");
+    Task h1 = next;
+    h1.title = "[Регламент] Определить следующий шаг";
+    h1.description = "У лида нет открытой задачи или дела.\n\nreglament:H1:lead:1:next_step";
+    automated.world.tasks["L_1"] = {h1};
+    CHECK_FALSE(automated.change(EventKind::updated, lead1, qualified(wed), wed).empty());
+    CHECK(automated.due("lead:1", "step") == msk("2026-04-09T10:00"));
     Lead dated = qualified(wed);
     dated.fields["UF_CRM_MEETING_DATE"] = "2026-04-20T10:00:00+03:00";
     Harness with_date("C1");
@@ -199,6 +207,10 @@ TEST_CASE("C2: a no-show runs the same-day calls and the ladder to refusal", "[r
               "13.04.2026 18:00 timeline.comment Лид закрыт, причина отказа: Нет контакта.",
               "13.04.2026 18:00 journal.note cadence completed",
           });
+    // A stale look at the lead (still «Встреча назначена», read before the refusal was
+    // written) does not arm the same missed meeting again.
+    CHECK(h.change(EventKind::updated, lead1, l, msk("2026-04-20T18:00")).actions.empty());
+    CHECK(h.advance(msk("2026-04-30T18:00")).empty());
 }
 
 TEST_CASE("C2: a held meeting starts nothing; reached client must get a new date that day",
