@@ -83,6 +83,7 @@ struct Spine::Impl {
     std::unique_ptr<store::InboxWriter> writer;
     std::unique_ptr<Intake> intake;
     std::shared_ptr<const Calendar> calendar;
+    std::string wazzup_channel_id;  // the one channel the rules send on
 
     Impl(boost::asio::io_context& io_, const config::Config& config, const Clock& clock_,
          bool dry_run, Metrics& metrics_)
@@ -96,6 +97,7 @@ struct Spine::Impl {
             wc.base_url = config.wazzup->api_url;
             wc.api_key = config.wazzup->api_key.reveal();
             wazzup = std::make_unique<wazzup::Client>(io, *http, clock, wc);
+            wazzup_channel_id = config.wazzup->channel_id;
         }
         // Rows of different entities run side by side, so the client can pack their calls into
         // full batches: at 2 requests/s a batch of 50 is what keeps a busy portal up to date.
@@ -165,9 +167,25 @@ struct Spine::Impl {
 
     void refresh_channels() {
         if (!wazzup) return;
-        wazzup->refresh_channels([](wazzup::Expected<std::vector<wazzup::Channel>> r) {
-            if (!r) spdlog::warn("wazzup: cannot list channels: {}", r.error());
+        wazzup->refresh_channels([this](wazzup::Expected<std::vector<wazzup::Channel>> r) {
+            if (!r) return spdlog::warn("wazzup: cannot list channels: {}", r.error());
+            // The channel is back: the next refused send starts a new outage the head hears of.
+            for (const auto& channel : *r)
+                if (channel.channel_id == wazzup_channel_id && channel.sendable())
+                    clear_channel_down();
         });
+    }
+
+    void clear_channel_down() {
+        try {
+            const std::string flag(channel_down_kv);
+            if (auto set = store->get_kv(flag); set && *set != "0") {
+                store->put_kv(flag, "0");
+                spdlog::info("wazzup: channel {} is active again", wazzup_channel_id);
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("wazzup: cannot clear the channel-down flag: {}", e.what());
+        }
     }
 
     void declare_metrics() {
