@@ -615,7 +615,7 @@ struct PlannedNumber {
 };
 
 std::string two(int v) {
-    char buf[8];
+    char buf[16];
     std::snprintf(buf, sizeof buf, "%02d", v);
     return buf;
 }
