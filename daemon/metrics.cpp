@@ -56,6 +56,12 @@ void Metrics::gauge_callback(const std::string& name, const std::string& help,
     families_[name] = Family{help, "gauge", {}, std::move(read)};
 }
 
+void Metrics::counter_callback(const std::string& name, const std::string& help,
+                               std::function<std::vector<std::pair<Labels, double>>()> read) {
+    std::lock_guard lock(mutex_);
+    families_[name] = Family{help, "counter", {}, std::move(read)};
+}
+
 void Metrics::add(const std::string& name, const Labels& labels, double value) {
     std::lock_guard lock(mutex_);
     auto it = families_.find(name);

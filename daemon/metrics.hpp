@@ -22,6 +22,9 @@ class Metrics {
     // A gauge computed when scraped (queue depths read from the store, uptime).
     void gauge_callback(const std::string& name, const std::string& help,
                         std::function<std::vector<std::pair<Labels, double>>()> read);
+    // A counter another component keeps (the REST client's request counts), read when scraped.
+    void counter_callback(const std::string& name, const std::string& help,
+                          std::function<std::vector<std::pair<Labels, double>>()> read);
     double value(const std::string& name, const Labels& labels = {}) const;
 
     std::string render() const;  // text format 0.0.4

@@ -234,6 +234,61 @@ struct Spine::Impl {
                 }
                 return out;
             });
+        // Worth an alert: work that waits (oldest open row) and timers firing late.
+        metrics.gauge_callback(
+            "reglament_queue_oldest_age_seconds",
+            "Age of the oldest row still waiting, by queue (0 when empty).", [this] {
+                std::vector<std::pair<Labels, double>> out;
+                if (!store) return out;
+                auto seconds = [](std::optional<std::chrono::milliseconds> age) {
+                    return age ? static_cast<double>(age->count()) / 1000.0 : 0.0;
+                };
+                try {
+                    auto m = store->metrics(clock.now());
+                    out.push_back({{{"queue", "inbox"}}, seconds(m.inbox_oldest_pending_age)});
+                    out.push_back({{{"queue", "outbox"}}, seconds(m.outbox_oldest_open_age)});
+                } catch (const std::exception& e) {
+                    spdlog::warn("metrics: cannot read the store: {}", e.what());
+                }
+                return out;
+            });
+        metrics.gauge_callback(
+            "reglament_timer_lag_seconds",
+            "How long the earliest timer is overdue (0 when none is due).", [this] {
+                std::vector<std::pair<Labels, double>> out;
+                if (!store) return out;
+                try {
+                    auto m = store->metrics(clock.now());
+                    double lag = 0;
+                    if (m.earliest_timer && *m.earliest_timer < clock.now())
+                        lag =
+                            std::chrono::duration<double>(clock.now() - *m.earliest_timer).count();
+                    out.push_back({{}, lag});
+                } catch (const std::exception& e) {
+                    spdlog::warn("metrics: cannot read the store: {}", e.what());
+                }
+                return out;
+            });
+        metrics.counter_callback(
+            "reglament_rest_requests_total",
+            "Bitrix24 REST traffic by what: HTTP requests, commands carried, batches, "
+            "QUERY_LIMIT_EXCEEDED/503 answers, retries, token refreshes, redirects.",
+            [this] {
+                std::vector<std::pair<Labels, double>> out;
+                if (!bitrix) return out;
+                auto s = bitrix->stats();
+                auto put = [&](const char* what, std::size_t n) {
+                    out.push_back({{{"what", what}}, static_cast<double>(n)});
+                };
+                put("http_requests", s.http_requests);
+                put("commands", s.commands);
+                put("batches", s.batches);
+                put("limit_errors", s.limit_errors);
+                put("retries", s.retries);
+                put("refreshes", s.refreshes);
+                put("redirects", s.redirects);
+                return out;
+            });
     }
 };
 

@@ -75,6 +75,19 @@ TEST_CASE("e2e: reglamentd status shows queues, the last poll, the rules and the
     CHECK(left <= capacity);
     CHECK(line_of(s.output, "last errors").find("none") != std::string::npos);
 
+    // What an admin alerts on, in /metrics: REST traffic, the oldest waiting row, timer lag.
+    auto m = p.http.get(p.admin_url("/metrics")).body;
+    CHECK_THAT(m, Catch::Contains("# TYPE reglament_rest_requests_total counter"));
+    const std::string name = "reglament_rest_requests_total{what=\"http_requests\"} ";
+    auto at = m.find("\n" + name);
+    REQUIRE(at != std::string::npos);
+    auto requests = m.substr(at + 1, m.find('\n', at + 1) - at - 1);
+    INFO(requests);
+    CHECK(std::stod(requests.substr(requests.rfind(' ') + 1)) >= 1);
+    CHECK_THAT(m, Catch::Contains("reglament_rest_requests_total{what=\"limit_errors\"} 0"));
+    CHECK_THAT(m, Catch::Contains("reglament_queue_oldest_age_seconds{queue=\"outbox\"} 0"));
+    CHECK_THAT(m, Catch::Contains("reglament_timer_lag_seconds 0"));
+
     // The daemon stopped: the state file still answers, the exit code says it is down.
     p.daemon->signal(SIGTERM);
     REQUIRE(p.daemon->wait_exit(std::chrono::seconds(20)) == 0);
