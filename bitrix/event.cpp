@@ -116,7 +116,9 @@ EventParseResult parse_event(std::string_view body) {
     ev.data = member(form, "data");
     if (const json& ts = member(form, "ts"); !ts.is_null()) {
         auto seconds = as_int(ts);
-        if (!seconds) return fail("'ts' is not a unix time");
+        // Beyond the year 9999 it is not a time, and converting it would overflow.
+        if (!seconds || *seconds < 0 || *seconds > 253402300799)
+            return fail("'ts' is not a unix time");
         ev.ts = TimePoint(std::chrono::seconds(*seconds));
     }
     const json& auth = member(form, "auth");

@@ -137,7 +137,11 @@ TEST_CASE("event: unusable bodies give a one-line reason", "[bitrix][event]") {
     CHECK(no_id.error.find("ONCRMLEADADD") != std::string::npos);
     auto bad_ts = parse_event("event=ONCRMLEADADD&data[FIELDS][ID]=1&ts=yesterday");
     CHECK_FALSE(bad_ts.event);
-    for (const auto& r : {no_event, broken, no_id, bad_ts})
+    // Found by the fuzzer: a ts this large overflowed when converted to milliseconds.
+    auto huge_ts = parse_event("event=ONCRMLEADADD&data[FIELDS][ID]=1&ts=146243971893188888");
+    CHECK_FALSE(huge_ts.event);
+    CHECK(huge_ts.error.find("unix time") != std::string::npos);
+    for (const auto& r : {no_event, broken, no_id, bad_ts, huge_ts})
         CHECK(r.error.find('\n') == std::string::npos);
 }
 
