@@ -22,7 +22,8 @@ namespace asio = boost::asio;
 using nlohmann::json;
 using Steady = std::chrono::steady_clock::time_point;
 
-namespace {
+// Named, not anonymous: Client::Impl, which has external linkage, holds these types.
+namespace client_detail {
 
 struct Item {
     std::string method;
@@ -58,7 +59,9 @@ Error transport_error(const net::TransportError& t) {
     return e;
 }
 
-}  // namespace
+}  // namespace client_detail
+
+using namespace client_detail;
 
 struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     asio::io_context& io;

@@ -342,7 +342,7 @@ json StepBuilder::state_of(const std::string& rule_id, const std::string& entity
 
 namespace {
 
-std::string text_of(const json& v) {
+std::string param_text(const json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_number_integer()) return std::to_string(v.get<long long>());
     return {};
@@ -357,22 +357,23 @@ bool project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
         const json& f = a.params.value("fields", json::object());
         if (auto* lead = std::get_if<rules::Lead>(&entity);
             lead && a.kind == "lead.update" &&
-            text_of(a.params.value("lead_id", json())) == lead->id) {
-            if (f.contains("ASSIGNED_BY_ID")) lead->assigned_by_id = text_of(f["ASSIGNED_BY_ID"]);
-            if (f.contains("STATUS_ID")) lead->status_id = text_of(f["STATUS_ID"]);
+            param_text(a.params.value("lead_id", json())) == lead->id) {
+            if (f.contains("ASSIGNED_BY_ID"))
+                lead->assigned_by_id = param_text(f["ASSIGNED_BY_ID"]);
+            if (f.contains("STATUS_ID")) lead->status_id = param_text(f["STATUS_ID"]);
             changed = true;
         }
         if (auto* deal = std::get_if<rules::Deal>(&entity)) {
-            bool mine = text_of(a.params.value("deal_id", json())) == deal->id;
+            bool mine = param_text(a.params.value("deal_id", json())) == deal->id;
             if (mine && a.kind == "deal.update") {
                 if (f.contains("ASSIGNED_BY_ID"))
-                    deal->assigned_by_id = text_of(f["ASSIGNED_BY_ID"]);
-                if (f.contains("STAGE_ID")) deal->stage_id = text_of(f["STAGE_ID"]);
+                    deal->assigned_by_id = param_text(f["ASSIGNED_BY_ID"]);
+                if (f.contains("STAGE_ID")) deal->stage_id = param_text(f["STAGE_ID"]);
                 changed = true;
             }
             if (mine && a.kind == "deal.move") {
-                deal->category_id = text_of(a.params.value("category_id", json()));
-                deal->stage_id = text_of(a.params.value("stage_id", json()));
+                deal->category_id = param_text(a.params.value("category_id", json()));
+                deal->stage_id = param_text(a.params.value("stage_id", json()));
                 changed = true;
             }
         }

@@ -35,7 +35,7 @@ const std::vector<PollTarget>& poll_targets() {
 
 namespace {
 
-std::string text_of(const json& v) {
+std::string listed_text(const json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_null()) return {};
     return v.dump();
@@ -50,10 +50,10 @@ std::string watermark_key(const PollTarget& target) {
 std::optional<store::InboxEvent> poll_event(const PollTarget& target, const nlohmann::json& item,
                                             bool initial_sync, TimePoint received_at) {
     if (!item.is_object() || !item.contains(target.id_field)) return std::nullopt;
-    std::string id = text_of(item[target.id_field]);
+    std::string id = listed_text(item[target.id_field]);
     if (id.empty()) return std::nullopt;
     std::string modified =
-        item.contains(target.modified_field) ? text_of(item[target.modified_field]) : "";
+        item.contains(target.modified_field) ? listed_text(item[target.modified_field]) : "";
     store::InboxEvent e;
     e.source = "poller";
     e.kind = "poll." + target.kind;
@@ -170,7 +170,7 @@ struct Poller::Impl : std::enable_shared_from_this<Impl> {
             ++pass.seen;
             auto event = poll_event(*pass.target, item, pass.initial, now);
             if (!event) continue;
-            std::string modified = text_of(item.value(pass.target->modified_field, json()));
+            std::string modified = listed_text(item.value(pass.target->modified_field, json()));
             if (auto t = bitrix::parse_datetime(modified);
                 t && (!pass.newest || *t > *pass.newest)) {
                 pass.newest = t;

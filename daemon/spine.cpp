@@ -229,6 +229,7 @@ struct Spine::Impl {
                     out.push_back(
                         {{{"queue", "outbox_failed"}}, static_cast<double>(m.outbox_failed)});
                     out.push_back({{{"queue", "timers"}}, static_cast<double>(m.timers)});
+                    out.push_back({{{"queue", "timers_due"}}, static_cast<double>(m.timers_due)});
                 } catch (const std::exception& e) {
                     spdlog::warn("metrics: cannot read the store: {}", e.what());
                 }

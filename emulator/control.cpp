@@ -15,20 +15,13 @@ net::Response reply(int status, const json& body) {
     return net::Response::json(status, body.dump());
 }
 
-std::string text(const json& b, const char* k, std::string fallback = "") {
-    return text_field(b, k, std::move(fallback));
-}
-Id num(const json& b, const char* k, Id fallback = 0) {
-    return int_field(b, k, fallback);
-}
-
 bool flag(const json& b, const char* k, bool fallback) {
     auto it = b.find(k);
     return it == b.end() || !it->is_boolean() ? fallback : it->get<bool>();
 }
 
 Instant when(const json& b, const char* k, Instant fallback, int offset) {
-    auto s = text(b, k);
+    auto s = text_field(b, k);
     if (s.empty()) return fallback;
     auto t = parse_instant(s, offset);
     if (!t) throw std::invalid_argument(std::string(k) + " is not a date: " + s);
@@ -68,9 +61,9 @@ net::Response Emulator::control(const net::Request& request) {
                     clock.set(when(body, "now", now, portal.utc_offset_minutes),
                               flag(body, "freeze", true));
                 if (body.contains("advance_ms"))
-                    clock.advance(std::chrono::milliseconds(num(body, "advance_ms")));
+                    clock.advance(std::chrono::milliseconds(int_field(body, "advance_ms")));
                 if (body.contains("advance_s"))
-                    clock.advance(std::chrono::seconds(num(body, "advance_s")));
+                    clock.advance(std::chrono::seconds(int_field(body, "advance_s")));
             }
             return reply(200, {{"now", portal.iso(clock.now())}, {"frozen", clock.frozen()}});
         }
@@ -82,27 +75,29 @@ net::Response Emulator::control(const net::Request& request) {
                 if (body.contains("operating_limit_s"))
                     operating.set_limit(body["operating_limit_s"].get<double>());
                 if (body.contains("access_ttl_s"))
-                    oauth.access_ttl = std::chrono::seconds(num(body, "access_ttl_s"));
+                    oauth.access_ttl = std::chrono::seconds(int_field(body, "access_ttl_s"));
                 if (body.contains("event_drop_share"))
                     events.drop_share = body["event_drop_share"].get<double>();
                 if (body.contains("event_delay_share"))
                     events.delay_share = body["event_delay_share"].get<double>();
                 if (body.contains("event_delay_ms"))
-                    events.delay = std::chrono::milliseconds(num(body, "event_delay_ms"));
+                    events.delay = std::chrono::milliseconds(int_field(body, "event_delay_ms"));
                 if (body.contains("webhook_secret"))
-                    options.webhook_secret = text(body, "webhook_secret");
+                    options.webhook_secret = text_field(body, "webhook_secret");
                 if (body.contains("application_token"))
-                    events.auth.application_token = text(body, "application_token");
-                if (body.contains("wazzup_key")) wazzup.api_key = text(body, "wazzup_key");
+                    events.auth.application_token = text_field(body, "application_token");
+                if (body.contains("wazzup_key")) wazzup.api_key = text_field(body, "wazzup_key");
                 if (body.contains("wazzup_echo"))
                     wazzup.echo_api_sends = flag(body, "wazzup_echo", true);
                 if (body.contains("wazzup_sent_ms"))
-                    wazzup.sent_after = std::chrono::milliseconds(num(body, "wazzup_sent_ms"));
+                    wazzup.sent_after =
+                        std::chrono::milliseconds(int_field(body, "wazzup_sent_ms"));
                 if (body.contains("wazzup_delivered_ms"))
                     wazzup.delivered_after =
-                        std::chrono::milliseconds(num(body, "wazzup_delivered_ms"));
+                        std::chrono::milliseconds(int_field(body, "wazzup_delivered_ms"));
                 if (body.contains("wazzup_read_ms"))
-                    wazzup.read_after = std::chrono::milliseconds(num(body, "wazzup_read_ms"));
+                    wazzup.read_after =
+                        std::chrono::milliseconds(int_field(body, "wazzup_read_ms"));
             }
             return reply(200, {{"rate_burst", bucket.burst()},
                                {"rate_drain", bucket.drain()},
@@ -116,7 +111,7 @@ net::Response Emulator::control(const net::Request& request) {
         if (path == "event-handlers") {
             if (m == "POST") {
                 std::vector<std::string> names = body.value("events", std::vector<std::string>{});
-                return reply(200, {{"id", events.add_handler(text(body, "url"), names)}});
+                return reply(200, {{"id", events.add_handler(text_field(body, "url"), names)}});
             }
             if (m == "DELETE") events.handlers.clear();
             json arr = json::array();
@@ -126,15 +121,15 @@ net::Response Emulator::control(const net::Request& request) {
         }
         if (path == "faults") {
             if (m == "POST") {
-                Fault f{text(body, "kind"), static_cast<int>(num(body, "count", -1)),
-                        std::chrono::milliseconds(num(body, "delay_ms", 0)),
-                        text(body, "location")};
+                Fault f{text_field(body, "kind"), static_cast<int>(int_field(body, "count", -1)),
+                        std::chrono::milliseconds(int_field(body, "delay_ms", 0)),
+                        text_field(body, "location")};
                 static const std::vector<std::string> kinds = {"500", "html", "slow", "drop",
                                                                "redirect"};
                 if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end())
                     return reply(
                         400, {{"error", "kind must be one of 500, html, slow, drop, redirect"}});
-                faults[text(body, "method", "*")] = f;
+                faults[text_field(body, "method", "*")] = f;
             }
             if (m == "DELETE") faults.clear();
             json o = json::object();
@@ -146,12 +141,12 @@ net::Response Emulator::control(const net::Request& request) {
             return reply(200, o);
         }
         if (path == "oauth/code" && m == "POST")
-            return reply(200, {{"code", oauth.issue_code(num(body, "user_id", 1), now)},
+            return reply(200, {{"code", oauth.issue_code(int_field(body, "user_id", 1), now)},
                                {"client_id", oauth.client_id}});
         if (path == "oauth/tokens" && m == "POST")
-            return reply(200, oauth.issue_tokens(num(body, "user_id", 1), now));
+            return reply(200, oauth.issue_tokens(int_field(body, "user_id", 1), now));
         if (path == "leads/generate" && m == "POST") {
-            generate_leads(num(body, "count", 1000), now);
+            generate_leads(int_field(body, "count", 1000), now);
             return reply(200, {{"leads", portal.leads.size()}});
         }
         if (path.rfind("act/", 0) == 0 && m == "POST")
@@ -167,19 +162,20 @@ net::Response Emulator::control(const net::Request& request) {
 
 json Emulator::act(const std::string& what, const json& b, Instant now) {
     int off = portal.utc_offset_minutes;
-    Id user = num(b, "user_id", options.webhook_user);
+    Id user = int_field(b, "user_id", options.webhook_user);
     json result;
     if (what == "lead") {  // a client leaves a lead (site form, call, messenger)
         json f = b.value("fields", json::object());
-        if (b.contains("title")) f["TITLE"] = text(b, "title");
-        if (b.contains("name")) f["NAME"] = text(b, "name");
-        if (b.contains("source_id")) f["SOURCE_ID"] = text(b, "source_id");
-        if (b.contains("assigned_by_id")) f["ASSIGNED_BY_ID"] = num(b, "assigned_by_id");
+        if (b.contains("title")) f["TITLE"] = text_field(b, "title");
+        if (b.contains("name")) f["NAME"] = text_field(b, "name");
+        if (b.contains("source_id")) f["SOURCE_ID"] = text_field(b, "source_id");
+        if (b.contains("assigned_by_id")) f["ASSIGNED_BY_ID"] = int_field(b, "assigned_by_id");
         if (b.contains("phone"))
-            f["PHONE"] = json::array({{{"VALUE", text(b, "phone")}, {"VALUE_TYPE", "MOBILE"}}});
+            f["PHONE"] =
+                json::array({{{"VALUE", text_field(b, "phone")}, {"VALUE_TYPE", "MOBILE"}}});
         if (b.contains("email"))
-            f["EMAIL"] = json::array({{{"VALUE", text(b, "email")}, {"VALUE_TYPE", "WORK"}}});
-        result = {{"id", portal.add_lead(f, num(b, "created_by", user), now).id}};
+            f["EMAIL"] = json::array({{{"VALUE", text_field(b, "email")}, {"VALUE_TYPE", "WORK"}}});
+        result = {{"id", portal.add_lead(f, int_field(b, "created_by", user), now).id}};
     } else if (what == "call" || what == "incoming-call") {
         // A manager calls (answered or not), or a client calls and is answered or missed.
         Call c;
@@ -187,12 +183,12 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
         bool answered = flag(b, "answered", outgoing);
         c.call_type = outgoing ? 1 : 2;
         c.portal_user_id = user;
-        c.duration = answered ? static_cast<int>(num(b, "duration", 60)) : 0;
+        c.duration = answered ? static_cast<int>(int_field(b, "duration", 60)) : 0;
         c.start = when(b, "start", now, off);
         c.failed_code = answered ? "200" : (outgoing ? "486" : "304");
         c.failed_reason = answered ? "Success call" : (outgoing ? "Busy here" : "Missed call");
-        c.phone_number = text(b, "phone");
-        if (Id lead = num(b, "lead_id")) {
+        c.phone_number = text_field(b, "phone");
+        if (Id lead = int_field(b, "lead_id")) {
             c.crm_entity_type = "LEAD";
             c.crm_entity_id = lead;
             if (const Lead* l = portal.find_lead(lead); l && c.phone_number.empty())
@@ -201,7 +197,7 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
                         c.phone_number = mf.value;
                         break;
                     }
-        } else if (Id deal = num(b, "deal_id")) {
+        } else if (Id deal = int_field(b, "deal_id")) {
             c.crm_entity_type = "DEAL";
             c.crm_entity_id = deal;
         } else if (!c.phone_number.empty()) {
@@ -217,69 +213,75 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
         result = {
             {"call_id", made.call_id}, {"activity_id", made.crm_activity_id}, {"id", made.id}};
     } else if (what == "whatsapp") {  // a client writes on WhatsApp
-        std::string chat = digits(text(b, "chat_id", text(b, "phone")));
-        auto& msg = wazzup.client_writes(chat, text(b, "text"), text(b, "channel_id"),
-                                         text(b, "name"), now);
+        std::string chat = digits(text_field(b, "chat_id", text_field(b, "phone")));
+        auto& msg = wazzup.client_writes(chat, text_field(b, "text"), text_field(b, "channel_id"),
+                                         text_field(b, "name"), now);
         result = {{"messageId", msg.message_id}, {"chatId", chat}};
     } else if (what == "move-stage") {
-        std::string entity = text(b, "entity", "lead");
+        std::string entity = text_field(b, "entity", "lead");
         if (entity == "lead") {
-            portal.update_lead(num(b, "id"), {{"STATUS_ID", text(b, "stage")}}, user, now);
+            portal.update_lead(int_field(b, "id"), {{"STATUS_ID", text_field(b, "stage")}}, user,
+                               now);
         } else {
-            json f = {{"STAGE_ID", text(b, "stage")}};
-            if (b.contains("category_id")) f["CATEGORY_ID"] = num(b, "category_id");
-            portal.update_deal(num(b, "id"), f, user, now, b.contains("category_id"));
+            json f = {{"STAGE_ID", text_field(b, "stage")}};
+            if (b.contains("category_id")) f["CATEGORY_ID"] = int_field(b, "category_id");
+            portal.update_deal(int_field(b, "id"), f, user, now, b.contains("category_id"));
         }
         result = {{"ok", true}};
     } else if (what == "postpone-task") {
-        portal.update_task(num(b, "task_id"), {{"DEADLINE", text(b, "deadline")}}, user, now);
+        portal.update_task(int_field(b, "task_id"), {{"DEADLINE", text_field(b, "deadline")}}, user,
+                           now);
         result = {{"ok", true}};
     } else if (what == "complete-task") {  // closed without writing a comment
-        portal.complete_task(num(b, "task_id"), user, now);
+        portal.complete_task(int_field(b, "task_id"), user, now);
         result = {{"ok", true}};
     } else if (what == "edit") {
-        std::string entity = text(b, "entity", "lead");
+        std::string entity = text_field(b, "entity", "lead");
         json f = b.value("fields", json::object());
         if (entity == "lead")
-            portal.update_lead(num(b, "id"), f, user, now);
+            portal.update_lead(int_field(b, "id"), f, user, now);
         else if (entity == "deal")
-            portal.update_deal(num(b, "id"), f, user, now, false);
+            portal.update_deal(int_field(b, "id"), f, user, now, false);
         else if (entity == "task")
-            portal.update_task(num(b, "id"), f, user, now);
+            portal.update_task(int_field(b, "id"), f, user, now);
         else
             throw std::invalid_argument("entity must be lead, deal or task");
         result = {{"ok", true}};
     } else if (what == "comment") {
-        result = {{"id", portal
-                             .add_timeline_comment(text(b, "entity", "lead"), num(b, "id"),
-                                                   text(b, "text"), user, now)
-                             .id}};
+        result = {
+            {"id", portal
+                       .add_timeline_comment(text_field(b, "entity", "lead"), int_field(b, "id"),
+                                             text_field(b, "text"), user, now)
+                       .id}};
     } else if (what == "task-comment") {
         result = {
-            {"id", portal.add_task_comment(num(b, "task_id"), user, text(b, "text"), now).id}};
+            {"id",
+             portal.add_task_comment(int_field(b, "task_id"), user, text_field(b, "text"), now)
+                 .id}};
     } else if (what == "task") {
         result = {{"id", portal.add_task(b.value("fields", json::object()), user, now).id}};
     } else if (what == "wazzup-status") {
-        wazzup.set_status(text(b, "message_id"), text(b, "status"), text(b, "error"), now);
+        wazzup.set_status(text_field(b, "message_id"), text_field(b, "status"),
+                          text_field(b, "error"), now);
         result = {{"ok", true}};
     } else if (what == "channel-state") {
         // The channel's state changes on Wazzup's side (a phone logged out, a ban): the channel
         // list says so and a channelsUpdates webhook goes out (wazzup.md §4.5).
-        wazzup.set_channel_state(text(b, "channel_id"), text(b, "state"), now);
+        wazzup.set_channel_state(text_field(b, "channel_id"), text_field(b, "state"), now);
         result = {{"ok", true}};
     } else if (what == "no-whatsapp") {
-        wazzup.no_whatsapp.insert(digits(text(b, "chat_id", text(b, "phone"))));
+        wazzup.no_whatsapp.insert(digits(text_field(b, "chat_id", text_field(b, "phone"))));
         result = {{"ok", true}};
     } else if (what == "absence") {
         User* u = portal.find_user(user);
         if (!u) throw std::invalid_argument("no such user");
-        u->absences.push_back(
-            {when(b, "from", now, off), when(b, "to", now, off), text(b, "reason", "vacation")});
+        u->absences.push_back({when(b, "from", now, off), when(b, "to", now, off),
+                               text_field(b, "reason", "vacation")});
         result = {{"ok", true}};
     } else if (what == "timeman") {
         User* u = portal.find_user(user);
         if (!u) throw std::invalid_argument("no such user");
-        u->timeman_status = text(b, "status", "OPENED");
+        u->timeman_status = text_field(b, "status", "OPENED");
         result = {{"ok", true}};
     } else {
         throw std::invalid_argument("unknown action: " + what);
@@ -395,7 +397,8 @@ json Emulator::read_back(const std::string& what, const json& q) {
                 {"calls", portal.calls.size()},
                 {"notifications", portal.notifications.size()},
                 {"wazzup_messages", wazzup.messages.size()},
-                {"events_queued", events.queued()}};
+                {"events_queued", events.queued()},
+                {"events_delivered", delivered_events}};
     throw std::invalid_argument("unknown read-back: " + what);
 }
 

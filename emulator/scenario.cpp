@@ -9,15 +9,8 @@ namespace reglament::emulator {
 
 namespace {
 
-std::string text(const json& b, const char* k, std::string fallback = "") {
-    return text_field(b, k, std::move(fallback));
-}
-Id num(const json& b, const char* k, Id fallback = 0) {
-    return int_field(b, k, fallback);
-}
-
 Instant instant(const json& b, const char* k, Instant fallback, int offset) {
-    auto s = text(b, k);
+    auto s = text_field(b, k);
     if (s.empty()) return fallback;
     auto t = parse_instant(s, offset);
     if (!t) throw std::invalid_argument(std::string("scenario: ") + k + " is not a date: " + s);
@@ -27,18 +20,18 @@ Instant instant(const json& b, const char* k, Instant fallback, int offset) {
 Status status_of(const json& s, const std::string& entity, Id category) {
     Status st;
     st.entity_id = entity;
-    st.status_id = text(s, "status_id", text(s, "id"));
+    st.status_id = text_field(s, "status_id", text_field(s, "id"));
     // Stage ids of non-default funnels carry the "C<id>:" prefix (bitrix24.md §6).
     std::string prefix = "C" + std::to_string(category) + ":";
     if (category != 0 && st.status_id.rfind(prefix, 0) != 0) st.status_id = prefix + st.status_id;
-    st.name = text(s, "name", st.status_id);
-    st.sort = static_cast<int>(num(s, "sort", 10));
+    st.name = text_field(s, "name", st.status_id);
+    st.sort = static_cast<int>(int_field(s, "sort", 10));
     st.category_id = category;
-    std::string sem = text(s, "semantics", "P");
+    std::string sem = text_field(s, "semantics", "P");
     st.semantics = sem.empty() ? 'P' : sem[0];
     st.color =
-        text(s, "color",
-             st.semantics == 'S' ? "#7BD500" : (st.semantics == 'F' ? "#FF5752" : "#39A8EF"));
+        text_field(s, "color",
+                   st.semantics == 'S' ? "#7BD500" : (st.semantics == 'F' ? "#FF5752" : "#39A8EF"));
     return st;
 }
 
@@ -48,65 +41,68 @@ void Emulator::load_scenario(const json& sc) {
     if (!sc.is_object()) throw std::invalid_argument("scenario must be a JSON object");
     Instant now = clock.now();
     if (sc.contains("now")) {
-        clock.set(instant(sc, "now", now, static_cast<int>(num(sc, "utc_offset_minutes", 180))),
-                  sc.value("freeze_clock", true));
+        clock.set(
+            instant(sc, "now", now, static_cast<int>(int_field(sc, "utc_offset_minutes", 180))),
+            sc.value("freeze_clock", true));
         now = clock.now();
     }
     portal = Portal();
-    portal.utc_offset_minutes = static_cast<int>(num(sc, "utc_offset_minutes", 180));
-    if (sc.contains("domain")) portal.domain = text(sc, "domain");
+    portal.utc_offset_minutes = static_cast<int>(int_field(sc, "utc_offset_minutes", 180));
+    if (sc.contains("domain")) portal.domain = text_field(sc, "domain");
     int off = portal.utc_offset_minutes;
     for (const auto& d : sc.value("departments", json::array()))
-        portal.departments.push_back(
-            {num(d, "id"), text(d, "name"), num(d, "parent"), num(d, "head")});
+        portal.departments.push_back({int_field(d, "id"), text_field(d, "name"),
+                                      int_field(d, "parent"), int_field(d, "head")});
     for (const auto& u : sc.value("users", json::array())) {
         User user;
-        user.id = num(u, "id");
-        user.name = text(u, "name");
-        user.last_name = text(u, "last_name");
-        user.email = text(u, "email");
-        user.position = text(u, "position");
+        user.id = int_field(u, "id");
+        user.name = text_field(u, "name");
+        user.last_name = text_field(u, "last_name");
+        user.email = text_field(u, "email");
+        user.position = text_field(u, "position");
         user.active = u.value("active", true);
         user.departments = u.value("departments", std::vector<Id>{});
-        user.timeman_status = text(u, "timeman", "OPENED");
+        user.timeman_status = text_field(u, "timeman", "OPENED");
         for (const auto& a : u.value("absences", json::array()))
-            user.absences.push_back(
-                {instant(a, "from", now, off), instant(a, "to", now, off), text(a, "reason")});
+            user.absences.push_back({instant(a, "from", now, off), instant(a, "to", now, off),
+                                     text_field(a, "reason")});
         portal.users.push_back(std::move(user));
     }
     for (const auto& s : sc.value("lead_statuses", json::array()))
         portal.add_status(status_of(s, "STATUS", 0));
     if (sc.contains("deal_categories")) portal.deal_categories.clear();
     for (const auto& c : sc.value("deal_categories", json::array())) {
-        Id id = num(c, "id");
+        Id id = int_field(c, "id");
         portal.deal_categories.push_back(
-            {id, text(c, "name"), static_cast<int>(num(c, "sort", 100)), id == 0});
+            {id, text_field(c, "name"), static_cast<int>(int_field(c, "sort", 100)), id == 0});
         for (const auto& s : c.value("stages", json::array()))
             portal.add_status(status_of(s, stage_entity(id), id));
     }
     for (const auto& f : sc.value("user_fields", json::array()))
-        portal.user_fields.push_back({text(f, "entity", "CRM_LEAD"), text(f, "name"),
-                                      text(f, "type", "string"),
-                                      text(f, "label", text(f, "name"))});
+        portal.user_fields.push_back({text_field(f, "entity", "CRM_LEAD"), text_field(f, "name"),
+                                      text_field(f, "type", "string"),
+                                      text_field(f, "label", text_field(f, "name"))});
     for (const auto& l : sc.value("leads", json::array())) {
         Instant created = instant(l, "DATE_CREATE", now, off);
-        portal.add_lead(l, num(l, "CREATED_BY_ID", num(l, "ASSIGNED_BY_ID", 1)), created);
+        portal.add_lead(l, int_field(l, "CREATED_BY_ID", int_field(l, "ASSIGNED_BY_ID", 1)),
+                        created);
     }
     for (const auto& d : sc.value("deals", json::array()))
-        portal.add_deal(d, num(d, "ASSIGNED_BY_ID", 1), instant(d, "DATE_CREATE", now, off));
+        portal.add_deal(d, int_field(d, "ASSIGNED_BY_ID", 1), instant(d, "DATE_CREATE", now, off));
     for (const auto& t : sc.value("tasks", json::array()))
-        portal.add_task(t, num(t, "CREATED_BY", 1), instant(t, "CREATED_DATE", now, off));
+        portal.add_task(t, int_field(t, "CREATED_BY", 1), instant(t, "CREATED_DATE", now, off));
     for (const auto& a : sc.value("activities", json::array()))
-        portal.add_activity(a, num(a, "RESPONSIBLE_ID", 1), instant(a, "CREATED", now, off));
+        portal.add_activity(a, int_field(a, "RESPONSIBLE_ID", 1), instant(a, "CREATED", now, off));
     if (sc.contains("wazzup")) {
         const json& w = sc["wazzup"];
-        if (w.contains("api_key")) wazzup.api_key = text(w, "api_key");
+        if (w.contains("api_key")) wazzup.api_key = text_field(w, "api_key");
         if (w.contains("channels")) {
             wazzup.channels.clear();
             for (const auto& c : w["channels"])
-                wazzup.channels.push_back({text(c, "channelId"), text(c, "transport", "whatsapp"),
-                                           text(c, "plainId"), text(c, "state", "active"),
-                                           text(c, "name")});
+                wazzup.channels.push_back(
+                    {text_field(c, "channelId"), text_field(c, "transport", "whatsapp"),
+                     text_field(c, "plainId"), text_field(c, "state", "active"),
+                     text_field(c, "name")});
         }
         for (const auto& n : w.value("no_whatsapp", json::array()))
             wazzup.no_whatsapp.insert(n.get<std::string>());

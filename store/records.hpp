@@ -170,6 +170,7 @@ struct StoreMetrics {
     std::int64_t outbox_failed = 0;
     std::optional<std::chrono::milliseconds> outbox_oldest_open_age;
     std::int64_t timers = 0;
+    std::int64_t timers_due = 0;  // due but not fired yet
     std::optional<TimePoint> earliest_timer;
 };
 

@@ -27,7 +27,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::cadence;
 
 class C1NoMeeting final : public Rule {
   public:
@@ -87,17 +86,20 @@ class C1NoMeeting final : public Rule {
 static json c1_default_steps() {
     return json::array({
         {{"day", 0}, {"at", "start"}, {"template", ""}},
-        {{"day", 1}, {"at", "10:00"}, {"call_task", def::call_task_title}},
-        {{"day", 1}, {"at", "16:00"}, {"template", def::audio_template}},
+        {{"day", 1}, {"at", "10:00"}, {"call_task", defaults::cadence::call_task_title}},
+        {{"day", 1}, {"at", "16:00"}, {"template", defaults::cadence::audio_template}},
         {{"day", 2},
          {"at", "10:00"},
-         {"template", def::ignore_template},
-         {"call_task", def::call_task_title}},
+         {"template", defaults::cadence::ignore_template},
+         {"call_task", defaults::cadence::call_task_title}},
         {{"day", 4},
          {"at", "10:00"},
-         {"template", def::full_ignore_template},
-         {"call_task", def::call_task_title}},
-        {{"day", 4}, {"at", "end"}, {"status_id", "JUNK"}, {"reason", def::close_reason}},
+         {"template", defaults::cadence::full_ignore_template},
+         {"call_task", defaults::cadence::call_task_title}},
+        {{"day", 4},
+         {"at", "end"},
+         {"status_id", "JUNK"},
+         {"reason", defaults::cadence::close_reason}},
     });
 }
 
@@ -109,7 +111,7 @@ std::unique_ptr<Rule> make_c1_no_meeting(Params& p) {
     r->cadence =
         Cadence::read(p, c1_default_steps(), {"UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"},
                       r->meeting_date_field);
-    r->cadence.close_comment = p.text("close_comment", def::close_comment);
+    r->cadence.close_comment = p.text("close_comment", defaults::cadence::close_comment);
     r->cadence.call_task_description = p.text("call_task_description", "");
     return r;
 }

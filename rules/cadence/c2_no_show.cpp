@@ -24,7 +24,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::cadence;
 
 class C2NoShow final : public Rule {
   public:
@@ -101,18 +100,21 @@ class C2NoShow final : public Rule {
 
 json c2_default_steps() {
     return json::array({
-        {{"day", 0}, {"at", "start"}, {"call_task", def::no_show_call_task_title}},
-        {{"day", 0}, {"at", "16:00"}, {"call_task", def::no_show_call_task_title}},
-        {{"day", 0}, {"at", "17:00"}, {"template", def::audio_template}},
+        {{"day", 0}, {"at", "start"}, {"call_task", defaults::cadence::no_show_call_task_title}},
+        {{"day", 0}, {"at", "16:00"}, {"call_task", defaults::cadence::no_show_call_task_title}},
+        {{"day", 0}, {"at", "17:00"}, {"template", defaults::cadence::audio_template}},
         {{"day", 1},
          {"at", "10:00"},
-         {"template", def::ignore_template},
-         {"call_task", def::call_task_title}},
+         {"template", defaults::cadence::ignore_template},
+         {"call_task", defaults::cadence::call_task_title}},
         {{"day", 3},
          {"at", "10:00"},
-         {"template", def::full_ignore_template},
-         {"call_task", def::call_task_title}},
-        {{"day", 3}, {"at", "end"}, {"status_id", "JUNK"}, {"reason", def::close_reason}},
+         {"template", defaults::cadence::full_ignore_template},
+         {"call_task", defaults::cadence::call_task_title}},
+        {{"day", 3},
+         {"at", "end"},
+         {"status_id", "JUNK"},
+         {"reason", defaults::cadence::close_reason}},
     });
 }
 
@@ -125,11 +127,11 @@ std::unique_ptr<Rule> make_c2_no_show(Params& p) {
     r->no_show_status_id = p.text("no_show_status_id", "UC_NO_SHOW");
     r->meeting_date_field = p.required_text("meeting_date_field", "UF_CRM_MEETING_DATE");
     r->no_show_after = p.positive_minutes("no_show_after_minutes", 60);
-    r->reschedule_text = p.required_text("reschedule_text", def::reschedule_text);
+    r->reschedule_text = p.required_text("reschedule_text", defaults::cadence::reschedule_text);
     auto stops = r->meeting_set_status_ids;
     stops.insert(stops.end(), r->held_status_ids.begin(), r->held_status_ids.end());
     r->cadence = Cadence::read(p, c2_default_steps(), stops, r->meeting_date_field);
-    r->cadence.close_comment = p.text("close_comment", def::close_comment);
+    r->cadence.close_comment = p.text("close_comment", defaults::cadence::close_comment);
     r->cadence.call_task_description = p.text("call_task_description", "");
     return r;
 }

@@ -9,7 +9,7 @@ namespace {
 
 using namespace reglament::rules::deal;
 
-constexpr std::string_view purpose = "r1.first_call";
+constexpr std::string_view r1_purpose = "r1.first_call";
 
 class R1FirstCall final : public Rule {
   public:
@@ -24,7 +24,7 @@ class R1FirstCall final : public Rule {
     bool interested(const Event& e) const override {
         return e.entity.type == "lead" &&
                (e.kind == EventKind::created || e.kind == EventKind::call_ended ||
-                (e.kind == EventKind::timer && e.timer_purpose == purpose));
+                (e.kind == EventKind::timer && e.timer_purpose == r1_purpose));
     }
 
     Decision decide(const RuleContext& c) const override {
@@ -35,7 +35,7 @@ class R1FirstCall final : public Rule {
             case EventKind::created:
                 if (!lead || lead->phones.empty() || !c.state.is_null()) return out;
                 out.timers.push_back(
-                    arm_timer(e, std::string(purpose),
+                    arm_timer(e, std::string(r1_purpose),
                               c.calendar.add_working(lead->created.value_or(c.event.at),
                                                      std::chrono::hours{hours_})));
                 out.state = nlohmann::json{{"called", false}};
@@ -44,7 +44,7 @@ class R1FirstCall final : public Rule {
                 if (!c.event.call || !c.event.call->outgoing() || !c.state.is_object() ||
                     c.state.value("called", true))
                     return out;
-                out.timers.push_back(cancel_timer(e, std::string(purpose)));
+                out.timers.push_back(cancel_timer(e, std::string(r1_purpose)));
                 out.state = nlohmann::json{{"called", true}};
                 return out;
             default:

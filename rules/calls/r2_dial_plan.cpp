@@ -13,7 +13,7 @@ namespace {
 
 using namespace reglament::rules::deal;
 
-constexpr std::string_view purpose = "r2.attempt";
+constexpr std::string_view r2_purpose = "r2.attempt";
 
 std::vector<TimePoint> times_of(const nlohmann::json& list) {
     std::vector<TimePoint> out;
@@ -37,7 +37,7 @@ class R2DialPlan final : public Rule {
         if (e.entity.type != "lead") return false;
         return e.kind == EventKind::created || e.kind == EventKind::updated ||
                e.kind == EventKind::call_ended ||
-               (e.kind == EventKind::timer && e.timer_purpose == purpose);
+               (e.kind == EventKind::timer && e.timer_purpose == r2_purpose);
     }
 
     Decision decide(const RuleContext& c) const override {
@@ -74,9 +74,9 @@ class R2DialPlan final : public Rule {
         auto next = next_attempt(arrived, times_of(state["calls"]), c.now, c.calendar, spec_);
         if (!next) {
             state["done"] = true;
-            out.timers.push_back(cancel_timer(e, std::string(purpose)));
+            out.timers.push_back(cancel_timer(e, std::string(r2_purpose)));
         } else if (next->due > c.now) {
-            out.timers.push_back(arm_timer(e, std::string(purpose), next->due));
+            out.timers.push_back(arm_timer(e, std::string(r2_purpose), next->due));
         } else {
             bool created = false;
             for (const auto& s : state["created"])
@@ -98,7 +98,7 @@ class R2DialPlan final : public Rule {
             }
             // Re-evaluate when the slot's day ends, so a missed day moves on to the next one.
             out.timers.push_back(
-                arm_timer(e, std::string(purpose), c.calendar.end_of_working_day(next->due)));
+                arm_timer(e, std::string(r2_purpose), c.calendar.end_of_working_day(next->due)));
         }
         if (state != c.state) out.state = state;
         return out;
@@ -116,7 +116,7 @@ class R2DialPlan final : public Rule {
                 out.actions.push_back(
                     make_action("task.complete", e, {{"task_id", task.id}}, "reached:" + task.id,
                                 "Клиент на связи: задача плана дозвона больше не нужна (R2)."));
-        out.timers.push_back(cancel_timer(e, std::string(purpose)));
+        out.timers.push_back(cancel_timer(e, std::string(r2_purpose)));
         state["done"] = true;
         out.state = state;
     }

@@ -11,7 +11,7 @@ namespace {
 
 using namespace reglament::rules::deal;
 
-constexpr std::string_view purpose = "r4.assess";
+constexpr std::string_view r4_purpose = "r4.assess";
 
 class R4Eligibility final : public Rule {
   public:
@@ -31,7 +31,7 @@ class R4Eligibility final : public Rule {
     bool interested(const Event& e) const override {
         return e.entity.type == "lead" &&
                (e.kind == EventKind::created || e.kind == EventKind::updated ||
-                (e.kind == EventKind::timer && e.timer_purpose == purpose));
+                (e.kind == EventKind::timer && e.timer_purpose == r4_purpose));
     }
 
     Decision decide(const RuleContext& c) const override {
@@ -43,7 +43,7 @@ class R4Eligibility final : public Rule {
         if (c.event.kind == EventKind::created) {
             if (lead->phones.empty()) return out;
             out.timers.push_back(
-                arm_timer(e, std::string(purpose), plan_window_end(arrived, c.calendar, spec_)));
+                arm_timer(e, std::string(r4_purpose), plan_window_end(arrived, c.calendar, spec_)));
             return out;
         }
         NumberRecord number;
@@ -76,7 +76,7 @@ class R4Eligibility final : public Rule {
                 "replacement", why));
         out.actions.push_back(comment_action(
             e, "lead", lead->id, fill_text(comment_, {{"reason", reason}}), "replacement", why));
-        out.timers.push_back(cancel_timer(e, std::string(purpose)));
+        out.timers.push_back(cancel_timer(e, std::string(r4_purpose)));
         out.state = nlohmann::json{{"flagged", true}};
         return out;
     }

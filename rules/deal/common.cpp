@@ -184,4 +184,13 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
     return false;
 }
 
+std::string joined(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
 }  // namespace reglament::rules::deal

@@ -67,4 +67,7 @@ std::string category_of_stage(const std::string& stage_id);
 
 bool contains(const std::vector<std::string>& list, const std::string& value);
 
+// "a, b, c": a list inside a title or a message.
+std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ");
+
 }  // namespace reglament::rules::deal

@@ -11,13 +11,6 @@
 namespace reglament::rules::deal {
 namespace {
 
-std::string joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items)
-        out += (out.empty() ? "" : ", ") + item;
-    return out;
-}
-
 class D3RequiredFields final : public Rule {
   public:
     explicit D3RequiredFields(ParamReader& p) {

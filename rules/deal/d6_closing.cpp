@@ -36,13 +36,6 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::string joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items)
-        out += (out.empty() ? "" : ", ") + item;
-    return out;
-}
-
 class D6Closing final : public Rule {
   public:
     explicit D6Closing(ParamReader& p) {

@@ -33,13 +33,6 @@ ReplacementSettings read_replacement(ParamReader& p) {
     return s;
 }
 
-std::string joined(const std::vector<std::string>& errors) {
-    std::string out;
-    for (const auto& e : errors)
-        out += (out.empty() ? "" : "; ") + e;
-    return out;
-}
-
 }  // namespace
 
 bool is_deal_or_call_rule(std::string_view id) {
@@ -54,7 +47,8 @@ std::unique_ptr<Rule> make_deal_or_call_rule(std::string_view id, const nlohmann
     }
     ParamReader p(std::string(id), params);
     auto rule = it->second(p);
-    if (auto errors = p.finish(); !errors.empty()) throw std::invalid_argument(joined(errors));
+    if (auto errors = p.finish(); !errors.empty())
+        throw std::invalid_argument(joined(errors, "; "));
     return rule;
 }
 
@@ -84,7 +78,8 @@ nlohmann::json deal_or_call_rule_defaults(std::string_view id) {
 ReplacementSettings replacement_settings(const nlohmann::json& params) {
     ParamReader p("R5", params);
     auto s = read_replacement(p);
-    if (auto errors = p.finish(); !errors.empty()) throw std::invalid_argument(joined(errors));
+    if (auto errors = p.finish(); !errors.empty())
+        throw std::invalid_argument(joined(errors, "; "));
     return s;
 }
 

@@ -15,7 +15,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::h1;
 
 class H1NextStep final : public Rule {
   public:
@@ -70,9 +69,9 @@ class H1NextStep final : public Rule {
 std::unique_ptr<Rule> make_h1_next_step(Params& p) {
     auto r = std::make_unique<H1NextStep>();
     r->skip_status_ids = p.text_list("skip_status_ids", {"NEW"});
-    r->task_title = p.required_text("task_title", def::task_title);
-    r->task_description = p.text("task_description", def::task_description);
-    r->notify_text = p.required_text("notify_text", def::notify_text);
+    r->task_title = p.required_text("task_title", defaults::h1::task_title);
+    r->task_description = p.text("task_description", defaults::h1::task_description);
+    r->notify_text = p.required_text("notify_text", defaults::h1::notify_text);
     return r;
 }
 

@@ -16,7 +16,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::h2;
 
 bool crm_bound(const Task& t) {
     for (const auto& b : t.crm_bindings)
@@ -85,8 +84,8 @@ std::unique_ptr<Rule> make_h2_overdue(Params& p) {
     r->head_after = p.positive_minutes("head_after_minutes", 60);
     r->crm_only = p.boolean("crm_only", true);
     r->heads = Escalation::read(p);
-    r->notify_text = p.required_text("notify_text", def::notify_text);
-    r->head_text = p.required_text("head_text", def::head_text);
+    r->notify_text = p.required_text("notify_text", defaults::h2::notify_text);
+    r->head_text = p.required_text("head_text", defaults::h2::head_text);
     return r;
 }
 

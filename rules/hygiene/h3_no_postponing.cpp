@@ -15,7 +15,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::h3;
 
 class H3NoPostponing final : public Rule {
   public:
@@ -62,8 +61,8 @@ std::unique_ptr<Rule> make_h3_no_postponing(Params& p) {
     auto r = std::make_unique<H3NoPostponing>();
     r->restore = p.boolean("restore", true);
     r->heads = Escalation::read(p);
-    r->comment = p.required_text("comment", def::comment);
-    r->head_text = p.required_text("head_text", def::head_text);
+    r->comment = p.required_text("comment", defaults::h3::comment);
+    r->head_text = p.required_text("head_text", defaults::h3::head_text);
     return r;
 }
 

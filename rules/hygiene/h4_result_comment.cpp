@@ -13,7 +13,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::h4;
 
 class H4ResultComment final : public Rule {
   public:
@@ -53,8 +52,8 @@ class H4ResultComment final : public Rule {
 std::unique_ptr<Rule> make_h4_result_comment(Params& p) {
     auto r = std::make_unique<H4ResultComment>();
     r->min_comments = p.positive_int("min_comments", 1);
-    r->comment = p.required_text("comment", def::comment);
-    r->notify_text = p.required_text("notify_text", def::notify_text);
+    r->comment = p.required_text("comment", defaults::h4::comment);
+    r->notify_text = p.required_text("notify_text", defaults::h4::notify_text);
     return r;
 }
 

@@ -18,7 +18,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::h5;
 
 class H5ChatAnswer final : public Rule {
   public:
@@ -84,8 +83,8 @@ std::unique_ptr<Rule> make_h5_chat_answer(Params& p) {
     r->answer_within = p.positive_minutes("answer_within_minutes", 5);
     r->head_after = p.positive_minutes("head_after_minutes", 15);
     r->heads = Escalation::read(p);
-    r->notify_text = p.required_text("notify_text", def::notify_text);
-    r->head_text = p.required_text("head_text", def::head_text);
+    r->notify_text = p.required_text("notify_text", defaults::h5::notify_text);
+    r->head_text = p.required_text("head_text", defaults::h5::head_text);
     return r;
 }
 

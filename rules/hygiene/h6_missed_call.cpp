@@ -16,7 +16,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::h6;
 
 class H6MissedCall final : public Rule {
   public:
@@ -77,8 +76,8 @@ class H6MissedCall final : public Rule {
 
 std::unique_ptr<Rule> make_h6_missed_call(Params& p) {
     auto r = std::make_unique<H6MissedCall>();
-    r->task_title = p.required_text("task_title", def::task_title);
-    r->task_description = p.text("task_description", def::task_description);
+    r->task_title = p.required_text("task_title", defaults::h6::task_title);
+    r->task_description = p.text("task_description", defaults::h6::task_description);
     r->deadline = p.positive_minutes("deadline_minutes", 15);
     r->priority = p.non_negative_int("priority", 2);
     if (r->priority > 2) p.error("priority", "expected 0 (low), 1 (medium) or 2 (high)");

@@ -20,7 +20,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::h7;
 
 class H7Incubator final : public Rule {
   public:
@@ -75,13 +74,13 @@ class H7Incubator final : public Rule {
 std::unique_ptr<Rule> make_h7_incubator(Params& p) {
     auto r = std::make_unique<H7Incubator>();
     r->after_months = p.positive_int("after_months", 1);
-    r->move = StatusMove::read(p, "incubator_", "UC_INCUBATOR", "", def::comment);
+    r->move = StatusMove::read(p, "incubator_", "UC_INCUBATOR", "", defaults::h7::comment);
     r->meeting_status_ids =
         p.text_list("meeting_status_ids", {"UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"});
     r->meeting_date_field = p.required_text("meeting_date_field", "UF_CRM_MEETING_DATE");
     r->skip_status_ids = p.text_list("skip_status_ids", {});
     r->heads = Escalation::read(p);
-    r->head_text = p.required_text("head_text", def::head_text);
+    r->head_text = p.required_text("head_text", defaults::h7::head_text);
     return r;
 }
 

@@ -18,7 +18,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::l2;
 
 class L2Duplicates final : public Rule {
   public:
@@ -102,13 +101,13 @@ std::unique_ptr<Rule> make_l2_duplicates(Params& p) {
         !r->portal_url.starts_with("http://"))
         p.error("portal_url", "expected an http(s) URL like \"https://example.bitrix24.ru\"");
     r->search_emails = p.boolean("search_emails", true);
-    r->labels = {{"lead", p.required_text("label_lead", def::label_lead)},
-                 {"contact", p.required_text("label_contact", def::label_contact)},
-                 {"company", p.required_text("label_company", def::label_company)},
-                 {"deal", p.required_text("label_deal", def::label_deal)}};
-    r->comment_header = p.required_text("comment_header", def::comment_header);
-    r->comment_line = p.required_text("comment_line", def::comment_line);
-    r->notify_text = p.required_text("notify_text", def::notify_text);
+    r->labels = {{"lead", p.required_text("label_lead", defaults::l2::label_lead)},
+                 {"contact", p.required_text("label_contact", defaults::l2::label_contact)},
+                 {"company", p.required_text("label_company", defaults::l2::label_company)},
+                 {"deal", p.required_text("label_deal", defaults::l2::label_deal)}};
+    r->comment_header = p.required_text("comment_header", defaults::l2::comment_header);
+    r->comment_line = p.required_text("comment_line", defaults::l2::comment_line);
+    r->notify_text = p.required_text("notify_text", defaults::l2::notify_text);
     return r;
 }
 

@@ -22,7 +22,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::l3;
 
 class L3DataCheck final : public Rule {
   public:
@@ -98,9 +97,10 @@ std::unique_ptr<Rule> make_l3_data_check(Params& p) {
     r->plan.digits = p.positive_int("phone_digits", 11);
     r->other_contact_fields = p.text_list("other_contact_fields", {"IM", "WEB"});
     r->reject = p.one_of("on_invalid", "reject", {"reject", "task"}) == "reject";
-    r->move = StatusMove::read(p, "reject_", "JUNK", def::reject_reason, def::reject_comment);
-    r->task_title = p.required_text("task_title", def::task_title);
-    r->task_description = p.text("task_description", def::task_description);
+    r->move = StatusMove::read(p, "reject_", "JUNK", defaults::l3::reject_reason,
+                               defaults::l3::reject_comment);
+    r->task_title = p.required_text("task_title", defaults::l3::task_title);
+    r->task_description = p.text("task_description", defaults::l3::task_description);
     r->task_deadline = p.positive_minutes("task_deadline_minutes", 30);
     return r;
 }

@@ -19,7 +19,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::l4;
 
 class L4TakeInSla final : public Rule {
   public:
@@ -130,9 +129,9 @@ std::unique_ptr<Rule> make_l4_take_in_sla(Params& p) {
     r->take_in_within = p.positive_minutes("take_in_within_minutes", 10);
     r->reassign = p.boolean("reassign", true);
     r->heads = Escalation::read(p);
-    r->call_text = p.required_text("call_text", def::call_text);
-    r->head_text = p.required_text("head_text", def::head_text);
-    r->reassigned_text = p.required_text("reassigned_text", def::reassigned_text);
+    r->call_text = p.required_text("call_text", defaults::l4::call_text);
+    r->head_text = p.required_text("head_text", defaults::l4::head_text);
+    r->reassigned_text = p.required_text("reassigned_text", defaults::l4::reassigned_text);
     return r;
 }
 

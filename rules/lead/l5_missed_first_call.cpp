@@ -16,7 +16,6 @@ namespace reglament::rules {
 namespace {
 
 using nlohmann::json;
-namespace def = defaults::l5;
 
 class L5MissedFirstCall final : public Rule {
   public:
@@ -98,10 +97,11 @@ std::unique_ptr<Rule> make_l5_missed_first_call(Params& p) {
     auto r = std::make_unique<L5MissedFirstCall>();
     r->watch_status_ids = p.text_list("watch_status_ids", {"NEW", "IN_PROCESS"});
     r->unanswered_calls = p.positive_int("unanswered_calls", 2);
-    r->template_name = p.required_text("template", def::template_name);
+    r->template_name = p.required_text("template", defaults::l5::template_name);
     r->taken_status_id = p.text("taken_status_id", "IN_PROCESS");
     r->no_whatsapp_errors = p.text_list("no_whatsapp_errors", {"BAD_CONTACT"});
-    r->no_whatsapp_comment = p.required_text("no_whatsapp_comment", def::no_whatsapp_comment);
+    r->no_whatsapp_comment =
+        p.required_text("no_whatsapp_comment", defaults::l5::no_whatsapp_comment);
     return r;
 }
 

@@ -43,6 +43,7 @@ bool delete_timer(Connection& conn, const TimerKey& key);
 std::optional<TimePoint> select_earliest_due(Connection& conn);
 std::vector<FiredTimer> fire_due_timers(Connection& conn, TimePoint now, std::size_t limit);
 std::int64_t count_timers(Connection& conn);
+std::int64_t count_due_timers(Connection& conn, TimePoint now);
 
 // outbox_table.cpp
 bool insert_action(Connection& conn, const NewAction& action);

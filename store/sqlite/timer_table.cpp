@@ -72,4 +72,10 @@ std::int64_t count_timers(Connection& conn) {
     return q.integer(0);
 }
 
+std::int64_t count_due_timers(Connection& conn, TimePoint now) {
+    auto q = conn.query("SELECT count(*) FROM timers WHERE due_at <= ?1", now);
+    q.step();
+    return q.integer(0);
+}
+
 }  // namespace reglament::store::sqlite

@@ -13,6 +13,8 @@
 #include "net/http_client.hpp"
 #include "tests/support/process.hpp"
 
+namespace daemon_admin_test {
+
 using namespace reglament::test;
 using reglament::net::BlockingHttpClient;
 
@@ -163,3 +165,5 @@ TEST_CASE("e2e: SIGHUP with a broken config keeps the old one; SIGTERM exits 0",
     CHECK_THAT(log, Catch::Contains("reload refused"));
     CHECK_THAT(log, Catch::Contains("stopped"));
 }
+
+}  // namespace daemon_admin_test

@@ -17,6 +17,8 @@
 #include "rules/iso_time.hpp"
 #include "tests/e2e/portal_fixture.hpp"
 
+namespace deal_closing_e2e_test {
+
 using namespace reglament::test;
 using nlohmann::json;
 
@@ -803,3 +805,5 @@ TEST_CASE("e2e: replacement-report over 200 numbers matches the plan they were c
     CHECK(read_file(csv.string()) ==
           "phone,lead_id,arrived,verdict,basis_or_breaks,attempts\n" + eligible_rows + broken_rows);
 }
+
+}  // namespace deal_closing_e2e_test

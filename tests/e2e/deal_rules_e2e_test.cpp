@@ -10,6 +10,8 @@
 
 #include "tests/e2e/portal_fixture.hpp"
 
+namespace deal_rules_e2e_test {
+
 using namespace reglament::test;
 using nlohmann::json;
 
@@ -576,3 +578,5 @@ TEST_CASE("e2e: replacement-report lists eligible and plan-breaking numbers with
     CHECK_THAT(rows,
                Catch::Contains("," + std::to_string(broken) + ",02.03.2026 09:00,plan_broken,"));
 }
+
+}  // namespace deal_rules_e2e_test

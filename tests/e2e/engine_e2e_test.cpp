@@ -11,6 +11,8 @@
 
 #include "tests/e2e/portal_fixture.hpp"
 
+namespace engine_e2e_test {
+
 using namespace reglament::test;
 using nlohmann::json;
 
@@ -366,3 +368,5 @@ TEST_CASE("e2e: a channel Wazzup reports down is not sent on; the failure is jou
     p.settle();
     CHECK(notifications(p, 20, down).size() == 2);
 }
+
+}  // namespace engine_e2e_test

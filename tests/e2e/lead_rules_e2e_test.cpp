@@ -13,6 +13,8 @@
 
 #include "tests/e2e/portal_fixture.hpp"
 
+namespace lead_rules_e2e_test {
+
 using namespace reglament::test;
 using nlohmann::json;
 
@@ -871,3 +873,5 @@ TEST_CASE("e2e load: 5,000 leads in a working hour are spread evenly and L4 is n
     CHECK(worst_handed >= 0);
     CHECK(worst_handed <= 60);
 }
+
+}  // namespace lead_rules_e2e_test

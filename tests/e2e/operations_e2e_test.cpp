@@ -9,6 +9,8 @@
 
 #include "tests/e2e/portal_fixture.hpp"
 
+namespace operations_e2e_test {
+
 using namespace reglament::test;
 using nlohmann::json;
 
@@ -119,3 +121,5 @@ TEST_CASE("e2e: reglamentd portal-ids lists statuses, pipelines and stages, user
     CHECK(r.output.find("10      Анна Смирнова") != std::string::npos);
     CHECK(r.output.find("11      Иван Петров") != std::string::npos);
 }
+
+}  // namespace operations_e2e_test

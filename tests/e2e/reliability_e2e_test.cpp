@@ -17,6 +17,8 @@
 
 #include "tests/e2e/portal_fixture.hpp"
 
+namespace reliability_e2e_test {
+
 using namespace reglament::test;
 using nlohmann::json;
 
@@ -170,3 +172,5 @@ TEST_CASE("e2e: garbage, truncated bodies and idle connections do not hurt good 
         ::close(fd);
     CHECK(p.http.get(p.admin_url("/healthz")).status == 200);
 }
+
+}  // namespace reliability_e2e_test

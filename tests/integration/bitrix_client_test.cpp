@@ -26,6 +26,8 @@
 #include "rules/clock.hpp"
 #include "tests/unit/bitrix/fake_portal.hpp"
 
+namespace bitrix_client_test {
+
 namespace asio = boost::asio;
 using namespace reglament;
 using namespace reglament::bitrix;
@@ -604,3 +606,5 @@ TEST_CASE("bitrix client: HTTPS with a test CA; plain HTTP only for loopback",
     ClientOptions nothing;
     CHECK_THROWS_AS(Client(io, nothing, clock), std::invalid_argument);
 }
+
+}  // namespace bitrix_client_test

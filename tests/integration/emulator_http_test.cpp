@@ -16,6 +16,8 @@
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 
+namespace emulator_http_test {
+
 namespace asio = boost::asio;
 using nlohmann::json;
 using reglament::emulator::EmulatorServer;
@@ -302,3 +304,5 @@ TEST_CASE("emulator over HTTPS with a throw-away CA", "[emulator][http][tls]") {
     CHECK(json::parse(r.body)["result"]["ID"] == "1");
     fs::remove_all(dir);
 }
+
+}  // namespace emulator_http_test

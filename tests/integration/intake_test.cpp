@@ -23,6 +23,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/support/process.hpp"
 
+namespace intake_test {
+
 using namespace reglament;
 
 namespace {
@@ -265,3 +267,5 @@ TEST_CASE("intake: Wazzup answers 404 everywhere while no secret is configured",
     CHECK(rig.post("/hooks/wazzup/", R"({"test":true})", kWazzupJson).status == 404);
     CHECK(rig.post("/hooks/wazzup/" + kSecret, R"({"test":true})", kWazzupJson).status == 404);
 }
+
+}  // namespace intake_test

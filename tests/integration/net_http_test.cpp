@@ -14,6 +14,8 @@
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 
+namespace net_http_test {
+
 namespace asio = boost::asio;
 using namespace reglament::net;
 
@@ -157,3 +159,5 @@ TEST_CASE("http: TLS with a verified certificate for 127.0.0.1", "[net][http][tl
     CHECK_THAT(refused.error->message, Catch::Contains("TLS handshake"));
     fs::remove_all(dir);
 }
+
+}  // namespace net_http_test

@@ -18,6 +18,8 @@
 #include "tests/unit/store/temp_dir.hpp"
 #include "wazzup/client.hpp"
 
+namespace outbox_worker_test {
+
 using namespace reglament;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -302,3 +304,5 @@ TEST_CASE("outbox: lookup.duplicates answers the rule through the inbox",
                             {"assigned_name", "Иван Петров"}}}}});
     CHECK(b.portal.task_count() == 0);  // a lookup writes nothing to the portal
 }
+
+}  // namespace outbox_worker_test

@@ -15,6 +15,8 @@
 #include "tests/integration/daemon_portal.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace poller_test {
+
 using namespace reglament;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -160,3 +162,5 @@ TEST_CASE("poller: a list the portal refuses keeps its watermark",
     CHECK(b.poll());
     CHECK(b.lead_events().size() == 1);
 }
+
+}  // namespace poller_test

@@ -19,6 +19,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace store_crash_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -145,3 +147,5 @@ TEST_CASE("store crash: every event acknowledged before SIGKILL is there after r
     CHECK(acknowledged.size() >= 4350);
     CHECK(missing == 0);
 }
+
+}  // namespace store_crash_test

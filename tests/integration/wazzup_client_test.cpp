@@ -24,6 +24,8 @@
 #include "wazzup/client.hpp"
 #include "wazzup/iso_time.hpp"
 
+namespace wazzup_client_test {
+
 namespace asio = boost::asio;
 using namespace reglament;
 using namespace reglament::wazzup;
@@ -446,3 +448,5 @@ TEST_CASE("wazzup: webhook setup passes Wazzup's test POST or says why not", "[w
     REQUIRE_FALSE(too_long);
     CHECK(too_long.error().find("at most 200") != std::string::npos);
 }
+
+}  // namespace wazzup_client_test

@@ -3,6 +3,8 @@
 #include "bitrix/batch.hpp"
 #include "net/form.hpp"
 
+namespace batch_test {
+
 using namespace reglament::bitrix;
 using nlohmann::json;
 
@@ -85,3 +87,5 @@ TEST_CASE("batch: an all-failed batch with PHP empty arrays", "[bitrix][batch]")
     REQUIRE(out[0].error);
     CHECK(out[0].error->is("access_denied"));
 }
+
+}  // namespace batch_test

@@ -4,6 +4,8 @@
 #include "bitrix/entities.hpp"
 #include "bitrix/fields.hpp"
 
+namespace entities_test {
+
 using namespace reglament::bitrix;
 using nlohmann::json;
 
@@ -131,3 +133,5 @@ TEST_CASE("entities: stage semantics from EXTRA or SEMANTICS", "[bitrix][entitie
     auto open = stage_from(json::parse(R"({"STATUS_ID":"NEW","SEMANTICS":null,"EXTRA":[]})"));
     CHECK(open.semantics == StageSemantics::process);
 }
+
+}  // namespace entities_test

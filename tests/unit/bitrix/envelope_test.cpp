@@ -4,6 +4,8 @@
 #include "bitrix/envelope.hpp"
 #include "bitrix/redact.hpp"
 
+namespace envelope_test {
+
 using namespace reglament::bitrix;
 using reglament::TimePoint;
 
@@ -169,3 +171,5 @@ TEST_CASE("redact: free text with form bodies and JSON", "[bitrix][redact]") {
     CHECK(text.find("ONCRMLEADADD") != std::string::npos);
     CHECK(text.find("m1") != std::string::npos);
 }
+
+}  // namespace envelope_test

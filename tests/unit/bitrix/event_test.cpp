@@ -3,6 +3,8 @@
 #include "bitrix/datetime.hpp"
 #include "bitrix/event.hpp"
 
+namespace event_test {
+
 using namespace reglament::bitrix;
 
 namespace {
@@ -153,3 +155,5 @@ TEST_CASE("event: application token comparison", "[bitrix][event]") {
     CHECK_FALSE(token_matches("", ""));
     CHECK_FALSE(token_matches("s1morf", ""));
 }
+
+}  // namespace event_test

@@ -2,6 +2,8 @@
 
 #include "bitrix/limiter.hpp"
 
+namespace limiter_test {
+
 using namespace reglament::bitrix;
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock::time_point;
@@ -140,3 +142,5 @@ TEST_CASE("operating: OPERATION_TIME_LIMIT uses the last reset, then the next ba
     budget.on_blocked("tasks.task.list", now);  // still blocked: the reset was used up
     CHECK(budget.wait_for("tasks.task.list", now) == 60s);
 }
+
+}  // namespace limiter_test

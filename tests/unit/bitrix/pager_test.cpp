@@ -3,6 +3,8 @@
 #include "bitrix/pager.hpp"
 #include "tests/unit/bitrix/fake_portal.hpp"
 
+namespace pager_test {
+
 using namespace reglament::bitrix;
 using nlohmann::json;
 
@@ -179,3 +181,5 @@ TEST_CASE("pager: shapes and exclusions", "[bitrix][pager]") {
     CHECK(page_items(json::parse("[]"), ListShape::items).empty());
     CHECK(page_items(json::parse("{}"), ListShape::legacy).empty());
 }
+
+}  // namespace pager_test

@@ -3,6 +3,8 @@
 #include "bitrix/envelope.hpp"
 #include "bitrix/retry.hpp"
 
+namespace retry_test {
+
 using namespace reglament::bitrix;
 using namespace std::chrono_literals;
 
@@ -77,3 +79,5 @@ TEST_CASE("retry: backoff doubles and is capped", "[bitrix][retry]") {
     CHECK(backoff(3, p) == 2000ms);
     CHECK(backoff(20, p) == 30s);
 }
+
+}  // namespace retry_test

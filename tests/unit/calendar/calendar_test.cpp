@@ -5,6 +5,8 @@
 
 #include "rules/calendar.hpp"
 
+namespace calendar_test {
+
 using namespace std::chrono_literals;
 using reglament::Calendar;
 using reglament::TimePoint;
@@ -163,3 +165,5 @@ TEST_CASE("calendar: invalid specs and times are refused", "[calendar]") {
     CHECK_THROWS(reglament::parse_work_interval("18:00-09:00"));
     CHECK(reglament::parse_hh_mm("24:00") == 24h);
 }
+
+}  // namespace calendar_test

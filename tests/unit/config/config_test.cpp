@@ -12,6 +12,8 @@
 
 #include "config/config.hpp"
 
+namespace config_test {
+
 namespace fs = std::filesystem;
 using reglament::config::check;
 using reglament::config::LoadOptions;
@@ -412,3 +414,5 @@ TEST_CASE("config: clock.start as a string needs an offset", "[config]") {
     CHECK(without.errors[0].line == 6);
     CHECK(without.errors[0].message.find("clock.start must be a date-time with an offset") == 0);
 }
+
+}  // namespace config_test

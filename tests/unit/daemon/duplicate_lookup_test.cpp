@@ -3,6 +3,8 @@
 
 #include "daemon/duplicate_lookup.hpp"
 
+namespace duplicate_lookup_test {
+
 using namespace reglament::daemon;
 using nlohmann::json;
 
@@ -74,3 +76,5 @@ TEST_CASE("duplicate lookup: the planner hands the params over", "[daemon][outbo
     CHECK(plan.kind == PlanKind::duplicates);
     CHECK(plan.params["entity_id"] == "12");
 }
+
+}  // namespace duplicate_lookup_test

@@ -9,6 +9,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace engine_step_test {
+
 using namespace reglament;
 using namespace reglament::daemon;
 using nlohmann::json;
@@ -254,3 +256,5 @@ TEST_CASE("a message's Wazzup status never goes back; a repeated one is not news
     REQUIRE(kept);
     CHECK(json::parse(*kept)["status"] == "read");
 }
+
+}  // namespace engine_step_test

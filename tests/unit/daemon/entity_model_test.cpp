@@ -6,6 +6,8 @@
 #include "rules/iso_time.hpp"
 #include "tests/unit/emulator/fixture.hpp"
 
+namespace entity_model_test {
+
 using namespace reglament;
 using daemon::entity_from_rest;
 using daemon::entity_from_snapshot;
@@ -492,3 +494,5 @@ TEST_CASE("the emulated portal's answers to entity_read, through the model", "[e
     // An activity that is not there: the list answers [].
     CHECK(std::holds_alternative<std::monostate>(read({"activity", "999"})));
 }
+
+}  // namespace entity_model_test

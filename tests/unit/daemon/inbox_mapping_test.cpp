@@ -8,6 +8,8 @@
 #include "rules/iso_time.hpp"
 #include "rules/model.hpp"
 
+namespace inbox_mapping_test {
+
 using namespace reglament;
 using namespace reglament::daemon;
 using nlohmann::json;
@@ -351,3 +353,5 @@ TEST_CASE("inbox mapping: Wazzup channel updates; test POSTs and templates give 
     CHECK(inbox_events_from_wazzup(wazzup_body(R"({"createContact":{"name":"x"}})"), kReceived)
               .empty());
 }
+
+}  // namespace inbox_mapping_test

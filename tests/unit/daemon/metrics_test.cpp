@@ -2,6 +2,8 @@
 
 #include "daemon/metrics.hpp"
 
+namespace metrics_test {
+
 using reglament::daemon::Metrics;
 
 TEST_CASE("metrics: counters render in the Prometheus text format", "[daemon][metrics]") {
@@ -29,3 +31,5 @@ TEST_CASE("metrics: callback gauges are read at scrape time", "[daemon][metrics]
     CHECK_THAT(m.render(), Catch::Contains("reglament_outbox_depth 7\n"));
     CHECK_THROWS(m.add("undeclared"));
 }
+
+}  // namespace metrics_test

@@ -4,6 +4,8 @@
 
 #include "daemon/outbox_plan.hpp"
 
+namespace outbox_plan_test {
+
 using namespace reglament;
 using namespace reglament::daemon;
 using bitrix::Idempotency;
@@ -228,3 +230,5 @@ TEST_CASE("outbox plan: settings come from the config", "[daemon][outbox]") {
     CHECK(s.wazzup_channel_id == "ch");
     CHECK(s.templates.count("Игнор") == 1);
 }
+
+}  // namespace outbox_plan_test

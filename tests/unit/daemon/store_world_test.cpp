@@ -6,6 +6,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace store_world_test {
+
 using namespace reglament;
 using daemon::snapshot_of;
 using daemon::StoreWorld;
@@ -147,3 +149,5 @@ TEST_CASE("deals by id, presence from the injected callback", "[store_world]") {
     CHECK(shifts.stage_history("7").empty());
     CHECK_FALSE(shifts.client_accounting("7"));
 }
+
+}  // namespace store_world_test

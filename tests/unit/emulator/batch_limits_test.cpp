@@ -3,6 +3,8 @@
 
 #include "fixture.hpp"
 
+namespace batch_limits_test {
+
 using namespace emu_test;
 
 TEST_CASE("emulator: batch runs in order, resolves references and reports failures", "[emulator]") {
@@ -171,3 +173,5 @@ TEST_CASE("emulator: injected faults per method", "[emulator]") {
     CHECK(slow.delay == std::chrono::milliseconds(1500));
     CHECK(slow.response.status == 200);
 }
+
+}  // namespace batch_limits_test

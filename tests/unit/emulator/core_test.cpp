@@ -3,6 +3,8 @@
 
 #include "fixture.hpp"
 
+namespace core_test {
+
 using namespace emu_test;
 using reglament::emulator::format_iso;
 
@@ -179,3 +181,5 @@ TEST_CASE("emulator: deals stay in their funnel unless crm.item.update moves the
     CHECK(lead["fm"][0]["value"] == "+79161234501");
     CHECK(lead["assignedById"] == 10);
 }
+
+}  // namespace core_test

@@ -3,6 +3,8 @@
 
 #include "fixture.hpp"
 
+namespace events_work_test {
+
 using namespace emu_test;
 using reglament::net::decode_form;
 
@@ -195,3 +197,5 @@ TEST_CASE("emulator: comment events carry the documented data shapes", "[emulato
     CHECK(timeline["event"] == "ONCRMTIMELINECOMMENTADD");
     CHECK(timeline["data"]["ID"] == "1");  // no FIELDS wrapper
 }
+
+}  // namespace events_work_test

@@ -3,6 +3,8 @@
 
 #include "fixture.hpp"
 
+namespace wazzup_control_test {
+
 using namespace emu_test;
 
 namespace {
@@ -222,3 +224,5 @@ TEST_CASE("emulator: a million leads fit and a lookup stays fast", "[emulator][.
     CHECK(r["result"][0]["ID"] == "999901");
     CHECK(p.ok("crm.lead.get", {{"id", 500000}})["result"]["ID"] == "500000");
 }
+
+}  // namespace wazzup_control_test

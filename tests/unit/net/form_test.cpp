@@ -3,6 +3,8 @@
 #include "net/form.hpp"
 #include "net/http_message.hpp"
 
+namespace form_test {
+
 using reglament::net::decode_form;
 using reglament::net::encode_form;
 
@@ -70,3 +72,5 @@ TEST_CASE("form: a list of more than ten stays a list in order", "[net][form]") 
     CHECK(decode_form("a[0]=x&a[2]=y")["a"].is_object());
     CHECK(decode_form("a[0]=x&a[01]=y")["a"].is_object());
 }
+
+}  // namespace form_test

@@ -4,6 +4,8 @@
 
 #include "rule_harness.hpp"
 
+namespace cadence_test {
+
 using namespace reglament::rules;
 using namespace reglament::rules::testing;
 using nlohmann::json;
@@ -253,3 +255,5 @@ TEST_CASE("C2: a held meeting starts nothing; reached client must get a new date
     CHECK(later.empty());
     CHECK(ok.due("lead:1", "meeting_passed") == msk("2026-04-10T13:00"));
 }
+
+}  // namespace cadence_test

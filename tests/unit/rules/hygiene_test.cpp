@@ -2,6 +2,8 @@
 
 #include "rule_harness.hpp"
 
+namespace hygiene_test {
+
 using namespace reglament::rules;
 using namespace reglament::rules::testing;
 using nlohmann::json;
@@ -227,3 +229,5 @@ TEST_CASE("H7: a month without a meeting → Инкубатор and the head is 
     CHECK(jan.change(EventKind::sweep, lead1, end, msk("2026-02-28T11:59")).actions.empty());
     CHECK_FALSE(jan.change(EventKind::sweep, lead1, end, msk("2026-02-28T12:00")).actions.empty());
 }
+
+}  // namespace hygiene_test

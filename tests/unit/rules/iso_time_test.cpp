@@ -2,6 +2,8 @@
 
 #include "rules/iso_time.hpp"
 
+namespace iso_time_test {
+
 using reglament::format_iso8601;
 using reglament::parse_iso8601;
 
@@ -28,3 +30,5 @@ TEST_CASE("iso8601: milliseconds, bare dates, missing offsets and garbage", "[ru
     CHECK_FALSE(parse_iso8601("2026-03-02T09:00:00+03:00 trailing"));
     CHECK_FALSE(parse_iso8601(""));
 }
+
+}  // namespace iso_time_test

@@ -2,6 +2,8 @@
 
 #include "rule_harness.hpp"
 
+namespace lead_rules_test {
+
 using namespace reglament::rules;
 using namespace reglament::rules::testing;
 using nlohmann::json;
@@ -263,3 +265,5 @@ TEST_CASE("L5: two unanswered calls → Недозвон once and 2. Взят в
     answered.send(call_event("2", call(1, true)), t);
     CHECK(answered.send(call_event("2", call(1, false)), t).actions.empty());
 }
+
+}  // namespace lead_rules_test

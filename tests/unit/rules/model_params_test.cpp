@@ -5,6 +5,8 @@
 #include "rules/phone.hpp"
 #include "rules/registry.hpp"
 
+namespace model_params_test {
+
 using namespace reglament::rules;
 using nlohmann::json;
 using reglament::TimePoint;
@@ -165,3 +167,5 @@ TEST_CASE("registry: the documented defaults are every parameter and load back u
 TEST_CASE("fill: placeholders replaced, unknown ones kept", "[rules][registry]") {
     CHECK(fill("Лид «{lead_title}» {x}", {{"lead_title", "Окна"}}) == "Лид «Окна» {x}");
 }
+
+}  // namespace model_params_test

@@ -1,6 +1,8 @@
 #include "fixture.hpp"
 #include "rules/calls/replacement_report.hpp"
 
+namespace call_rules_test {
+
 using namespace dealtest;
 using namespace reglament::rules::calls;
 
@@ -266,3 +268,5 @@ TEST_CASE("R5: a replacement report over 200 numbers matches the hand count", "[
         CHECK_FALSE(capped.over_cap);
     }
 }
+
+}  // namespace call_rules_test

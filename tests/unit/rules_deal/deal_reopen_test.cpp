@@ -3,6 +3,8 @@
 // stage is missing, or the two would hand the deal back and forth for ever.
 #include "tests/unit/rules_deal/fixture.hpp"
 
+namespace deal_reopen_test {
+
 using namespace dealtest;
 
 TEST_CASE("D3: a deal reopened from a closed stage is not sent back there, only asked for fields",
@@ -44,3 +46,5 @@ TEST_CASE("D3: entering from an open stage is still restored", "[rules_deal]") {
     REQUIRE(find(d, "deal.update"));
     CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "PREPARATION");
 }
+
+}  // namespace deal_reopen_test

@@ -1,5 +1,7 @@
 #include "fixture.hpp"
 
+namespace deal_rules_test {
+
 using namespace dealtest;
 
 TEST_CASE("D1: a deal moved Предзамер → Просчёт is put back, commented and reported",
@@ -357,3 +359,5 @@ TEST_CASE("deal factory: defaults document every parameter with the seed's wordi
             reglament::rules::deal::validate_deal_or_call_params(id, deal_or_call_rule_defaults(id))
                 .empty());
 }
+
+}  // namespace deal_rules_test

@@ -3,6 +3,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace inbox_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -105,3 +107,5 @@ TEST_CASE("inbox: an event without a dedup key is refused", "[store]") {
     // The batch is one transaction: the good event was not kept either.
     CHECK(store.next_pending(10).empty());
 }
+
+}  // namespace inbox_test

@@ -7,6 +7,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace inbox_writer_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -145,3 +147,5 @@ TEST_CASE("inbox writer: an event the store refuses does not fail the rest of it
     CHECK(writer.events_committed() == 3);
     CHECK(store.next_pending(10).size() == 3);
 }
+
+}  // namespace inbox_writer_test

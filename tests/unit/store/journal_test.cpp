@@ -3,6 +3,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace journal_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -73,3 +75,5 @@ TEST_CASE("journal: filters by entity, rule and time, oldest first, limited", "[
     CHECK(times(store.query_journal({.limit = 2})) == Times{1000, 2000});
     CHECK(store.query_journal({.entity_key = "lead:404"}).empty());
 }
+
+}  // namespace journal_test

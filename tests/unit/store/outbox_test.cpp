@@ -3,6 +3,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace outbox_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -121,3 +123,5 @@ TEST_CASE("outbox: moving an action that does not exist is an error, and journal
     CHECK(store.query_journal({}).empty());
     CHECK_THROWS_WITH(store.mark_action_done(42, "{}", {}), Catch::Contains("no outbox action 42"));
 }
+
+}  // namespace outbox_test

@@ -3,6 +3,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace state_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -187,3 +189,5 @@ TEST_CASE("snapshots: lookup terms find entities and follow their snapshot", "[s
     store.commit(work);
     CHECK(store.find_snapshots("task.binding", "L_1").empty());
 }
+
+}  // namespace state_test

@@ -7,6 +7,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace store_open_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -85,3 +87,5 @@ TEST_CASE("store: a read-only store reads beside the writer and refuses writes",
     SqliteStore later(path, {.read_only = true});
     CHECK(later.query_journal({.entity_key = "lead:1"}).size() == 1);
 }
+
+}  // namespace store_open_test

@@ -4,6 +4,8 @@
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 
+namespace timers_test {
+
 using namespace reglament::store;
 using reglament::store::testing::at_ms;
 using reglament::store::testing::TempDir;
@@ -77,3 +79,5 @@ TEST_CASE("timers: a timer armed again after firing fires again", "[store][timer
     // Two firings, two events: the second is not mistaken for a duplicate of the first.
     CHECK(store.next_pending(10).size() == 2);
 }
+
+}  // namespace timers_test

@@ -3,6 +3,8 @@
 
 #include "wazzup/message.hpp"
 
+namespace message_test {
+
 using namespace reglament::wazzup;
 using nlohmann::json;
 
@@ -67,3 +69,5 @@ TEST_CASE("Nothing to send is refused; bad UTF-8 does not abort", "[wazzup]") {
     auto body = json::parse(build_send_body(m));
     CHECK(body["text"].get<std::string>().starts_with("broken "));
 }
+
+}  // namespace message_test

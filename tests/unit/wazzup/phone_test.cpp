@@ -2,6 +2,8 @@
 
 #include "wazzup/phone.hpp"
 
+namespace phone_test {
+
 using reglament::wazzup::normalize_phone;
 using reglament::wazzup::PhoneCheckOptions;
 using reglament::wazzup::PhoneProblem;
@@ -104,3 +106,5 @@ TEST_CASE("L3 plausibility: only allowed countries when configured", "[wazzup]")
     // Without the list a foreign number is fine.
     CHECK(plausibility("+49 30 1234567").plausible());
 }
+
+}  // namespace phone_test

@@ -3,6 +3,8 @@
 #include "wazzup/request_limiter.hpp"
 #include "wazzup/retry_policy.hpp"
 
+namespace retry_limiter_test {
+
 using namespace reglament::wazzup;
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock::time_point;
@@ -119,3 +121,5 @@ TEST_CASE("After a 429 nothing goes out before the hold ends", "[wazzup]") {
     CHECK(limiter.reserve(t0 + 1s) == t0 + 5s);
     CHECK(limiter.reserve(t0 + 6s) == t0 + 6s);
 }
+
+}  // namespace retry_limiter_test

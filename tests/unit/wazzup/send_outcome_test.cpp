@@ -2,6 +2,8 @@
 
 #include "wazzup/send_outcome.hpp"
 
+namespace send_outcome_test {
+
 using namespace reglament::wazzup;
 using namespace std::chrono_literals;
 
@@ -91,3 +93,5 @@ TEST_CASE("429 waits at least the 5 s floor; 5xx and timeouts are transient", "[
     CHECK(std::get<RetryAfter>(timeout).may_have_been_sent);
     CHECK(std::get<RetryAfter>(timeout).reason == "timeout");
 }
+
+}  // namespace send_outcome_test

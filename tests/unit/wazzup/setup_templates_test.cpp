@@ -4,6 +4,8 @@
 #include "wazzup/waba_templates.hpp"
 #include "wazzup/webhook_setup.hpp"
 
+namespace setup_templates_test {
+
 using namespace reglament::wazzup;
 using nlohmann::json;
 
@@ -62,3 +64,5 @@ TEST_CASE("WABA template list: bare array or data envelope, status any case", "[
     CHECK((*wrapped)[0].approved());
     CHECK_FALSE(parse_templates("<html>"));
 }
+
+}  // namespace setup_templates_test

@@ -2,6 +2,8 @@
 
 #include "wazzup/templates.hpp"
 
+namespace templates_test {
+
 using namespace reglament::wazzup;
 
 namespace {
@@ -64,3 +66,5 @@ TEST_CASE("A WABA value that is missing or empty is an error", "[wazzup]") {
 
     CHECK_FALSE(render(WabaTemplate{"", {}}, kLead));
 }
+
+}  // namespace templates_test

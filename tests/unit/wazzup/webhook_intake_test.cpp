@@ -2,6 +2,8 @@
 
 #include "wazzup/webhook_intake.hpp"
 
+namespace webhook_intake_test {
+
 using namespace reglament::wazzup;
 
 namespace {
@@ -53,3 +55,5 @@ TEST_CASE("Intake: wrong secret 404, too big 413, wrong type 415, bad body 400",
     CHECK(bad.status == 400);
     CHECK(bad.reason == "statuses[0]: missing messageId");
 }
+
+}  // namespace webhook_intake_test

@@ -3,6 +3,8 @@
 #include "wazzup/iso_time.hpp"
 #include "wazzup/webhook.hpp"
 
+namespace webhook_test {
+
 using namespace reglament::wazzup;
 
 TEST_CASE("Content-Type as Wazzup literally sends it is accepted", "[wazzup]") {
@@ -174,3 +176,5 @@ TEST_CASE("Bodies that cannot be used fail with a one-line reason", "[wazzup]") 
           "JSON nested deeper than 32 levels");
     CHECK(parse_webhook(std::string(kWebhookBodyLimit + 1, ' ')).error() == "body over 1 MiB");
 }
+
+}  // namespace webhook_test

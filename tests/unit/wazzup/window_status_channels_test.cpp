@@ -5,6 +5,8 @@
 #include "wazzup/iso_time.hpp"
 #include "wazzup/waba_window.hpp"
 
+namespace window_status_channels_test {
+
 using namespace reglament::wazzup;
 using namespace std::chrono_literals;
 using reglament::TimePoint;
@@ -113,3 +115,5 @@ TEST_CASE("Setup explains a channel that cannot send", "[wazzup]") {
     CHECK(check_channel({}, "zz").error() ==
           "channel zz is not in this Wazzup account (it has no channels)");
 }
+
+}  // namespace window_status_channels_test
