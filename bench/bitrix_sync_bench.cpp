@@ -36,6 +36,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "bench/flags.hpp"
 #include "bitrix/client.hpp"
 #include "rules/clock.hpp"
 
@@ -47,34 +48,7 @@ using Seconds = std::chrono::duration<double>;
 
 namespace {
 
-class Flags {
-  public:
-    Flags(int argc, char** argv, const std::vector<std::string>& known) {
-        for (int i = 1; i < argc; i += 2) {
-            const std::string flag = argv[i];
-            bool listed = false;
-            for (const auto& k : known)
-                listed = listed || flag == "--" + k;
-            if (!listed || i + 1 >= argc) throw std::invalid_argument("bad flag " + flag);
-            values_[flag.substr(2)] = argv[i + 1];
-        }
-    }
-    std::string text(const std::string& name, const std::string& fallback) const {
-        const auto it = values_.find(name);
-        return it == values_.end() ? fallback : it->second;
-    }
-    long number(const std::string& name, long fallback) const {
-        const auto it = values_.find(name);
-        return it == values_.end() ? fallback : std::stol(it->second);
-    }
-    double real(const std::string& name, double fallback) const {
-        const auto it = values_.find(name);
-        return it == values_.end() ? fallback : std::stod(it->second);
-    }
-
-  private:
-    std::map<std::string, std::string> values_;
-};
+using reglament::bench::Flags;
 
 // VmHWM: the peak resident set size of this process, in kB.
 long peak_rss_kb() {

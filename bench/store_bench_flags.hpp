@@ -1,37 +1,19 @@
-// What the store benchmarks share: "--name value" flags, the durability flag, and a fresh file.
+// What the store benchmarks share: the flags, the durability flag and a fresh file.
 #pragma once
 
 #include <filesystem>
-#include <map>
-#include <stdexcept>
 #include <string>
-#include <vector>
 
+#include "bench/flags.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace reglament::store::bench {
 
-class Flags {
+// The common flags plus --file and --sync.
+class Flags : public reglament::bench::Flags {
   public:
-    // Throws std::invalid_argument on a flag not in `known` or without a value.
-    Flags(int argc, char** argv, const std::vector<std::string>& known) {
-        for (int i = 1; i < argc; i += 2) {
-            const std::string flag = argv[i];
-            bool listed = false;
-            for (const auto& k : known)
-                listed = listed || flag == "--" + k;
-            if (!listed || i + 1 >= argc) throw std::invalid_argument("bad flag " + flag);
-            values_[flag.substr(2)] = argv[i + 1];
-        }
-    }
-    std::string text(const std::string& name, const std::string& fallback) const {
-        const auto it = values_.find(name);
-        return it == values_.end() ? fallback : it->second;
-    }
-    long number(const std::string& name, long fallback) const {
-        const auto it = values_.find(name);
-        return it == values_.end() ? fallback : std::stol(it->second);
-    }
+    using reglament::bench::Flags::Flags;
+
     // --file (default: a file named `name` in the temp directory), emptied first.
     std::filesystem::path fresh_database(const std::string& name) const {
         const std::filesystem::path file =
@@ -48,9 +30,6 @@ class Flags {
                                                         : SqliteOptions::Sync::full;
         return options;
     }
-
-  private:
-    std::map<std::string, std::string> values_;
 };
 
 }  // namespace reglament::store::bench

@@ -38,7 +38,7 @@ bool is_entity_change(const store::StoredEvent& e) {
     if (src == "poller") return true;
     if (src != "bitrix") return false;
     const auto& k = e.event.kind;
-    return k != "ONVOXIMPLANTCALLEND" && k != "ONCRMTIMELINECOMMENTADD";
+    return k != "ONVOXIMPLANTCALLEND";
 }
 
 bool empty_entity(const rules::Entity& e) {
@@ -85,7 +85,8 @@ std::vector<std::string> leads_for(const store::StoredEvent& e, const json& payl
 }  // namespace
 
 bool is_readable_type(const std::string& type) {
-    return type == "lead" || type == "deal" || type == "task" || type == "activity";
+    return type == "lead" || type == "deal" || type == "task" || type == "activity" ||
+           type == "timeline_comment";
 }
 
 std::vector<EntityRef> reads_needed(std::span<const store::StoredEvent> events,
@@ -224,6 +225,7 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         if (call) {
             ev.call = call_of(payload);
             if (ev.call && ev.call->start) ev.at = *ev.call->start;
+            if (ev.call) keep_call(*ev.call, leads_for(stored, payload, world_));
         } else {
             ev.message = message_of(payload);
             if (ev.message && ev.message->at) ev.at = *ev.message->at;
@@ -285,7 +287,17 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
     }
     // Wazzup says a channel changed state: the client re-reads the channels (engine.hpp hook).
     if (in.kind == "wazzup.channel") ++counts_.channel_updates;
-    // ONCRMTIMELINECOMMENTADD and kinds no rule reads: done, nothing to decide.
+    // Kinds no rule reads: done, nothing to decide.
+}
+
+// The call log of a lead (World::calls_of, R4) is the calls whose ONVOXIMPLANTCALLEND reached
+// the engine, kept as snapshots "call:<CALL_ID>" under each lead they were routed to.
+void StepBuilder::keep_call(const rules::Call& call, const std::vector<std::string>& lead_ids) {
+    if (call.call_id.empty() || lead_ids.empty()) return;
+    store::Snapshot s{"call:" + call.call_id, json(call).dump(), now_, {}};
+    for (const auto& id : lead_ids)
+        s.terms.push_back({std::string(terms::call_lead), "lead:" + id});
+    snapshots_[s.entity_key] = std::move(s);
 }
 
 void StepBuilder::tell_channel_down(const EntityRef& about, const std::string& state) {

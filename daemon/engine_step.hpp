@@ -108,6 +108,7 @@ class StepBuilder {
                rules::Decision decision);
     void remember(const rules::EntityRef& ref, const rules::Entity& entity);
     void tell_channel_down(const rules::EntityRef& about, const std::string& state);
+    void keep_call(const rules::Call& call, const std::vector<std::string>& lead_ids);
     nlohmann::json state_of(const std::string& rule_id, const std::string& entity_key);
 
     store::Store& store_;

@@ -235,6 +235,20 @@ rules::Activity activity_model(const json& o) {
     return a;
 }
 
+// crm.timeline.comment.get: {ID, CREATED, ENTITY_ID, ENTITY_TYPE ("deal"), AUTHOR_ID, COMMENT}.
+rules::TimelineComment comment_model(const json& o) {
+    rules::TimelineComment c;
+    c.id = bitrix::text_or_empty(o, {"ID", "id"});
+    c.owner_id = bitrix::text_or_empty(o, {"ENTITY_ID", "entityId"});
+    c.owner_type = bitrix::text_or_empty(o, {"ENTITY_TYPE", "entityType"});
+    std::transform(c.owner_type.begin(), c.owner_type.end(), c.owner_type.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    c.text = bitrix::text_or_empty(o, {"COMMENT", "comment"});
+    c.author_id = bitrix::text_or_empty(o, {"AUTHOR_ID", "authorId"});
+    c.created = bitrix::time_field(o, {"CREATED", "created"});
+    return c;
+}
+
 // ---- terms ----------------------------------------------------------------------------------
 
 std::string lower_ascii(std::string s) {
@@ -284,6 +298,10 @@ struct TermsOf {
         if (owner && !a.owner_id.empty())
             add_term(out, terms::activity_owner, std::string(owner) + ":" + a.owner_id);
     }
+    void operator()(const rules::TimelineComment& c) const {
+        if (!c.owner_type.empty() && !c.owner_id.empty())
+            add_term(out, terms::comment_owner, c.owner_type + ":" + c.owner_id);
+    }
 };
 
 json json_of(const rules::Entity& entity) {
@@ -312,6 +330,8 @@ std::optional<EntityRead> entity_read(const rules::EntityRef& ref) {
     if (ref.type == "activity")
         return EntityRead{"crm.activity.list",
                           {{"filter", {{"ID", ref.id}}}, {"select", {"*", "COMMUNICATIONS"}}}};
+    if (ref.type == "timeline_comment")
+        return EntityRead{"crm.timeline.comment.get", {{"id", ref.id}}};
     return std::nullopt;
 }
 
@@ -327,6 +347,7 @@ rules::Entity entity_from_rest(const rules::EntityRef& ref, const json& result) 
     if (ref.type == "deal") return with_id(deal_model(*o));
     if (ref.type == "task") return with_id(task_model(*o));
     if (ref.type == "activity") return with_id(activity_model(*o));
+    if (ref.type == "timeline_comment") return with_id(comment_model(*o));
     return std::monostate{};
 }
 
@@ -370,6 +391,7 @@ rules::Entity entity_from_snapshot(const rules::EntityRef& ref, std::string_view
         if (ref.type == "deal") return j.get<rules::Deal>();
         if (ref.type == "task") return j.get<rules::Task>();
         if (ref.type == "activity") return j.get<rules::Activity>();
+        if (ref.type == "timeline_comment") return j.get<rules::TimelineComment>();
         return std::monostate{};
     } catch (const std::exception& e) {
         throw std::invalid_argument("snapshot " + ref.key() + ": " + e.what());

@@ -30,6 +30,8 @@ inline constexpr std::string_view lead_phone = "lead.phone";          // "791612
 inline constexpr std::string_view lead_email = "lead.email";          // lower-cased
 inline constexpr std::string_view activity_owner = "activity.owner";  // "lead:12", "deal:7"
 inline constexpr std::string_view deal_lead = "deal.lead";            // the deal's lead id
+inline constexpr std::string_view comment_owner = "comment.owner";    // "lead:12", "deal:7"
+inline constexpr std::string_view call_lead = "call.lead";            // "lead:12"
 }  // namespace terms
 
 struct EntityRead {
@@ -40,7 +42,8 @@ struct EntityRead {
 // The REST call that re-reads an entity: lead → crm.lead.get {id}; deal → crm.deal.get {id};
 // task → tasks.task.get {taskId, select} (UF_CRM_TASK only comes back when selected);
 // activity → crm.activity.list {filter {ID}, select ["*", "COMMUNICATIONS"]}, because the
-// emulated portal has no crm.activity.get and COMMUNICATIONS must be selected by name.
+// emulated portal has no crm.activity.get and COMMUNICATIONS must be selected by name;
+// timeline_comment → crm.timeline.comment.get {id} (its event carries only the comment's id).
 // nullopt for any other type (chat:, call:, global:, wazzup_message:, ...).
 std::optional<EntityRead> entity_read(const rules::EntityRef& ref);
 

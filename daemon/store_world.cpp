@@ -1,5 +1,6 @@
 #include "daemon/store_world.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "daemon/entity_model.hpp"
@@ -64,6 +65,33 @@ std::optional<rules::Lead> StoreWorld::lead(const std::string& id) const {
 
 std::optional<rules::Deal> StoreWorld::deal(const std::string& id) const {
     return model_of<rules::Deal>(store_, {"deal", id});
+}
+
+std::vector<rules::TimelineComment> StoreWorld::timeline_comments(
+    const rules::EntityRef& owner) const {
+    auto out = models_with<rules::TimelineComment>(store_, terms::comment_owner, owner.key());
+    auto number = [](const std::string& id) { return id.size(); };
+    std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+        if (a.created != b.created) return a.created < b.created;
+        return number(a.id) != number(b.id) ? number(a.id) < number(b.id) : a.id < b.id;
+    });
+    return out;
+}
+
+std::vector<rules::Call> StoreWorld::calls_of(const rules::EntityRef& owner) const {
+    std::vector<rules::Call> out;
+    for (const auto& s : store_.find_snapshots(terms::call_lead, owner.key())) {
+        auto j = nlohmann::json::parse(s.json, nullptr, false);
+        if (!j.is_object()) continue;
+        try {
+            out.push_back(j.get<rules::Call>());
+        } catch (const std::exception&) {
+            // A snapshot of another shape under the term: not a call.
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.start < b.start; });
+    return out;
 }
 
 bool StoreWorld::is_present(const std::string& user_id, TimePoint at) const {

@@ -30,6 +30,11 @@ class StoreWorld final : public rules::World {
     std::optional<rules::Lead> lead(const std::string& id) const override;
     std::optional<rules::Deal> deal(const std::string& id) const override;
     bool is_present(const std::string& user_id, TimePoint at) const override;
+    // The comments whose events reached the engine (or were read for it), oldest first.
+    std::vector<rules::TimelineComment> timeline_comments(
+        const rules::EntityRef& owner) const override;
+    // The lead's calls whose ONVOXIMPLANTCALLEND reached the engine, oldest first.
+    std::vector<rules::Call> calls_of(const rules::EntityRef& owner) const override;
 
   private:
     store::Store& store_;

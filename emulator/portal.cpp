@@ -60,6 +60,7 @@ const std::map<std::string, Portal::Handler>& Portal::handlers() {
         {"crm.activity.todo.add", &Portal::activity_todo_add},
         {"crm.timeline.comment.add", &Portal::timeline_comment_add},
         {"crm.timeline.comment.list", &Portal::timeline_comment_list},
+        {"crm.timeline.comment.get", &Portal::timeline_comment_get},
         {"crm.timeline.item.pin", &Portal::timeline_item_pin},
         {"tasks.task.add", &Portal::task_add},
         {"tasks.task.update", &Portal::task_update},

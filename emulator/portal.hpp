@@ -146,6 +146,7 @@ class Portal {
     MethodResult activity_todo_add(const json&, const Caller&, Instant);
     MethodResult timeline_comment_add(const json&, const Caller&, Instant);
     MethodResult timeline_comment_list(const json&, const Caller&, Instant);
+    MethodResult timeline_comment_get(const json&, const Caller&, Instant);
     MethodResult timeline_item_pin(const json&, const Caller&, Instant);
     MethodResult task_add(const json&, const Caller&, Instant);
     MethodResult task_update(const json&, const Caller&, Instant);

@@ -241,6 +241,21 @@ MethodResult Portal::timeline_comment_list(const json& p, const Caller&, Instant
     return legacy_list(timeline_comments, fields, p, utc_offset_minutes);
 }
 
+// The one comment, legacy UPPER_CASE like the list (D crm-timeline-comment-get.md).
+MethodResult Portal::timeline_comment_get(const json& p, const Caller&, Instant) {
+    Id id = param_id(p, "id");
+    for (const auto& t : timeline_comments)
+        if (t.id == id)
+            return {json{{"ID", id_str(t.id)},
+                         {"CREATED", iso(t.created)},
+                         {"ENTITY_ID", id_str(t.entity_id)},
+                         {"ENTITY_TYPE", t.entity_type},
+                         {"AUTHOR_ID", id_str(t.author_id)},
+                         {"COMMENT", t.comment},
+                         {"FILES", json::array()}}};
+    throw RestError(400, "NOT_FOUND", "Not found");
+}
+
 MethodResult Portal::timeline_item_pin(const json& p, const Caller&, Instant) {
     Id id = param_id(p, "id");
     Id owner_type = param_id(p, "ownerTypeId");

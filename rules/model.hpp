@@ -142,7 +142,7 @@ struct StageHistoryEntry {
     std::optional<TimePoint> at;  // CREATED_TIME: when the deal entered the stage
 };
 
-// A timeline comment (crm.timeline.comment.list). `pinned` stays nullopt: no REST method
+// A timeline comment (crm.timeline.comment.get). `pinned` stays nullopt: no REST method
 // reports whether a comment is pinned (api/bitrix24.md, "Timeline comments and pinning").
 struct TimelineComment {
     std::string id;
@@ -150,6 +150,8 @@ struct TimelineComment {
     std::string author_id;
     std::optional<TimePoint> created;
     std::optional<bool> pinned;
+    std::string owner_type;  // "lead", "deal", ... (ENTITY_TYPE)
+    std::string owner_id;
 };
 
 // The seed's "Учёт клиентов" program's record of a deal, when an external check can reach it
@@ -194,6 +196,8 @@ void to_json(nlohmann::json& j, const Task& v);
 void from_json(const nlohmann::json& j, Task& v);
 void to_json(nlohmann::json& j, const Activity& v);
 void from_json(const nlohmann::json& j, Activity& v);
+void to_json(nlohmann::json& j, const TimelineComment& v);
+void from_json(const nlohmann::json& j, TimelineComment& v);
 void to_json(nlohmann::json& j, const Call& v);
 void from_json(const nlohmann::json& j, Call& v);
 void to_json(nlohmann::json& j, const ChatMessage& v);

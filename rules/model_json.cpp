@@ -159,6 +159,27 @@ void to_json(json& j, const Activity& v) {
     put_time(j, "deadline", v.deadline);
 }
 
+void to_json(json& j, const TimelineComment& v) {
+    j = json{{"id", v.id},
+             {"owner_type", v.owner_type},
+             {"owner_id", v.owner_id},
+             {"text", v.text},
+             {"author_id", v.author_id}};
+    put_time(j, "created", v.created);
+    if (v.pinned) j["pinned"] = *v.pinned;
+}
+
+void from_json(const json& j, TimelineComment& v) {
+    v = TimelineComment{};
+    get(j, "id", v.id);
+    get(j, "owner_type", v.owner_type);
+    get(j, "owner_id", v.owner_id);
+    get(j, "text", v.text);
+    get(j, "author_id", v.author_id);
+    get_time(j, "created", v.created);
+    if (j.contains("pinned") && j["pinned"].is_boolean()) v.pinned = j["pinned"].get<bool>();
+}
+
 void from_json(const json& j, Activity& v) {
     v = Activity{};
     get(j, "id", v.id);

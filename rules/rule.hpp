@@ -45,7 +45,7 @@ struct Event {
 };
 
 // An entity as the engine last saw it; monostate = not known (new, or not watched).
-using Entity = std::variant<std::monostate, Lead, Deal, Task, Activity>;
+using Entity = std::variant<std::monostate, Lead, Deal, Task, Activity, TimelineComment>;
 
 // Read-only questions about the rest of the portal, answered from the snapshot store.
 class World {

@@ -15,110 +15,15 @@
 #include <vector>
 
 #include "rules/iso_time.hpp"
-#include "tests/e2e/portal_fixture.hpp"
+#include "tests/e2e/deal_fixture.hpp"
 
 namespace deal_closing_e2e_test {
 
 using namespace reglament::test;
+using namespace reglament::test::deals;
 using nlohmann::json;
 
 namespace {
-
-const std::vector<std::string> d_rules = {"D1", "D2", "D3", "D4", "D5", "D6", "D7"};
-
-// The example config ships the D rules in dry-run; these tests run them live.
-std::pair<std::string, std::string> live(const std::string& rule) {
-    return {"\\[rules\\." + rule + "\\]\nenabled = true\ndry_run = true",
-            "[rules." + rule + "]\nenabled = true\ndry_run = false"};
-}
-
-std::pair<std::string, std::string> disabled(const std::string& rule) {
-    return {"\\[rules\\." + rule + "\\]\nenabled = true", "[rules." + rule + "]\nenabled = false"};
-}
-
-PortalOptions deal_options(const std::vector<std::string>& rules = d_rules) {
-    PortalOptions o;
-    for (const auto& r : rules)
-        o.config_edits.push_back(live(r));
-    return o;
-}
-
-// Every field D3 asks for, measurement on `date`.
-json full_fields(const std::string& date) {
-    return {{"UF_CRM_ADDR_CITY", "Москва"},  {"UF_CRM_ADDR_STREET", "ул. Ленина"},
-            {"UF_CRM_ADDR_HOUSE", "5"},      {"UF_CRM_ADDR_FLAT", "12"},
-            {"UF_CRM_ADDR_ENTRANCE", "1"},   {"UF_CRM_ADDR_FLOOR", "3"},
-            {"UF_CRM_ADDR_INTERCOM", "12К"}, {"UF_CRM_MEASURE_DATE", date},
-            {"UF_CRM_VIDEO_ALLOWED", "Y"},   {"UF_CRM_PRECALC_SUM", 85000}};
-}
-
-// A manager creates a deal through the portal (ONCRMDEALADD reaches the daemon).
-long long new_deal(Portal& p, const std::string& stage, json fields,
-                   const std::string& title = "Замер: ул. Ленина, 5", long long user = 11) {
-    fields["TITLE"] = title;
-    fields["CATEGORY_ID"] = 0;
-    fields["STAGE_ID"] = stage;
-    fields["ASSIGNED_BY_ID"] = user;
-    auto r = p.http.post(p.emulator_url("/rest/1/demo-secret/crm.deal.add.json"),
-                         json{{"fields", fields}}.dump(), "application/json");
-    INFO(r.body);
-    REQUIRE(r.status == 200);
-    json result = json::parse(r.body)["result"];
-    return result.is_string() ? std::stoll(result.get<std::string>()) : result.get<long long>();
-}
-
-std::string stage(Portal& p, long long id) {
-    return p.control("deals/" + std::to_string(id)).value("STAGE_ID", std::string());
-}
-
-void move(Portal& p, long long id, const std::string& to, long long user = 11) {
-    p.control("act/move-stage", {{"entity", "deal"}, {"id", id}, {"stage", to}, {"user_id", user}});
-}
-
-void edit(Portal& p, long long id, const json& fields, long long user = 11) {
-    p.control("act/edit", {{"entity", "deal"}, {"id", id}, {"fields", fields}, {"user_id", user}});
-}
-
-int comments_containing(Portal& p, long long id, const std::string& needle) {
-    int n = 0;
-    json all = p.list("comments");  // a range-for over a temporary's member would dangle
-    for (const auto& c : all["timeline"]) {
-        auto type = c.value("entity_type", std::string());
-        if (c.value("entity_id", 0LL) == id && (type == "deal" || type == "DEAL" || type == "2") &&
-            c.value("comment", std::string()).find(needle) != std::string::npos)
-            ++n;
-    }
-    return n;
-}
-
-std::vector<json> notifications(Portal& p, long long user, const std::string& needle) {
-    std::vector<json> out;
-    for (const auto& n : p.list("notifications"))
-        if (n.value("user_id", 0LL) == user &&
-            n.value("message", std::string()).find(needle) != std::string::npos)
-            out.push_back(n);
-    return out;
-}
-
-// Tasks bound to the deal whose title (behind the marker) starts with `prefix`.
-std::vector<json> tasks_of(Portal& p, long long deal_id, const std::string& prefix) {
-    std::vector<json> out;
-    for (const auto& t : p.list("tasks")) {
-        auto title = t.value("title", std::string());
-        if (title.rfind("[Регламент] " + prefix, 0) != 0) continue;
-        std::string bindings = t.contains("ufCrmTask") ? t["ufCrmTask"].dump() : "";
-        if (t.contains("UF_CRM_TASK")) bindings += t["UF_CRM_TASK"].dump();
-        if (bindings.find("\"D_" + std::to_string(deal_id) + "\"") != std::string::npos)
-            out.push_back(t);
-    }
-    return out;
-}
-
-std::string title_of(const json& task) {
-    auto t = task.value("title", std::string());
-    const std::string marker = "[Регламент] ";
-    return t.rfind(marker, 0) == 0 ? t.substr(marker.size()) : t;
-}
 
 std::string text_of(const json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();
@@ -134,10 +39,6 @@ std::vector<json> activities(Portal& p, long long deal_id, const std::string& ti
             a.value("SUBJECT", std::string()) == "[Регламент] " + title)
             out.push_back(a);
     return out;
-}
-
-int rest_count(Portal& p, const std::string& method) {
-    return p.control("rest-calls?limit=1")["counts"].value(method, 0);
 }
 
 // Moves both clocks to a moment of business time ("2026-03-04T10:15:00+03:00").
@@ -535,14 +436,11 @@ TEST_CASE(
     CHECK(title_of(fill[0]) == "Заполнить поля: Домофон");
 }
 
-// The daemon's World (daemon/store_world.cpp) answers timeline_comments() with nothing: it keeps
-// no timeline comments, so D6 never sees the manager's comment and a lost deal closed by the
-// book is reopened all the same ("закреплённый комментарий с причиной отказа"). Kept as the
-// specification of the right behaviour until the daemon reads the comments; [!mayfail] so the
-// known gap does not hide other failures of the suite.
+// The comment reaches the daemon as ONCRMTIMELINECOMMENTADD {ID}; it reads the comment
+// (crm.timeline.comment.get) and keeps it under its deal, where D6 finds it at the close.
 TEST_CASE(
     "e2e: a lost deal with a pinned reason comment, the matching reason and «after» stays lost",
-    "[e2e][deal][D6][!mayfail]") {
+    "[e2e][deal][D6]") {
     Portal p(deal_options());
     long long id = new_deal(p, "UC_PRECONTRACT", full_fields("2026-03-03"), "Отказ по правилам");
     p.settle();

@@ -5,133 +5,17 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "tests/e2e/portal_fixture.hpp"
+#include "tests/e2e/deal_fixture.hpp"
 
 namespace deal_rules_e2e_test {
 
 using namespace reglament::test;
+using namespace reglament::test::deals;
 using nlohmann::json;
-
-namespace {
-
-const std::vector<std::string> d_rules = {"D1", "D2", "D3", "D4", "D5", "D6", "D7"};
-
-// The example config ships the D rules in dry-run; these tests run them live.
-std::pair<std::string, std::string> live(const std::string& rule) {
-    return {"\\[rules\\." + rule + "\\]\nenabled = true\ndry_run = true",
-            "[rules." + rule + "]\nenabled = true\ndry_run = false"};
-}
-
-PortalOptions deal_options(const std::vector<std::string>& rules = d_rules) {
-    PortalOptions o;
-    for (const auto& r : rules)
-        o.config_edits.push_back(live(r));
-    return o;
-}
-
-// Every field D3 asks for, measurement on `date`.
-json full_fields(const std::string& date) {
-    return {{"UF_CRM_ADDR_CITY", "Москва"},  {"UF_CRM_ADDR_STREET", "ул. Ленина"},
-            {"UF_CRM_ADDR_HOUSE", "5"},      {"UF_CRM_ADDR_FLAT", "12"},
-            {"UF_CRM_ADDR_ENTRANCE", "1"},   {"UF_CRM_ADDR_FLOOR", "3"},
-            {"UF_CRM_ADDR_INTERCOM", "12К"}, {"UF_CRM_MEASURE_DATE", date},
-            {"UF_CRM_VIDEO_ALLOWED", "Y"},   {"UF_CRM_PRECALC_SUM", 85000}};
-}
-
-// A manager creates a deal through the portal (ONCRMDEALADD reaches the daemon).
-long long new_deal(Portal& p, const std::string& stage, json fields,
-                   const std::string& title = "Замер: ул. Ленина, 5", long long user = 11) {
-    fields["TITLE"] = title;
-    fields["CATEGORY_ID"] = 0;
-    fields["STAGE_ID"] = stage;
-    fields["ASSIGNED_BY_ID"] = user;
-    auto r = p.http.post(p.emulator_url("/rest/1/demo-secret/crm.deal.add.json"),
-                         json{{"fields", fields}}.dump(), "application/json");
-    INFO(r.body);
-    REQUIRE(r.status == 200);
-    json result = json::parse(r.body)["result"];
-    return result.is_string() ? std::stoll(result.get<std::string>()) : result.get<long long>();
-}
-
-json deal(Portal& p, long long id) {
-    return p.control("deals/" + std::to_string(id));
-}
-
-std::string stage(Portal& p, long long id) {
-    return deal(p, id).value("STAGE_ID", std::string());
-}
-
-std::string category(Portal& p, long long id) {
-    json c = deal(p, id)["CATEGORY_ID"];
-    return c.is_string() ? c.get<std::string>() : c.dump();
-}
-
-void move(Portal& p, long long id, const std::string& to, long long user = 11) {
-    p.control("act/move-stage", {{"entity", "deal"}, {"id", id}, {"stage", to}, {"user_id", user}});
-}
-
-void edit(Portal& p, long long id, const json& fields, long long user = 11) {
-    p.control("act/edit", {{"entity", "deal"}, {"id", id}, {"fields", fields}, {"user_id", user}});
-}
-
-std::vector<std::string> deal_comments(Portal& p, long long id) {
-    std::vector<std::string> out;
-    json all = p.list("comments");  // a range-for over a temporary's member would dangle
-    for (const auto& c : all["timeline"]) {
-        auto type = c.value("entity_type", std::string());
-        if (c.value("entity_id", 0LL) == id && (type == "deal" || type == "DEAL" || type == "2"))
-            out.push_back(c.value("comment", std::string()));
-    }
-    return out;
-}
-
-int comments_containing(Portal& p, long long id, const std::string& needle) {
-    int n = 0;
-    for (const auto& c : deal_comments(p, id))
-        if (c.find(needle) != std::string::npos) ++n;
-    return n;
-}
-
-std::vector<json> notifications(Portal& p, long long user, const std::string& needle) {
-    std::vector<json> out;
-    for (const auto& n : p.list("notifications"))
-        if (n.value("user_id", 0LL) == user &&
-            n.value("message", std::string()).find(needle) != std::string::npos)
-            out.push_back(n);
-    return out;
-}
-
-// Tasks bound to a CRM item ("D_7", "L_3") whose title (behind the marker) starts with `prefix`.
-std::vector<json> tasks_of(Portal& p, const std::string& binding, const std::string& prefix) {
-    std::vector<json> out;
-    for (const auto& t : p.list("tasks")) {
-        auto title = t.value("title", std::string());
-        if (title.rfind("[Регламент] " + prefix, 0) != 0) continue;
-        std::string bindings = t.contains("ufCrmTask") ? t["ufCrmTask"].dump() : "";
-        if (t.contains("UF_CRM_TASK")) bindings += t["UF_CRM_TASK"].dump();
-        if (bindings.find("\"" + binding + "\"") != std::string::npos) out.push_back(t);
-    }
-    return out;
-}
-
-std::string title_of(const json& task) {
-    auto t = task.value("title", std::string());
-    const std::string marker = "[Регламент] ";
-    return t.rfind(marker, 0) == 0 ? t.substr(marker.size()) : t;
-}
-
-int rest_count(Portal& p, const std::string& method) {
-    return p.control("rest-calls?limit=1")["counts"].value(method, 0);
-}
-
-std::string binding(long long deal_id) {
-    return "D_" + std::to_string(deal_id);
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // D1
@@ -523,6 +407,99 @@ TEST_CASE("e2e: the dial plan stops when the client answers; R1 tells the respon
 
 // ---------------------------------------------------------------------------------------------
 // R4 / R5: `reglamentd replacement-report` against the portal.
+
+// R3: half an hour of working time after a call, a lead with neither a new status nor a timeline
+// comment made after the call is flagged to the manager who called. The comment reaches the
+// daemon only as ONCRMTIMELINECOMMENTADD {ID}: it reads the comment to know its lead.
+TEST_CASE("e2e R3: a call left without a status or comment is flagged; a commented one is not",
+          "[e2e][deal][R3]") {
+    Portal p;  // Monday 09:00
+    long long bare = new_lead(p, "+7 912 555-30-01", "Окна: без итога");
+    long long noted = new_lead(p, "+7 912 555-30-02", "Окна: с комментарием");
+    long long moved = new_lead(p, "+7 912 555-30-03", "Окна: со статусом");
+    p.settle();
+    p.advance(60);                          // 09:01
+    std::map<long long, long long> caller;  // L4 hands the untouched lead on at 09:10
+    for (long long id : {bare, noted, moved}) {
+        caller[id] = responsible(p, id);
+        call(p, id, true);
+    }
+    p.settle();
+    p.advance(5 * 60);  // 09:06: results entered within the half hour
+    p.control("act/comment", {{"entity", "lead"},
+                              {"id", noted},
+                              {"text", "нецелевой: ищет работу"},
+                              {"user_id", responsible(p, noted)}});
+    p.control("act/move-stage", {{"entity", "lead"},
+                                 {"id", moved},
+                                 {"stage", "IN_PROCESS"},
+                                 {"user_id", responsible(p, moved)}});
+    p.settle();
+    p.advance(20 * 60);  // 09:26: not yet half an hour after the calls ended (09:03)
+    p.settle();
+    const std::string needle = "не поставлен статус или комментарий";
+    for (long long id : {bare, noted, moved})
+        CHECK(notifications(p, caller[id], needle).empty());
+
+    p.advance(10 * 60);  // 09:36
+    p.settle();
+    auto flagged = notifications(p, caller[bare], needle);
+    REQUIRE(flagged.size() == 1);
+    CHECK(flagged[0].value("message", "").find("+7 912 555-30-01") != std::string::npos);
+    for (const auto& n : p.list("notifications")) {
+        auto text = n.value("message", std::string());
+        CHECK(text.find("555-30-02") == std::string::npos);
+        CHECK(text.find("555-30-03") == std::string::npos);
+    }
+}
+
+TEST_CASE("e2e R3: switched off, an unrecorded call is not flagged", "[e2e][deal][R3][disabled]") {
+    PortalOptions o;
+    o.config_edits.push_back(disabled("R3"));
+    Portal p(o);
+    long long id = new_lead(p, "+7 912 555-30-01", "Окна: без итога");
+    p.settle();
+    p.advance(60);
+    call(p, id, true);
+    p.settle();
+    p.advance(60 * 60);
+    p.settle();
+    CHECK(notifications(p, responsible(p, id), "не поставлен статус или комментарий").empty());
+}
+
+// R4 reads the lead's call log from the calls the daemon saw (ONVOXIMPLANTCALLEND): a number
+// called by the plan for three working days and never reached goes «На замену» with the reason
+// in a comment when the plan's window closes; one whose client answered does not.
+TEST_CASE("e2e R4: a number never reached over the whole plan goes «на замену» with the reason",
+          "[e2e][deal][R4]") {
+    Portal p;  // Monday 02.03 09:00
+    long long never = new_lead(p, "+7 912 555-40-01", "Окна: не дозвонились");
+    long long reached = new_lead(p, "+7 912 555-40-02", "Окна: дозвонились");
+    p.settle();
+    // Day 1: 09:10, 10:20, 11:30; day 2: 10:00; day 3: 11:00 — the plan kept to the letter.
+    const std::vector<int> minutes = {10, 70, 70, 22 * 60 + 30, 25 * 60};
+    for (std::size_t i = 0; i < minutes.size(); ++i) {
+        p.advance(minutes[i] * 60);
+        call(p, never, false);
+        call(p, reached, i == 2);
+        p.settle();
+    }
+    p.advance(8 * 3600);  // Wednesday 19:00: the window of day 3 has closed
+    p.settle();
+    CHECK(p.lead(never).value("STATUS_ID", "") == "UC_REPLACEMENT");
+    CHECK(p.lead(reached).value("STATUS_ID", "") != "UC_REPLACEMENT");
+    int with_reason = 0;
+    const json comments = p.list("comments");
+    for (const auto& c : comments["timeline"]) {
+        auto text = c.value("comment", std::string());
+        if (text.find("на замену: не дозвонились за 3 рабочих дня, попыток: 5") ==
+            std::string::npos)
+            continue;
+        CHECK(c.value("entity_id", 0LL) == never);
+        ++with_reason;
+    }
+    CHECK(with_reason == 1);
+}
 
 TEST_CASE("e2e: replacement-report lists eligible and plan-breaking numbers with evidence",
           "[e2e][deal][R5][cli]") {

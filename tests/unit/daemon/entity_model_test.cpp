@@ -266,6 +266,38 @@ TEST_CASE("activity with COMMUNICATIONS, from crm.activity.list rows or crm.acti
     CHECK(std::get<rules::Activity>(completed).completed);
 }
 
+// The answer of crm.timeline.comment.get (D crm-timeline-comment-get.md), read after the
+// comment's ONCRMTIMELINECOMMENTADD {ID}: the owner becomes a term D6, D7 and R3 look it up by.
+TEST_CASE("timeline comment: read by id, kept under its owner", "[entity_model]") {
+    auto read = entity_read({"timeline_comment", "999"});
+    REQUIRE(read);
+    CHECK(read->method == "crm.timeline.comment.get");
+    CHECK(read->params == json{{"id", "999"}});
+
+    const json answer = json::parse(R"({
+        "ID": "999", "CREATED": "2026-03-02T10:15:00+03:00", "ENTITY_ID": "7",
+        "ENTITY_TYPE": "deal", "AUTHOR_ID": "11", "COMMENT": "Клиент отказался: дорого",
+        "FILES": []
+    })");
+    auto entity = entity_from_rest({"timeline_comment", "999"}, answer);
+    auto* c = std::get_if<rules::TimelineComment>(&entity);
+    REQUIRE(c);
+    CHECK(c->id == "999");
+    CHECK(c->owner_type == "deal");
+    CHECK(c->owner_id == "7");
+    CHECK(c->author_id == "11");
+    CHECK(c->text == "Клиент отказался: дорого");
+    CHECK(c->created == at("2026-03-02T07:15:00Z"));
+    CHECK_FALSE(c->pinned);
+
+    auto snap = snapshot_of({"timeline_comment", "999"}, entity, at("2026-03-02T07:16:00Z"));
+    CHECK(snap.terms == std::vector<store::SnapshotTerm>{{"comment.owner", "deal:7"}});
+    auto back = entity_from_snapshot({"timeline_comment", "999"}, snap.json);
+    CHECK(same_entity(back, entity));
+    CHECK(std::holds_alternative<std::monostate>(
+        entity_from_rest({"timeline_comment", "999"}, json(false))));
+}
+
 TEST_CASE("empty results are a gone entity; unknown types have no model", "[entity_model]") {
     for (const auto& empty : {json(nullptr), json(""), json(false), json::array(), json::object(),
                               json{{"task", json::array()}}, json{{"item", nullptr}}}) {

@@ -133,11 +133,11 @@ TEST_CASE("emulator: directories, categories and 21-character stage ids", "[emul
     Portal p;
     p.load_demo();
     auto st = p.ok("crm.status.list", {{"filter", {{"ENTITY_ID", "STATUS"}}}})["result"];
-    REQUIRE(st.size() == 10);
+    REQUIRE(st.size() == 11);
     CHECK(st[0]["STATUS_ID"] == "NEW");
     CHECK(st[0]["NAME"] == "Необработанный лид");
-    CHECK(st[9]["SEMANTICS"] == "F");
-    CHECK(st[9]["EXTRA"]["SEMANTICS"] == "failure");
+    CHECK(st[10]["SEMANTICS"] == "F");
+    CHECK(st[10]["EXTRA"]["SEMANTICS"] == "failure");
     auto deferred =
         p.ok("crm.status.list", {{"filter", {{"ENTITY_ID", "DEAL_STAGE_1"}}}})["result"];
     CHECK(deferred[0]["STATUS_ID"] == "C1:JANUARY");

@@ -139,7 +139,7 @@ TEST_CASE("R3: a call without a status or comment afterwards is flagged", "[rule
         CHECK(fired.actions[0].params["user_id"] == "10");
     }
     SECTION("a comment after the call") {
-        run.world.comments = {{"1", "недозвон", "10", at("2026-03-05 17:55"), {}}};
+        run.world.comments = {{"1", "недозвон", "10", at("2026-03-05 17:55"), {}, "lead", "1"}};
         CHECK(run(timer("lead:12", armed), lead, lead, *armed.due).empty());
     }
     SECTION("a status change after the call") {

@@ -279,12 +279,12 @@ TEST_CASE("D6: lost needs the comment, the matching reason and before/after meas
               "перед/после замера» не соответствует");
     }
     SECTION("all consistent") {
-        run.world.comments = {{"5", "Клиент отказался: Дорого, нашёл дешевле", "10", now, {}}};
+        run.world.comments = {{"5", "Клиент отказался: Дорого, нашёл дешевле", "10", now, {}, "deal", "1"}};
         lost.fields["UF_CRM_REFUSAL_MOMENT"] = "Отказ после замера";
         CHECK(run(event(EventKind::updated, "deal:7", now), before, lost, now).empty());
     }
     SECTION("reason does not match the comment") {
-        run.world.comments = {{"5", "Клиент уехал", "10", now, {}}};
+        run.world.comments = {{"5", "Клиент уехал", "10", now, {}, "deal", "1"}};
         lost.fields["UF_CRM_REFUSAL_MOMENT"] = "Отказ после замера";
         auto d = run(event(EventKind::updated, "deal:7", now), before, lost, now);
         CHECK(find(d, "task.add")->params["title"] ==
@@ -298,7 +298,7 @@ TEST_CASE("D7: the deferred stage follows the next contact's month; nearer than 
     auto now = at("2026-03-02 11:00");
     auto deal = full_deal("C1:APRIL", "");
     deal.category_id = "1";
-    run.world.comments = {{"5", "Клиент вернётся после ремонта", "10", now, {}}};
+    run.world.comments = {{"5", "Клиент вернётся после ремонта", "10", now, {}, "deal", "1"}};
     Activity next;
     next.id = "90";
     next.deadline = at("2026-05-20 10:00");

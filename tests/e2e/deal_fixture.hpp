@@ -1,0 +1,141 @@
+// What the deal end-to-end tests (deal_rules_e2e_test.cpp, deal_closing_e2e_test.cpp) do to the
+// emulated portal and read back from it: deals created, moved and edited as a manager would, and
+// the comments, tasks and notifications the daemon leaves.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/portal_fixture.hpp"
+
+// Their own namespace: a helper in reglament::test would be found by argument-dependent lookup
+// (Portal is there) beside another test file's helper of the same name.
+namespace reglament::test::deals {
+
+inline const std::vector<std::string> d_rules = {"D1", "D2", "D3", "D4", "D5", "D6", "D7"};
+
+// The example config ships the D rules in dry-run; these tests run them live.
+inline std::pair<std::string, std::string> live(const std::string& rule) {
+    return {"\\[rules\\." + rule + "\\]\nenabled = true\ndry_run = true",
+            "[rules." + rule + "]\nenabled = true\ndry_run = false"};
+}
+
+inline std::pair<std::string, std::string> disabled(const std::string& rule) {
+    return {"\\[rules\\." + rule + "\\]\nenabled = true", "[rules." + rule + "]\nenabled = false"};
+}
+
+inline PortalOptions deal_options(const std::vector<std::string>& rules = d_rules) {
+    PortalOptions o;
+    for (const auto& r : rules)
+        o.config_edits.push_back(live(r));
+    return o;
+}
+
+// Every field D3 asks for, measurement on `date`.
+inline json full_fields(const std::string& date) {
+    return {{"UF_CRM_ADDR_CITY", "Москва"},  {"UF_CRM_ADDR_STREET", "ул. Ленина"},
+            {"UF_CRM_ADDR_HOUSE", "5"},      {"UF_CRM_ADDR_FLAT", "12"},
+            {"UF_CRM_ADDR_ENTRANCE", "1"},   {"UF_CRM_ADDR_FLOOR", "3"},
+            {"UF_CRM_ADDR_INTERCOM", "12К"}, {"UF_CRM_MEASURE_DATE", date},
+            {"UF_CRM_VIDEO_ALLOWED", "Y"},   {"UF_CRM_PRECALC_SUM", 85000}};
+}
+
+// A manager creates a deal through the portal (ONCRMDEALADD reaches the daemon).
+inline long long new_deal(Portal& p, const std::string& stage, json fields,
+                          const std::string& title = "Замер: ул. Ленина, 5", long long user = 11) {
+    fields["TITLE"] = title;
+    fields["CATEGORY_ID"] = 0;
+    fields["STAGE_ID"] = stage;
+    fields["ASSIGNED_BY_ID"] = user;
+    auto r = p.http.post(p.emulator_url("/rest/1/demo-secret/crm.deal.add.json"),
+                         json{{"fields", fields}}.dump(), "application/json");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    json result = json::parse(r.body)["result"];
+    return result.is_string() ? std::stoll(result.get<std::string>()) : result.get<long long>();
+}
+
+inline json deal(Portal& p, long long id) {
+    return p.control("deals/" + std::to_string(id));
+}
+
+inline std::string stage(Portal& p, long long id) {
+    return deal(p, id).value("STAGE_ID", std::string());
+}
+
+inline std::string category(Portal& p, long long id) {
+    json c = deal(p, id)["CATEGORY_ID"];
+    return c.is_string() ? c.get<std::string>() : c.dump();
+}
+
+inline void move(Portal& p, long long id, const std::string& to, long long user = 11) {
+    p.control("act/move-stage", {{"entity", "deal"}, {"id", id}, {"stage", to}, {"user_id", user}});
+}
+
+inline void edit(Portal& p, long long id, const json& fields, long long user = 11) {
+    p.control("act/edit", {{"entity", "deal"}, {"id", id}, {"fields", fields}, {"user_id", user}});
+}
+
+inline std::vector<std::string> deal_comments(Portal& p, long long id) {
+    std::vector<std::string> out;
+    json all = p.list("comments");  // a range-for over a temporary's member would dangle
+    for (const auto& c : all["timeline"]) {
+        auto type = c.value("entity_type", std::string());
+        if (c.value("entity_id", 0LL) == id && (type == "deal" || type == "DEAL" || type == "2"))
+            out.push_back(c.value("comment", std::string()));
+    }
+    return out;
+}
+
+inline int comments_containing(Portal& p, long long id, const std::string& needle) {
+    int n = 0;
+    for (const auto& c : deal_comments(p, id))
+        if (c.find(needle) != std::string::npos) ++n;
+    return n;
+}
+
+inline std::vector<json> notifications(Portal& p, long long user, const std::string& needle) {
+    std::vector<json> out;
+    for (const auto& n : p.list("notifications"))
+        if (n.value("user_id", 0LL) == user &&
+            n.value("message", std::string()).find(needle) != std::string::npos)
+            out.push_back(n);
+    return out;
+}
+
+inline std::string binding(long long deal_id) {
+    return "D_" + std::to_string(deal_id);
+}
+
+// Tasks bound to a CRM item ("D_7", "L_3") whose title (behind the marker) starts with `prefix`.
+inline std::vector<json> tasks_of(Portal& p, const std::string& binding,
+                                  const std::string& prefix) {
+    std::vector<json> out;
+    for (const auto& t : p.list("tasks")) {
+        auto title = t.value("title", std::string());
+        if (title.rfind("[Регламент] " + prefix, 0) != 0) continue;
+        std::string bindings = t.contains("ufCrmTask") ? t["ufCrmTask"].dump() : "";
+        if (t.contains("UF_CRM_TASK")) bindings += t["UF_CRM_TASK"].dump();
+        if (bindings.find("\"" + binding + "\"") != std::string::npos) out.push_back(t);
+    }
+    return out;
+}
+
+inline std::vector<json> tasks_of(Portal& p, long long deal_id, const std::string& prefix) {
+    return tasks_of(p, binding(deal_id), prefix);
+}
+
+inline std::string title_of(const json& task) {
+    auto t = task.value("title", std::string());
+    const std::string marker = "[Регламент] ";
+    return t.rfind(marker, 0) == 0 ? t.substr(marker.size()) : t;
+}
+
+inline int rest_count(Portal& p, const std::string& method) {
+    return p.control("rest-calls?limit=1")["counts"].value(method, 0);
+}
+
+}  // namespace reglament::test::deals
