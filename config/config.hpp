@@ -105,6 +105,10 @@ struct People {
     // In the order the file lists them: L1's round robin follows it.
     std::vector<Person> managers;
     std::vector<Person> heads;
+    // How often the portal is asked who of them is active and not absent (im.user.get), and
+    // whether its working-day status (timeman.status) counts: only an open day is "present".
+    std::chrono::seconds presence_refresh{300};
+    bool use_timeman = false;
     const Person* find(std::string_view key) const;
     const Person* find_user(std::int64_t user_id) const;
 };

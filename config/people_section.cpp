@@ -69,6 +69,11 @@ void read_group(TableReader& reader, std::string_view group, std::vector<Person>
 }  // namespace
 
 void read_people(TableReader& reader, People& people) {
+    // At least 10 s: every refresh is one read per person, and a portal's absence chart does
+    // not change by the second.
+    if (auto seconds = reader.integer("presence_refresh_seconds", 10, 86400))
+        people.presence_refresh = std::chrono::seconds{*seconds};
+    if (auto timeman = reader.boolean("use_timeman")) people.use_timeman = *timeman;
     std::map<std::int64_t, std::string> user_ids;
     read_group(reader, "managers", people.managers, user_ids, people);
     read_group(reader, "heads", people.heads, user_ids, people);

@@ -63,6 +63,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
 
     std::atomic<bool> running{false};
     std::atomic<bool> wake_posted{false};
+    std::atomic<bool> sweep_requested{false};
     bool busy = false;   // io thread only: a step is reading or deciding
     bool again = false;  // io thread only: woken while busy
     int failure_streak = 0;
@@ -239,8 +240,9 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
 
     // Sweeps look at every watched entity as the snapshots have it, never at the portal.
     void maybe_sweep(TimePoint now) {
+        bool requested = sweep_requested.exchange(false);
         auto last = store.get_kv(kLastSweepKey);
-        if (last) {
+        if (last && !requested) {
             TimePoint at{std::chrono::milliseconds(std::stoll(*last))};
             if (now - at < options.sweep_interval) return;
         }
@@ -299,6 +301,11 @@ void Engine::stop() {
 }
 
 void Engine::wake() {
+    impl_->wake();
+}
+
+void Engine::sweep_soon() {
+    impl_->sweep_requested = true;
     impl_->wake();
 }
 

@@ -63,6 +63,9 @@ class Engine {
     void start();
     void stop();
     void wake();  // any thread
+    // Sweeps at the next look, however recent the last sweep: who is present changed, and
+    // leads of a manager who left must not wait up to a sweep interval (any thread).
+    void sweep_soon();
     // The rules from a reloaded config, from the next step on. Any thread.
     void set_rules(std::shared_ptr<const RuleSet> rules);
 

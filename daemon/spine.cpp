@@ -10,6 +10,8 @@
 #include "daemon/intake.hpp"
 #include "daemon/outbox_worker.hpp"
 #include "daemon/poller.hpp"
+#include "daemon/portal_presence.hpp"
+#include "daemon/presence_refresher.hpp"
 #include "daemon/rule_set.hpp"
 #include "daemon/store_world.hpp"
 #include "net/http_client.hpp"
@@ -78,6 +80,8 @@ struct Spine::Impl {
     std::unique_ptr<wazzup::Client> wazzup;
     std::unique_ptr<OutboxWorker> outbox;
     std::unique_ptr<Poller> poller;
+    std::unique_ptr<PortalPresence> portal_presence;
+    std::unique_ptr<PresenceRefresher> presence_refresher;
     std::unique_ptr<StoreWorld> world;
     std::unique_ptr<Engine> engine;
     std::unique_ptr<store::InboxWriter> writer;
@@ -133,7 +137,12 @@ struct Spine::Impl {
 
         auto rules = make_rule_set(config);
         calendar = rules->calendar;
-        world = std::make_unique<StoreWorld>(*store, make_presence(config.people, calendar));
+        portal_presence = std::make_unique<PortalPresence>(config.people.use_timeman);
+        world = std::make_unique<StoreWorld>(
+            *store, [shifts = make_presence(config.people, calendar),
+                     portal = portal_presence.get()](const std::string& user_id, TimePoint at) {
+                return shifts(user_id, at) && portal->allows(user_id, at);
+            });
         EngineOptions eo;
         eo.dry_run = dry_run;
         EngineHooks eh;
@@ -153,6 +162,24 @@ struct Spine::Impl {
         };
         engine = std::make_unique<Engine>(io, *store, *bitrix, clock, *world, std::move(rules), eo,
                                           std::move(eh));
+
+        PresenceRefresherOptions pro;
+        for (const auto* group : {&config.people.managers, &config.people.heads})
+            for (const auto& person : *group)
+                pro.user_ids.push_back(std::to_string(person.user_id));
+        pro.interval =
+            std::chrono::duration_cast<std::chrono::milliseconds>(config.people.presence_refresh);
+        pro.use_timeman = config.people.use_timeman;
+        PresenceRefresherHooks prh;
+        prh.refreshed = [this](std::size_t failed_calls, bool changed) {
+            if (changed && engine) engine->sweep_soon();
+            if (failed_calls > 0)
+                metrics.add("reglament_presence_failures_total", {},
+                            static_cast<double>(failed_calls));
+            metrics.add("reglament_presence_refreshes_total");
+        };
+        presence_refresher = std::make_unique<PresenceRefresher>(
+            io, *bitrix, clock, *portal_presence, std::move(pro), std::move(prh));
 
         store::InboxWriter::Options wo;
         wo.after_batch = [this] { engine->wake(); };
@@ -202,6 +229,10 @@ struct Spine::Impl {
         metrics.declare_counter("reglament_poll_failures_total", "Poller listings that failed.");
         metrics.declare_counter("reglament_polls_total",
                                 "Polls in which every kind of entity was listed.");
+        metrics.declare_counter("reglament_presence_refreshes_total",
+                                "Reads of the portal's active users and absences, completed.");
+        metrics.declare_counter("reglament_presence_failures_total",
+                                "Calls of those reads that failed (the previous answer is kept).");
         // The Bitrix24 client's rate limiter: requests that may go now, and the most it holds.
         auto budget = [this](double bitrix::Client::RateBudget::*field) {
             return [this, field] {
@@ -310,12 +341,14 @@ void Spine::start() {
                      interrupted);
     impl_->refresh_channels();
     impl_->engine->start();
+    impl_->presence_refresher->start();
     impl_->poller->start();
 }
 
 void Spine::stop() {
     if (impl_->writer) impl_->writer->stop();
     impl_->poller->stop();
+    impl_->presence_refresher->stop();
     impl_->engine->stop();
     impl_->outbox->stop();
 }
@@ -331,6 +364,7 @@ void Spine::reload(const config::Config& config) {
 }
 
 void Spine::wake() {
+    impl_->presence_refresher->wake();
     impl_->engine->wake();
 }
 

@@ -278,6 +278,15 @@ json Emulator::act(const std::string& what, const json& b, Instant now) {
         u->absences.push_back({when(b, "from", now, off), when(b, "to", now, off),
                                text_field(b, "reason", "vacation")});
         result = {{"ok", true}};
+    } else if (what == "user") {
+        // A user dismissed (or taken back) by an administrator: user.get and im.user.get show
+        // `active` false, as Bitrix24 does for a deactivated account.
+        User* u = portal.find_user(user);
+        if (!u) throw std::invalid_argument("no such user");
+        if (!b.contains("active") || !b["active"].is_boolean())
+            throw std::invalid_argument("active must be true or false");
+        u->active = b["active"].get<bool>();
+        result = {{"ok", true}};
     } else if (what == "timeman") {
         User* u = portal.find_user(user);
         if (!u) throw std::invalid_argument("no such user");

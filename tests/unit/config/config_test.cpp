@@ -96,6 +96,8 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.people.managers[2].key == "kuznetsova");
     CHECK(config.people.managers[5].key == "lebedev");
     CHECK(config.people.managers[2].shifts.has_value());
+    CHECK(config.people.presence_refresh == std::chrono::seconds(300));
+    CHECK_FALSE(config.people.use_timeman);
     const auto staff = reglament::config::to_staff(config.people);
     CHECK(staff.find_by_user("11")->key == "petrov");
     CHECK(staff.find_by_key("rop")->name == "Михаил Николаевич");
@@ -298,6 +300,39 @@ TEST_CASE("config: overlapping working hours are refused", "[config]") {
     CHECK(errors[1].message.find("'9-18' is not an interval") != std::string::npos);
     CHECK(errors[2].line == 11);
     CHECK(errors[2].message.find("people.managers.a.shifts.friday") == 0);
+}
+
+TEST_CASE("config: [people] presence keys are read and checked", "[config][presence]") {
+    TempDir dir;
+    const auto good = dir.write("good.toml", minimal_portal +
+                                                 "[people]\n"
+                                                 "presence_refresh_seconds = 60\n"
+                                                 "use_timeman = true\n"
+                                                 "[people.managers.a]\nuser_id = 5\n");
+    const auto result = check(good, isolated(dir));
+    INFO(all_messages(result.errors));
+    REQUIRE(result.config);
+    CHECK(result.config->people.presence_refresh == std::chrono::seconds(60));
+    CHECK(result.config->people.use_timeman);
+
+    const auto defaults =
+        dir.write("defaults.toml", minimal_portal + "[people.managers.a]\nuser_id = 5\n");
+    const auto plain = check(defaults, isolated(dir));
+    REQUIRE(plain.config);
+    CHECK(plain.config->people.presence_refresh == std::chrono::seconds(300));
+    CHECK_FALSE(plain.config->people.use_timeman);
+
+    const auto bad = dir.write("bad.toml", minimal_portal +
+                                               "[people]\n"
+                                               "presence_refresh_seconds = 5\n"  // 5
+                                               "use_timeman = \"yes\"\n");       // 6
+    const auto errors = check_config(bad, isolated(dir));
+    INFO(all_messages(errors));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].line == 5);
+    CHECK(errors[0].message.find("people.presence_refresh_seconds") != std::string::npos);
+    CHECK(errors[1].line == 6);
+    CHECK(errors[1].message.find("people.use_timeman") != std::string::npos);
 }
 
 TEST_CASE("config: rules may only name people and templates that exist", "[config]") {
