@@ -42,12 +42,16 @@ bool is_manager(long long user) {
     return user >= 10 && user <= 15;  // [people.managers]: the scenario's call centre
 }
 
-double refreshes(Portal& p) {
-    const std::string name = "reglament_presence_refreshes_total ";
+double counter(Portal& p, const std::string& metric) {
+    const std::string name = metric + " ";
     auto m = p.http.get(p.admin_url("/metrics")).body;
     auto at = m.find("\n" + name);
     if (at == std::string::npos) return 0;
     return std::stod(m.substr(at + 1 + name.size(), m.find('\n', at + 1) - at - 1 - name.size()));
+}
+
+double refreshes(Portal& p) {
+    return counter(p, "reglament_presence_refreshes_total");
 }
 
 // Moves both clocks by `seconds` and waits until the daemon has read the portal's people again
@@ -171,6 +175,36 @@ TEST_CASE(
     // It stays there: later sweeps and refreshes do not move it again.
     advance_past_refresh(p, 60);
     CHECK(assigned(p, id) == second);
+}
+
+TEST_CASE("e2e presence: a refresh the portal cannot answer keeps the previous answers",
+          "[e2e][lead][L1][presence]") {
+    Portal p;
+    REQUIRE(eventually([&] { return refreshes(p) >= 1; }));
+    p.control("act/absence", {{"user_id", kPetrov},
+                              {"from", "2026-03-02T09:00:00+03:00"},
+                              {"to", "2026-03-02T12:00:00+03:00"}});
+    advance_past_refresh(p, 300);  // 09:05: Петров is away
+
+    // The portal is down for the next refresh (the client retries, then gives up).
+    double failures = counter(p, "reglament_presence_failures_total");
+    p.control("faults", {{"method", "*"}, {"kind", "500"}});
+    p.advance(300);  // 09:10
+    REQUIRE(eventually([&] { return counter(p, "reglament_presence_failures_total") > failures; },
+                       std::chrono::seconds(60)));
+    p.control_delete("faults");
+    p.settle();
+
+    // What the portal said last still holds: Петров is away until 12:00.
+    auto spread = distribute(p, 6, 501);
+    INFO(spread_of(spread));
+    CHECK(spread.count(kPetrov) == 0);
+    CHECK(spread.size() == 5);
+    // Logged without the webhook's secret.
+    auto log = p.daemon->output();
+    CHECK(log.find("presence:") != std::string::npos);
+    CHECK(log.find("previous answers are kept") != std::string::npos);
+    CHECK(log.find("demo-secret") == std::string::npos);
 }
 
 }  // namespace presence_e2e_test
