@@ -207,4 +207,29 @@ TEST_CASE("e2e presence: a refresh the portal cannot answer keeps the previous a
     CHECK(log.find("demo-secret") == std::string::npos);
 }
 
+TEST_CASE("e2e presence: with use_timeman only managers whose working day is open get leads",
+          "[e2e][lead][L1][presence]") {
+    PortalOptions o;
+    o.config_edits = {{"use_timeman = false", "use_timeman = true"}};
+    Portal p(o);
+    REQUIRE(eventually([&] { return refreshes(p) >= 1; }));
+    p.control("act/timeman", {{"user_id", kPetrov}, {"status", "PAUSED"}});
+    p.control("act/timeman", {{"user_id", kSokolov}, {"status", "CLOSED"}});
+    advance_past_refresh(p, 300);
+
+    auto spread = distribute(p, 8, 601);
+    INFO(spread_of(spread));
+    CHECK(spread.count(kPetrov) == 0);
+    CHECK(spread.count(kSokolov) == 0);
+    CHECK(spread.size() == 4);
+
+    // Петров opens his day again: in turn from the next refresh on.
+    p.control("act/timeman", {{"user_id", kPetrov}, {"status", "OPENED"}});
+    advance_past_refresh(p, 300);
+    auto again = distribute(p, 5, 701);
+    INFO(spread_of(again));
+    CHECK(again[kPetrov] >= 1);
+    CHECK(again.count(kSokolov) == 0);
+}
+
 }  // namespace presence_e2e_test
