@@ -185,6 +185,9 @@ ActionPlan plan_bitrix(const std::string& kind, const json& p, std::string_view 
                                        {"fields",
                                         {{"categoryId", id_param(p, "category_id")},
                                          {"stageId", text_param(p, "stage_id")}}}})});
+    if (kind == "activity.complete")
+        return bitrix_plan({write("crm.activity.update", {{"id", id_param(p, "activity_id")},
+                                                          {"fields", {{"COMPLETED", "Y"}}}})});
     if (kind == "activity.todo") {
         json owner_type = id_param(p, "owner_type_id");
         json owner = id_param(p, "owner_id");

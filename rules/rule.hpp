@@ -102,6 +102,7 @@ struct RuleContext {
 //   lead.update       {lead_id, fields{...}}       deal.update {deal_id, fields{...}}
 //   deal.move         {deal_id, category_id, stage_id}
 //   activity.todo     {owner_type_id, owner_id, deadline, title, description, responsible_id}
+//   activity.complete {activity_id}
 //   wazzup.send       {phone, template, values{...}}  (template = the regulation's name)
 //   journal.note      {text}   writes nothing to the portal: the journal records why a rule
 //                              stopped or skipped something (a cadence's stop reason, an empty

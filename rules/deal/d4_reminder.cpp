@@ -2,6 +2,9 @@
 // the measurement date; in Повторный замер the same 2–3 days before the repeat date (created 3
 // days before, due 2 days before). It is created when due by a timer, so a moved date re-arms
 // the timer and a deal that left the stage has its timer cancelled before anything is written.
+// Once written, the reminder follows the deal too: a moved date completes it and a new one comes
+// for the new date (the seed, item 7: "создать новое дело"), and a deal that leaves the stage has
+// it completed. Only the reminders this rule wrote (its titles, after one was written) are touched.
 #include "rules/deal/common.hpp"
 #include "rules/deal/deal_rules.hpp"
 #include "rules/deal/defaults.hpp"
@@ -50,6 +53,10 @@ class D4Reminder final : public Rule {
         const Deal* deal = deal_after(c);
         auto plan = deal ? plan_for(*deal, c.calendar) : std::nullopt;
         std::string done = c.state.is_object() ? c.state.value("created", "") : "";
+        if (deal && !done.empty() && (!plan || done != plan->key()))
+            complete_written(out, c, *deal,
+                             plan ? "дата замера перенесена на " + plan->date
+                                  : "сделка ушла со стадии " + done_stage(done));
         if (!plan) {
             if (!c.state.is_null()) {
                 out.timers.push_back(cancel_timer(e, std::string(purpose)));
@@ -82,6 +89,33 @@ class D4Reminder final : public Rule {
     }
 
   private:
+    // The open reminders of the deal that this rule wrote for an earlier plan.
+    void complete_written(Decision& out, const RuleContext& c, const Deal& deal,
+                          const std::string& because) const {
+        auto ours = [&](const std::string& subject) {
+            for (const auto* title : {&title_, &repeat_title_})
+                if (subject.size() >= title->size() &&
+                    subject.compare(subject.size() - title->size(), title->size(), *title) == 0)
+                    return true;
+            return false;
+        };
+        for (const auto& a : c.world.open_activities_of(c.event.entity)) {
+            if (!ours(a.subject)) continue;
+            out.actions.push_back(make_action(
+                "activity.complete", c.event.entity, {{"activity_id", a.id}}, "close:" + a.id,
+                "Напоминание по сделке " + deal.id + " закрыто: " + because + " (D4)."));
+        }
+    }
+
+    // The stage part of a plan key "reminder:<stage>:<date>".
+    static std::string done_stage(const std::string& key) {
+        auto first = key.find(':');
+        auto last = key.rfind(':');
+        return first == std::string::npos || last <= first
+                   ? key
+                   : key.substr(first + 1, last - first - 1);
+    }
+
     std::optional<Plan> plan_for(const Deal& deal, const Calendar& cal) const {
         if (deal.closed) return std::nullopt;
         bool repeat = deal.stage_id == remeasure_;

@@ -130,8 +130,29 @@ TEST_CASE(
     advance_to(p, "2026-03-17T10:01:00+03:00");  // 20.03 − 3 days
     auto again = activities(p, late, reminder_title);
     REQUIRE(again.size() == 2);
+    CHECK(text_of(again[0].value("COMPLETED", json())) == "Y");  // the one for 12.03 is closed
+    CHECK(text_of(again[1].value("COMPLETED", json())) == "N");
     CHECK_THAT(again[1].value("DESCRIPTION", std::string()),
                Catch::Contains("Дата замера: 20.03.2026."));
+}
+
+TEST_CASE("e2e: a written reminder is closed when the deal leaves Предзамер", "[e2e][deal][D4]") {
+    Portal p(deal_options());  // Monday 02.03.2026 09:00
+    long long id = new_deal(p, "UC_PREMEASURE", full_fields("2026-03-12"), "Замер: Тверская");
+    long long kept = new_deal(p, "UC_PREMEASURE", full_fields("2026-03-12"), "Замер: Арбат");
+    p.settle();
+    // 12.03 − 3 days is the holiday of 09.03: the reminder comes on Friday 06.03.
+    advance_to(p, "2026-03-10T10:01:00+03:00");
+    REQUIRE(activities(p, id, reminder_title).size() == 1);
+    REQUIRE(activities(p, kept, reminder_title).size() == 1);
+
+    // Tuesday: the client confirmed, the manager moves the deal on to Замер (two days out).
+    move(p, id, "UC_MEASURE");
+    p.settle();
+    auto closed = activities(p, id, reminder_title);
+    REQUIRE(closed.size() == 1);
+    CHECK(text_of(closed[0].value("COMPLETED", json())) == "Y");
+    CHECK(text_of(activities(p, kept, reminder_title)[0].value("COMPLETED", json())) == "N");
 }
 
 TEST_CASE("e2e: a deal that left Предзамер before the reminder was due gets none",
