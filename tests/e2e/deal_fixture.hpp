@@ -97,15 +97,6 @@ inline int comments_containing(Portal& p, long long id, const std::string& needl
     return n;
 }
 
-inline std::vector<json> notifications(Portal& p, long long user, const std::string& needle) {
-    std::vector<json> out;
-    for (const auto& n : p.list("notifications"))
-        if (n.value("user_id", 0LL) == user &&
-            n.value("message", std::string()).find(needle) != std::string::npos)
-            out.push_back(n);
-    return out;
-}
-
 inline std::string binding(long long deal_id) {
     return "D_" + std::to_string(deal_id);
 }
@@ -132,10 +123,6 @@ inline std::string title_of(const json& task) {
     auto t = task.value("title", std::string());
     const std::string marker = "[Регламент] ";
     return t.rfind(marker, 0) == 0 ? t.substr(marker.size()) : t;
-}
-
-inline int rest_count(Portal& p, const std::string& method) {
-    return p.control("rest-calls?limit=1")["counts"].value(method, 0);
 }
 
 }  // namespace reglament::test::deals

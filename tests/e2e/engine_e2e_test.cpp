@@ -29,15 +29,6 @@ long long assigned(Portal& p, long long lead) {
     return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<long long>();
 }
 
-std::vector<json> notifications(Portal& p, long long user, const std::string& needle) {
-    std::vector<json> out;
-    for (const auto& n : p.list("notifications"))
-        if (n.value("user_id", 0LL) == user &&
-            n.value("message", std::string()).find(needle) != std::string::npos)
-            out.push_back(n);
-    return out;
-}
-
 std::vector<json> tasks_titled(Portal& p, const std::string& title, long long lead) {
     std::vector<json> out;
     std::string binding = "L_" + std::to_string(lead);
@@ -49,11 +40,6 @@ std::vector<json> tasks_titled(Portal& p, const std::string& title, long long le
         if (bindings.find("\"" + binding + "\"") != std::string::npos) out.push_back(t);
     }
     return out;
-}
-
-int rest_count(Portal& p, const std::string& method) {
-    json counts = p.control("rest-calls?limit=1")["counts"];
-    return counts.value(method, 0);
 }
 
 bool is_manager(long long user) {

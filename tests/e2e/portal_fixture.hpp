@@ -246,4 +246,19 @@ class Portal {
     }
 };
 
+// Notifications to a user whose text contains `needle` (the user id as the emulator keeps it).
+inline std::vector<json> notifications(Portal& p, long long user, const std::string& needle) {
+    std::vector<json> out;
+    for (const auto& n : p.list("notifications"))
+        if (n.value("user_id", 0LL) == user &&
+            n.value("message", std::string()).find(needle) != std::string::npos)
+            out.push_back(n);
+    return out;
+}
+
+// How many times the daemon called a REST method of the emulated portal.
+inline int rest_count(Portal& p, const std::string& method) {
+    return p.control("rest-calls?limit=1")["counts"].value(method, 0);
+}
+
 }  // namespace reglament::test
