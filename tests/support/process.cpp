@@ -79,26 +79,47 @@ std::string ChildProcess::output() const {
     return read_file(log_file_);
 }
 
+namespace {
+
+// The low end of the kernel's ephemeral range: every outgoing connection (of this test, of the
+// daemon, of the test running beside it under ctest -j) takes a port from there, so a listen
+// port picked inside it can be taken by a connection before the daemon binds it.
+unsigned short ephemeral_low() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    unsigned low = 0;
+    if (range >> low && low > 12000 && low <= 65535) return static_cast<unsigned short>(low);
+    return 32768;
+}
+
+bool can_bind(unsigned short port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+}  // namespace
+
 unsigned short free_port() {
-    // The kernel may hand the same free port to two calls in a row; a test that asks for a
-    // listen and an admin port must get two different ones.
+    // Random below the ephemeral range: two test processes started together draw different
+    // ports with high probability, and no outgoing connection can hold one.
     static std::mutex mutex;
     static std::set<unsigned short> handed_out;
+    static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
     std::lock_guard lock(mutex);
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addr.sin_port = 0;
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        socklen_t len = sizeof addr;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-        ::close(fd);
-        unsigned short port = ntohs(addr.sin_port);
-        if (handed_out.insert(port).second) return port;
+    std::uniform_int_distribution<int> pick(10000, ephemeral_low() - 1);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        auto port = static_cast<unsigned short>(pick(random));
+        if (handed_out.contains(port) || !can_bind(port)) continue;
+        handed_out.insert(port);
+        return port;
     }
-    throw std::runtime_error("no free port found");
+    throw std::runtime_error("no free port found below the ephemeral range");
 }
 
 bool wait_until_healthy(const std::string& url, std::chrono::milliseconds timeout) {
