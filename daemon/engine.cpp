@@ -14,6 +14,7 @@
 
 #include "bitrix/client.hpp"
 #include "daemon/entity_model.hpp"
+#include "daemon/stage_history.hpp"
 
 namespace reglament::daemon {
 
@@ -136,6 +137,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     struct Pending {
         std::vector<store::StoredEvent> events;
         Reads reads;
+        std::map<std::string, std::vector<StageHistoryRow>> histories;  // by deal id
         std::map<std::string, bitrix::Error> failed;
         std::size_t outstanding = 0;
         bool more = false;
@@ -162,6 +164,42 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                                 pending->reads[ref.key()] = std::monostate{};
                             else
                                 pending->failed.emplace(ref.key(), *r.error);
+                            if (--pending->outstanding == 0) self->read_histories(pending);
+                        });
+        }
+    }
+
+    // A deal that moved since its snapshot may have passed through stages no event showed (the
+    // daemon was down, the portal dropped the event): D1 and D6 need its stage history. All
+    // such reads go out together, so the client packs them into `batch` requests.
+    void read_histories(const std::shared_ptr<Pending>& pending) {
+        if (!running) return decide(pending);
+        std::vector<std::string> deals;
+        try {
+            deals = histories_needed(pending->events, pending->reads, store);
+        } catch (const std::exception& e) {
+            spdlog::error("engine: {}", e.what());
+            busy = false;
+            back_off();
+            return;
+        }
+        pending->outstanding = deals.size();
+        if (deals.empty()) return decide(pending);
+        for (const auto& id : deals) {
+            auto read = stage_history_read(id);
+            bitrix.call(read.method, read.params, bitrix::Idempotency::read,
+                        [weak = weak_from_this(), pending, id](bitrix::Result r) {
+                            auto self = weak.lock();
+                            if (!self) return;
+                            if (r.ok())
+                                pending->histories[id] = stage_history_from_rest(id, r.result);
+                            else if (refused(*r.error))
+                                // Asking again will not help: the deal is decided on its
+                                // snapshots, as it was before the history was read at all.
+                                spdlog::warn("engine: cannot read the stage history of deal {}: {}",
+                                             id, r.error->to_string());
+                            else
+                                pending->failed.emplace("deal:" + id, *r.error);
                             if (--pending->outstanding == 0) self->decide(pending);
                         });
         }
@@ -175,6 +213,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         try {
             auto ruleset = current_rules();
             StepBuilder builder(store, world, *ruleset, clock.now(), options.dry_run);
+            for (const auto& [deal_id, rows] : pending->histories)
+                builder.add_stage_history(deal_id, rows);
             bool transient = false;
             for (const auto& e : pending->events) {
                 auto f = pending->failed.find(e.event.entity_key);

@@ -114,10 +114,37 @@ std::vector<EntityRef> reads_needed(std::span<const store::StoredEvent> events,
     return out;
 }
 
+std::vector<std::string> histories_needed(std::span<const store::StoredEvent> events,
+                                          const Reads& reads, store::Store& store) {
+    std::set<std::string> deals;
+    for (const auto& e : events) {
+        if (!is_entity_change(e) || e.event.entity_key.rfind("deal:", 0) != 0) continue;
+        if (e.event.source == "poller" && parse_payload(e).value("initial_sync", false)) continue;
+        deals.insert(e.event.entity_key);
+    }
+    std::vector<std::string> out;
+    for (const auto& key : deals) {
+        auto read = reads.find(key);
+        if (read == reads.end()) continue;
+        const auto* deal = std::get_if<rules::Deal>(&read->second);
+        if (!deal) continue;
+        rules::Entity known = std::monostate{};
+        if (auto snap = store.get_snapshot(key)) {
+            try {
+                known = entity_from_snapshot(EntityRef::parse(key), snap->json);
+            } catch (const std::invalid_argument&) {
+                // Unreadable: as good as none, and the history tells what it cannot.
+            }
+        }
+        if (stage_history_wanted(known, *deal)) out.push_back(EntityRef::parse(key).id);
+    }
+    return out;
+}
+
 StepBuilder::StepBuilder(store::Store& store, const rules::World& world, const RuleSet& rules,
                          TimePoint now, bool global_dry_run)
     : store_(store),
-      world_(world),
+      world_(world, histories_),
       calendar_(*rules.calendar),
       rules_(rules),
       now_(now),
@@ -143,6 +170,12 @@ void StepBuilder::remember(const EntityRef& ref, const rules::Entity& entity) {
     if (empty_entity(entity)) {
         snapshots_.erase(key);
         erased_.insert(key);
+        if (ref.type == "deal") {
+            const auto history = stage_history_key(ref.id);
+            snapshots_.erase(history);
+            erased_.insert(history);
+            histories_.erase(ref.id);
+        }
         return;
     }
     erased_.erase(key);
@@ -298,6 +331,20 @@ void StepBuilder::keep_call(const rules::Call& call, const std::vector<std::stri
     for (const auto& id : lead_ids)
         s.terms.push_back({std::string(terms::call_lead), "lead:" + id});
     snapshots_[s.entity_key] = std::move(s);
+}
+
+void StepBuilder::add_stage_history(const std::string& deal_id,
+                                    const std::vector<StageHistoryRow>& rows) {
+    const auto key = stage_history_key(deal_id);
+    std::vector<StageHistoryRow> kept;
+    if (auto it = snapshots_.find(key); it != snapshots_.end())
+        kept = stage_history_rows(it->second.json);
+    else if (auto snap = store_.get_snapshot(key); snap && !erased_.count(key))
+        kept = stage_history_rows(snap->json);
+    auto merged = merge_stage_history(std::move(kept), rows);
+    histories_[deal_id] = stage_history_entries(merged);
+    erased_.erase(key);
+    snapshots_[key] = stage_history_snapshot(deal_id, merged, now_);
 }
 
 void StepBuilder::tell_channel_down(const EntityRef& about, const std::string& state) {
@@ -507,6 +554,7 @@ store::EngineCommit StepBuilder::take() {
             commit_.timer_cancels.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k)});
     }
     snapshots_.clear();
+    histories_.clear();
     projected_.clear();
     sent_status_.clear();
     channel_down_told_ = false;

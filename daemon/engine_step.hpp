@@ -37,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/stage_history.hpp"
 #include "rules/calendar.hpp"
 #include "rules/rule.hpp"
 #include "store/store.hpp"
@@ -76,6 +77,12 @@ bool is_readable_type(const std::string& type);
 std::vector<rules::EntityRef> reads_needed(std::span<const store::StoredEvent> events,
                                            store::Store& store);
 
+// The deals whose stage history is read before the events are decided (stage_history.hpp): a
+// deal re-read for an entity change that moved since its snapshot or has none. Not for the
+// first start's initial sync, which only fills snapshots and would read every open deal twice.
+std::vector<std::string> histories_needed(std::span<const store::StoredEvent> events,
+                                          const Reads& reads, store::Store& store);
+
 struct StepCounts {
     std::size_t events = 0;
     std::size_t unchanged = 0;  // echoes and repeats: nothing for the rules
@@ -96,11 +103,62 @@ class StepBuilder {
     void add_event(const store::StoredEvent& event, const Reads& reads);
     // A sweep over one watched entity (H1, H7, D7 ...): every rule that wants sweeps.
     void add_sweep(const rules::EntityRef& entity, const rules::Entity& current);
+    // The deal's stage history as just read, before its events: kept (merged with the rows
+    // kept before) and what this step's rules get from World::stage_history.
+    void add_stage_history(const std::string& deal_id, const std::vector<StageHistoryRow>& rows);
 
     const StepCounts& counts() const { return counts_; }
     store::EngineCommit take();
 
   private:
+    using Histories = std::map<std::string, std::vector<rules::StageHistoryEntry>>;
+
+    // The store's world with the stage histories this step read, which are not committed yet.
+    class StepWorld final : public rules::World {
+      public:
+        StepWorld(const rules::World& base, const Histories& histories)
+            : base_(base), histories_(histories) {}
+        std::vector<rules::Task> open_tasks_bound_to(const std::string& binding) const override {
+            return base_.open_tasks_bound_to(binding);
+        }
+        std::vector<rules::Activity> open_activities_of(
+            const rules::EntityRef& owner) const override {
+            return base_.open_activities_of(owner);
+        }
+        std::vector<std::string> leads_with_phone(const std::string& digits) const override {
+            return base_.leads_with_phone(digits);
+        }
+        std::optional<rules::Lead> lead(const std::string& id) const override {
+            return base_.lead(id);
+        }
+        std::optional<rules::Deal> deal(const std::string& id) const override {
+            return base_.deal(id);
+        }
+        bool is_present(const std::string& user_id, TimePoint at) const override {
+            return base_.is_present(user_id, at);
+        }
+        std::vector<rules::StageHistoryEntry> stage_history(
+            const std::string& deal_id) const override {
+            auto it = histories_.find(deal_id);
+            return it != histories_.end() ? it->second : base_.stage_history(deal_id);
+        }
+        std::vector<rules::TimelineComment> timeline_comments(
+            const rules::EntityRef& owner) const override {
+            return base_.timeline_comments(owner);
+        }
+        std::optional<rules::ClientAccountingRecord> client_accounting(
+            const std::string& deal_id) const override {
+            return base_.client_accounting(deal_id);
+        }
+        std::vector<rules::Call> calls_of(const rules::EntityRef& owner) const override {
+            return base_.calls_of(owner);
+        }
+
+      private:
+        const rules::World& base_;
+        const Histories& histories_;
+    };
+
     rules::Entity current(const rules::EntityRef& ref, const Reads& reads);
     void decide(const rules::Event& event, const rules::Entity& before, const rules::Entity& after,
                 const std::string& only_rule);
@@ -112,7 +170,8 @@ class StepBuilder {
     nlohmann::json state_of(const std::string& rule_id, const std::string& entity_key);
 
     store::Store& store_;
-    const rules::World& world_;
+    Histories histories_;
+    StepWorld world_;
     const Calendar& calendar_;
     const RuleSet& rules_;
     TimePoint now_;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "daemon/entity_model.hpp"
+#include "daemon/stage_history.hpp"
 #include "rules/phone.hpp"
 
 namespace reglament::daemon {
@@ -76,6 +77,12 @@ std::vector<rules::TimelineComment> StoreWorld::timeline_comments(
         return number(a.id) != number(b.id) ? number(a.id) < number(b.id) : a.id < b.id;
     });
     return out;
+}
+
+std::vector<rules::StageHistoryEntry> StoreWorld::stage_history(const std::string& deal_id) const {
+    auto s = store_.get_snapshot(stage_history_key(deal_id));
+    if (!s) return {};
+    return stage_history_entries(stage_history_rows(s->json));
 }
 
 std::vector<rules::Call> StoreWorld::calls_of(const rules::EntityRef& owner) const {

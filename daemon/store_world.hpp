@@ -33,6 +33,9 @@ class StoreWorld final : public rules::World {
     // The comments whose events reached the engine (or were read for it), oldest first.
     std::vector<rules::TimelineComment> timeline_comments(
         const rules::EntityRef& owner) const override;
+    // The deal's crm.stagehistory.list rows the engine read when the deal moved (engine.hpp,
+    // stage_history.hpp), oldest first; empty when never read.
+    std::vector<rules::StageHistoryEntry> stage_history(const std::string& deal_id) const override;
     // The lead's calls whose ONVOXIMPLANTCALLEND reached the engine, oldest first.
     std::vector<rules::Call> calls_of(const rules::EntityRef& owner) const override;
 

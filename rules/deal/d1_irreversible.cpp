@@ -1,6 +1,7 @@
 // D1: from "Предзамер" on the stages are irreversible; a move back to "Перенос"/"Просчёт" is
 // undone. The snapshot's before/after covers a live event; the stage history covers a restart
-// or a dropped event (the poller's sweep sees a deal sitting in Просчёт that once was further).
+// or a dropped event: the deal the poller finds in Просчёт went to Предзамер and back since its
+// snapshot.
 #include "rules/deal/common.hpp"
 #include "rules/deal/deal_rules.hpp"
 #include "rules/deal/defaults.hpp"
@@ -63,13 +64,24 @@ class D1Irreversible final : public Rule {
                                                  before->category_id == deal.category_id &&
                                                  contains(irreversible_, before->stage_id))
             return before->stage_id;
-        // The latest irreversible stage the deal reached in its current pipeline.
+        // The latest irreversible stage the deal reached since its snapshot, in its current
+        // stay in this pipeline. Earlier moves were seen and decided when they came (D3 sending
+        // a deal back is not undone once its fields are filled), and a stage held before the
+        // deal went to another pipeline is not one it left by moving back (D7 returns a
+        // deferred deal to Перенос).
+        const Deal* before = deal_before(c);
+        const bool bounded = before && before->moved;
+        const TimePoint since = bounded ? *before->moved : TimePoint{};
         std::string found;
         for (const auto& entry : c.world.stage_history(deal.id)) {
             auto category =
                 entry.category_id.empty() ? category_of_stage(entry.stage_id) : entry.category_id;
-            if (category == deal.category_id && contains(irreversible_, entry.stage_id))
-                found = entry.stage_id;
+            if (category != deal.category_id) {
+                found.clear();
+                continue;
+            }
+            if (bounded && entry.at && *entry.at <= since) continue;
+            if (contains(irreversible_, entry.stage_id)) found = entry.stage_id;
         }
         return found;
     }

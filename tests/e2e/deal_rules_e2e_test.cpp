@@ -76,6 +76,32 @@ TEST_CASE("e2e: a move back whose event the portal dropped is undone within one 
     CHECK(eventually([&] { return notifications(p, 20, "невозвратной стадии").size() == 1; }));
 }
 
+TEST_CASE("e2e: a move there and back while the daemon was down is undone from the stage history",
+          "[e2e][deal][D1][poller][restart]") {
+    PortalOptions o = deal_options();
+    o.poll_interval_seconds = 1;
+    Portal p(o);
+    long long id = new_deal(p, "NEW", full_fields("2026-03-12"));  // Просчёт
+    p.settle();
+    REQUIRE(stage(p, id) == "NEW");
+
+    // Down while the deal goes to Предзамер and back: its snapshot only ever saw Просчёт. The
+    // portal's clock alone moves; the daemon is not there to be told.
+    p.kill_daemon();
+    p.control("clock", {{"advance_s", 600}});
+    move(p, id, "UC_PREMEASURE");
+    p.control("clock", {{"advance_s", 600}});
+    move(p, id, "NEW");
+    REQUIRE(stage(p, id) == "NEW");
+
+    p.start_daemon();
+    p.settle();
+    CHECK(stage(p, id) == "UC_PREMEASURE");
+    CHECK(comments_containing(p, id, "невозвратные") == 1);
+    CHECK(notifications(p, 20, "невозвратной стадии").size() == 1);
+    CHECK(rest_count(p, "crm.stagehistory.list") >= 1);
+}
+
 TEST_CASE("e2e: D1 switched off leaves a move back alone", "[e2e][deal][D1][disabled]") {
     PortalOptions o = deal_options({"D2", "D3"});
     o.config_edits.push_back({"\\[rules\\.D1\\]\nenabled = true", "[rules.D1]\nenabled = false"});

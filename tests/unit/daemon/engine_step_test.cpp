@@ -257,4 +257,62 @@ TEST_CASE("a message's Wazzup status never goes back; a repeated one is not news
     CHECK(json::parse(*kept)["status"] == "read");
 }
 
+TEST_CASE("a deal's stage history is read when it moved; the rules see it before the commit",
+          "[engine_step]") {
+    Rig rig;
+    rules::Deal deal;
+    deal.id = "5";
+    deal.category_id = "0";
+    deal.stage_id = "NEW";
+    deal.moved = kNow - std::chrono::hours(1);
+    auto deal_event = [](std::int64_t id, bool initial_sync = false) {
+        store::StoredEvent e;
+        e.id = id;
+        e.event.source = "poller";
+        e.event.kind = "poll.deal";
+        e.event.entity_key = "deal:5";
+        e.event.payload = json{{"id", "5"}, {"initial_sync", initial_sync}}.dump();
+        e.event.received_at = kNow;
+        return e;
+    };
+    std::vector<store::StoredEvent> events{deal_event(1)};
+    // No snapshot yet: read it, except for the first start's initial sync.
+    CHECK(histories_needed(events, Reads{{"deal:5", deal}}, rig.store) ==
+          std::vector<std::string>{"5"});
+    CHECK(histories_needed(std::vector<store::StoredEvent>{deal_event(1, true)},
+                           Reads{{"deal:5", deal}}, rig.store)
+              .empty());
+    CHECK(histories_needed(events, Reads{{"deal:5", std::monostate{}}}, rig.store).empty());
+    rig.store.put_snapshot(snapshot_of({"deal", "5"}, deal, kNow));
+    CHECK(histories_needed(events, Reads{{"deal:5", deal}}, rig.store).empty());
+    auto back = deal;
+    back.moved = kNow;  // away and back since the snapshot
+    CHECK(histories_needed(events, Reads{{"deal:5", back}}, rig.store) ==
+          std::vector<std::string>{"5"});
+
+    std::vector<std::string> seen;
+    rig.first->answer = [&](const rules::RuleContext& c) {
+        for (const auto& entry : c.world.stage_history("5"))
+            seen.push_back(entry.stage_id);
+        return rules::Decision{};
+    };
+    json rows = json::array({{{"ID", "3"}, {"OWNER_ID", "5"}, {"STAGE_ID", "NEW"}},
+                             {{"ID", "2"}, {"OWNER_ID", "5"}, {"STAGE_ID", "UC_PREMEASURE"}},
+                             {{"ID", "1"}, {"OWNER_ID", "5"}, {"STAGE_ID", "NEW"}}});
+    StepBuilder b(rig.store, rig.world, rig.set, kNow, false);
+    b.add_stage_history("5", stage_history_from_rest("5", rows));
+    b.add_event(events[0], Reads{{"deal:5", back}});
+    auto work = b.take();
+    CHECK(seen == std::vector<std::string>{"NEW", "UC_PREMEASURE", "NEW"});
+    rig.store.commit(work);
+    CHECK(rig.world.stage_history("5").size() == 3);
+
+    // Gone from the portal: its history goes with it.
+    rig.first->wants.push_back(rules::EventKind::deleted);
+    auto gone = rig.step({deal_event(2)}, Reads{{"deal:5", std::monostate{}}});
+    CHECK(std::count(gone.snapshot_erases.begin(), gone.snapshot_erases.end(), "stage_history:5") ==
+          1);
+    CHECK(rig.world.stage_history("5").empty());
+}
+
 }  // namespace engine_step_test

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/entity_model.hpp"
+#include "daemon/stage_history.hpp"
 #include "daemon/store_world.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
@@ -145,9 +146,33 @@ TEST_CASE("deals by id, presence from the injected callback", "[store_world]") {
     CHECK_FALSE(shifts.is_present("16", at_ms(6)));
     CHECK(asked ==
           std::vector<std::pair<std::string, TimePoint>>{{"15", at_ms(5)}, {"16", at_ms(6)}});
-    // The rest stays at World's defaults.
+    // Never read: no history. The rest stays at World's defaults.
     CHECK(shifts.stage_history("7").empty());
     CHECK_FALSE(shifts.client_accounting("7"));
+}
+
+TEST_CASE("a deal's stage history as the engine kept it, oldest first", "[store_world]") {
+    TempDir dir;
+    store::SqliteStore s(dir.file("state.db"));
+    nlohmann::json rows = nlohmann::json::array({{{"ID", 31},
+                                                  {"OWNER_ID", 7},
+                                                  {"CREATED_TIME", "2026-03-02T12:00:00+03:00"},
+                                                  {"CATEGORY_ID", 0},
+                                                  {"STAGE_ID", "NEW"}},
+                                                 {{"ID", 30},
+                                                  {"OWNER_ID", 7},
+                                                  {"CREATED_TIME", "2026-03-02T11:00:00+03:00"},
+                                                  {"CATEGORY_ID", 0},
+                                                  {"STAGE_ID", "UC_PREMEASURE"}}});
+    s.put_snapshot(daemon::stage_history_snapshot("7", daemon::stage_history_from_rest("7", rows),
+                                                  at_ms(1000)));
+    StoreWorld world(s);
+    auto history = world.stage_history("7");
+    REQUIRE(history.size() == 2);
+    CHECK(history[0].stage_id == "UC_PREMEASURE");
+    CHECK(history[0].category_id == "0");
+    CHECK(history[1].stage_id == "NEW");
+    CHECK(world.stage_history("8").empty());
 }
 
 }  // namespace store_world_test

@@ -36,6 +36,53 @@ TEST_CASE("D1: after a dropped event the stage history restores the last irrever
     CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "UC_MEASURE");
 }
 
+TEST_CASE("D1: the stage history counts from the snapshot's move on", "[rules_deal]") {
+    Run run("D1");
+    auto now = at("2026-03-10 12:05");
+    auto before = full_deal("NEW", "2026-03-20");
+    before.moved = at("2026-03-05 10:00");
+    // D3 sent the deal back from Предзамер for want of fields; the snapshot saw that. The
+    // fields filled in later are no move back.
+    run.world.history = {{1, "0", "NEW", "P", at("2026-03-01 10:00")},
+                         {2, "0", "UC_PREMEASURE", "P", at("2026-03-05 10:00")},
+                         {2, "0", "NEW", "P", at("2026-03-05 10:00")}};
+    auto after = before;
+    after.title = "Окна на Ленина, 1";
+    CHECK(run(event(EventKind::updated, "deal:7", now), before, after, now).empty());
+    CHECK(run(event(EventKind::sweep, "deal:7", now), after, after, now).empty());
+
+    // Away to Предзамер and back while the daemon was down: the same stage, a later move.
+    run.world.history.push_back({2, "0", "UC_PREMEASURE", "P", at("2026-03-10 11:00")});
+    run.world.history.push_back({2, "0", "NEW", "P", at("2026-03-10 12:00")});
+    after.moved = at("2026-03-10 12:00");
+    auto d = run(event(EventKind::updated, "deal:7", now), before, after, now);
+    every_action_explained(d);
+    REQUIRE(find(d, "deal.update"));
+    CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "UC_PREMEASURE");
+    CHECK(find(d, "timeline.comment"));
+}
+
+TEST_CASE("D1: a stage held before the deal went to another pipeline does not count",
+          "[rules_deal]") {
+    Run run("D1");
+    auto now = at("2026-04-01 10:05");
+    // Предзамер, then «Отложенный спрос» (pipeline 1), then D7 returns it to sales in Перенос.
+    run.world.history = {{1, "0", "NEW", "P", at("2026-03-01 10:00")},
+                         {2, "0", "UC_PREMEASURE", "P", at("2026-03-02 10:00")},
+                         {5, "1", "C1:APRIL", "P", at("2026-03-02 10:01")},
+                         {5, "0", "PREPARATION", "P", at("2026-04-01 10:00")}};
+    auto deal = full_deal("PREPARATION", "2026-04-20");
+    deal.moved = at("2026-04-01 10:00");
+    CHECK(run(event(EventKind::updated, "deal:7", now), std::monostate{}, deal, now).empty());
+    // Back in Предзамер after the return, then moved back: that counts.
+    run.world.history.push_back({2, "0", "UC_PREMEASURE", "P", at("2026-04-01 11:00")});
+    run.world.history.push_back({2, "0", "PREPARATION", "P", at("2026-04-01 12:00")});
+    deal.moved = at("2026-04-01 12:00");
+    auto d = run(event(EventKind::updated, "deal:7", now), std::monostate{}, deal, now);
+    REQUIRE(find(d, "deal.update"));
+    CHECK(find(d, "deal.update")->params["fields"]["STAGE_ID"] == "UC_PREMEASURE");
+}
+
 TEST_CASE("D1: forward moves and a deal that never reached Предзамер are left alone",
           "[rules_deal]") {
     Run run("D1");
@@ -279,7 +326,8 @@ TEST_CASE("D6: lost needs the comment, the matching reason and before/after meas
               "перед/после замера» не соответствует");
     }
     SECTION("all consistent") {
-        run.world.comments = {{"5", "Клиент отказался: Дорого, нашёл дешевле", "10", now, {}, "deal", "1"}};
+        run.world.comments = {
+            {"5", "Клиент отказался: Дорого, нашёл дешевле", "10", now, {}, "deal", "1"}};
         lost.fields["UF_CRM_REFUSAL_MOMENT"] = "Отказ после замера";
         CHECK(run(event(EventKind::updated, "deal:7", now), before, lost, now).empty());
     }
