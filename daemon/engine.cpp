@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bitrix/client.hpp"
+#include "daemon/call_log.hpp"
 #include "daemon/entity_model.hpp"
 #include "daemon/stage_history.hpp"
 
@@ -25,6 +26,8 @@ namespace {
 
 constexpr int kRefusedReadAttempts = 5;
 constexpr const char* kLastSweepKey = "engine:last_sweep";
+constexpr const char* kLastCallPruneKey = "engine:last_call_prune";
+constexpr auto kCallPruneInterval = std::chrono::hours(24);
 constexpr std::size_t kSweepChunk = 500;  // entities per sweep commit
 
 bool contains_ci(std::string_view text, std::string_view word) {
@@ -314,6 +317,28 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                                         now.time_since_epoch())
                                         .count()));
         spdlog::debug("engine: swept {} entities", swept);
+        maybe_prune_calls(now);
+    }
+
+    // Once a day of clock time the call log keeps only what R4 may still ask (call_log.hpp).
+    void maybe_prune_calls(TimePoint now) {
+        if (auto last = store.get_kv(kLastCallPruneKey)) {
+            TimePoint at{std::chrono::milliseconds(std::stoll(*last))};
+            if (now - at < kCallPruneInterval) return;
+        }
+        auto prune = prune_call_log(store, now);
+        if (!prune.erased.empty() || !prune.rewritten.empty()) {
+            store::EngineCommit work;
+            work.snapshots = std::move(prune.rewritten);
+            work.snapshot_erases = std::move(prune.erased);
+            store.commit(work);
+            spdlog::info("engine: call log pruned: {} of {} calls dropped, {} kept for fewer leads",
+                         work.snapshot_erases.size(), prune.seen, work.snapshots.size());
+        }
+        store.put_kv(kLastCallPruneKey,
+                     std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        now.time_since_epoch())
+                                        .count()));
     }
 };
 

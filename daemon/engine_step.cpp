@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/call_log.hpp"
 #include "daemon/entity_model.hpp"
 #include "rules/iso_time.hpp"
 #include "rules/phone.hpp"
@@ -323,13 +324,10 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
     // Kinds no rule reads: done, nothing to decide.
 }
 
-// The call log of a lead (World::calls_of, R4) is the calls whose ONVOXIMPLANTCALLEND reached
-// the engine, kept as snapshots "call:<CALL_ID>" under each lead they were routed to.
+// The call log of a lead (call_log.hpp).
 void StepBuilder::keep_call(const rules::Call& call, const std::vector<std::string>& lead_ids) {
     if (call.call_id.empty() || lead_ids.empty()) return;
-    store::Snapshot s{"call:" + call.call_id, json(call).dump(), now_, {}};
-    for (const auto& id : lead_ids)
-        s.terms.push_back({std::string(terms::call_lead), "lead:" + id});
+    auto s = call_snapshot(call, lead_ids, now_);
     snapshots_[s.entity_key] = std::move(s);
 }
 
