@@ -34,7 +34,7 @@ thread_ticks() {  # tid utime+stime, one line per daemon thread
 }
 PROFILER=
 case $MODE in
-    perf) perf record -F 499 --call-graph dwarf,16384 -p "$DAEMON_PID" -o "$OUT/perf.data" 2>/dev/null &
+    perf) perf record -F 499 ${PERF_CALLGRAPH:---call-graph dwarf,16384} -p "$DAEMON_PID" -o "$OUT/perf.data" 2>/dev/null &
           PROFILER=$! ;;
     fsync) perf stat -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_sendmsg -p "$DAEMON_PID" \
                -o "$OUT/perf-stat.txt" &

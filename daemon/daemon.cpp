@@ -3,10 +3,15 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -79,6 +84,9 @@ class Service {
         clock_ = make_clock(config_.clock, system_clock_, &adjustable_clock_);
         declare_metrics();
     }
+    ~Service() { stop_hook_threads(); }
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
 
     int run() {
         raise_open_file_limit();
@@ -120,7 +128,7 @@ class Service {
         hook_options.header_timeout = std::chrono::seconds(10);
         hook_options.body_timeout = std::chrono::seconds(30);
         hook_server_ = std::make_unique<net::HttpServer>(
-            io_, hook_options, [this](net::Request&& req, net::Reply reply) {
+            hook_io_, hook_options, [this](net::Request&& req, net::Reply reply) {
                 std::string path(req.path());
                 net::Reply counted = [this, path, reply = std::move(reply)](net::Response r) {
                     count_request("hooks", path, r.status);
@@ -134,6 +142,7 @@ class Service {
             spine_ = std::make_unique<Spine>(io_, config_, *clock_, options_.dry_run, metrics_);
             admin_server_->start();
             hook_server_->start();
+            start_hook_threads();
         } catch (const std::exception& e) {
             spdlog::critical("{}", e.what());
             return 1;
@@ -151,6 +160,7 @@ class Service {
                      config::to_string(config_.clock.mode), options_.dry_run ? ", dry-run" : "");
         sd_notify(0, "READY=1");
         io_.run();
+        stop_hook_threads();
         spine_.reset();
         spdlog::info("reglamentd stopped");
         return 0;
@@ -249,6 +259,25 @@ class Service {
         sd_notify(0, "READY=1");
     }
 
+    // Webhook requests are parsed and answered on their own threads, one per core: under a
+    // flood that is the daemon's busiest work, and it must neither wait behind an engine step
+    // on io_ nor leave a core idle while the other one parses.
+    void start_hook_threads() {
+        unsigned cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+        hook_work_.emplace(hook_io_.get_executor());
+        for (unsigned i = 0; i < cores; ++i)
+            hook_threads_.emplace_back([this] { hook_io_.run(); });
+    }
+
+    // Before the spine goes: the webhook handler calls into it.
+    void stop_hook_threads() {
+        hook_work_.reset();
+        hook_io_.stop();
+        for (auto& t : hook_threads_)
+            t.join();
+        hook_threads_.clear();
+    }
+
     void start_watchdog() {
         std::uint64_t usec = 0;
         if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
@@ -271,6 +300,9 @@ class Service {
     RunOptions options_;
     Calendar calendar_;
     asio::io_context io_;
+    asio::io_context hook_io_;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> hook_work_;
+    std::vector<std::thread> hook_threads_;
     std::shared_ptr<SystemClock> system_clock_;
     std::shared_ptr<Clock> clock_;
     AdjustableClock* adjustable_clock_ = nullptr;

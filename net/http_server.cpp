@@ -1,6 +1,7 @@
 #include "net/http_server.hpp"
 
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -12,6 +13,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -28,10 +31,20 @@ using boost::system::error_code;
 namespace {
 
 // A session that is waiting for a request can be closed at shutdown; one that is
-// handling a request is left to finish and answer.
+// handling a request is left to finish and answer. Each session runs on its own strand (the
+// io_context may run on several threads), and `busy`/`close` are only touched on it: stop()
+// posts there, and the session clears `close` before its stream goes away.
 struct SessionControl {
+    explicit SessionControl(asio::any_io_executor ex) : executor(std::move(ex)) {}
+    asio::any_io_executor executor;
     bool busy = false;
     std::function<void()> close;
+};
+
+// Clears the session's close action when its stream leaves scope, however it leaves.
+struct CloseGuard {
+    SessionControl& control;
+    ~CloseGuard() { control.close = nullptr; }
 };
 
 // Turns the callback-style Handler into something a coroutine can co_await. If the handler
@@ -89,9 +102,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     Handler handler;
     tcp::acceptor acceptor;
     std::optional<asio::ssl::context> tls;
+    mutable std::mutex sessions_mutex;  // sessions start and end on any thread of io
     std::unordered_map<std::uint64_t, std::shared_ptr<SessionControl>> sessions;
     std::uint64_t next_session = 0;
-    bool stopping = false;
+    std::atomic<bool> stopping{false};
 
     Impl(asio::io_context& io_, ServerOptions o, Handler h)
         : io(io_), options(std::move(o)), handler(std::move(h)), acceptor(io_) {}
@@ -101,8 +115,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         asio::steady_timer backoff(io);
         for (;;) {
             error_code ec;
-            tcp::socket socket =
-                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            tcp::socket socket = co_await acceptor.async_accept(
+                asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) {
                 if (stopping || !acceptor.is_open()) co_return;
                 // Out of descriptors or similar: wait a little instead of spinning.
@@ -110,19 +124,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                 co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
                 continue;
             }
-            if (sessions.size() >= options.max_connections) {
+            if (session_count() >= options.max_connections) {
                 socket.close(ec);
                 continue;
             }
-            asio::co_spawn(io, run_session(std::move(socket)), asio::detached);
+            auto executor = socket.get_executor();
+            asio::co_spawn(executor, run_session(std::move(socket)), asio::detached);
         }
     }
 
     asio::awaitable<void> run_session(tcp::socket socket) {
         auto self = shared_from_this();
-        auto id = next_session++;
-        auto control = std::make_shared<SessionControl>();
-        sessions.emplace(id, control);
+        auto control = std::make_shared<SessionControl>(socket.get_executor());
+        std::uint64_t id = 0;
+        {
+            std::lock_guard lock(sessions_mutex);
+            id = next_session++;
+            sessions.emplace(id, control);
+        }
         error_code ec;
         auto endpoint = socket.remote_endpoint(ec);
         std::string remote = ec ? "?" : endpoint.address().to_string();
@@ -130,6 +149,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             if (tls) {
                 beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
                 control->close = [&stream] { beast::get_lowest_layer(stream).cancel(); };
+                CloseGuard guard{*control};
                 beast::get_lowest_layer(stream).expires_after(options.header_timeout);
                 co_await stream.async_handshake(asio::ssl::stream_base::server,
                                                 asio::redirect_error(asio::use_awaitable, ec));
@@ -139,13 +159,20 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             } else {
                 beast::tcp_stream stream(std::move(socket));
                 control->close = [&stream] { stream.cancel(); };
+                CloseGuard guard{*control};
                 co_await serve(stream, *control, remote);
                 stream.socket().shutdown(tcp::socket::shutdown_send, ec);
             }
         } catch (const std::exception&) {
             // The connection is gone either way; nothing else depends on it.
         }
+        std::lock_guard lock(sessions_mutex);
         sessions.erase(id);
+    }
+
+    std::size_t session_count() const {
+        std::lock_guard lock(sessions_mutex);
+        return sessions.size();
     }
 
     template <class Stream>
@@ -210,7 +237,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             request.remote = remote;
             bool keep_alive = message.keep_alive();
             beast::get_lowest_layer(stream).expires_never();
-            Response response = co_await async_handle(handler, io.get_executor(),
+            Response response = co_await async_handle(handler, co_await asio::this_coro::executor,
                                                       std::move(request), asio::use_awaitable);
             if (response.drop_connection) co_return;
             keep_alive = keep_alive && !stopping;
@@ -265,10 +292,16 @@ void HttpServer::start() {
 void HttpServer::stop() {
     auto impl = impl_;
     impl->stopping = true;
-    error_code ec;
-    impl->acceptor.close(ec);
+    // The acceptor belongs to the accept loop, which may be running on another thread.
+    asio::post(impl->acceptor.get_executor(), [impl] {
+        error_code ec;
+        impl->acceptor.close(ec);
+    });
+    std::lock_guard lock(impl->sessions_mutex);
     for (auto& [id, control] : impl->sessions)
-        if (!control->busy && control->close) control->close();
+        asio::post(control->executor, [control] {
+            if (!control->busy && control->close) control->close();
+        });
 }
 
 std::uint16_t HttpServer::port() const {
@@ -278,7 +311,7 @@ std::uint16_t HttpServer::port() const {
 }
 
 std::size_t HttpServer::open_connections() const {
-    return impl_->sessions.size();
+    return impl_->session_count();
 }
 
 }  // namespace reglament::net
