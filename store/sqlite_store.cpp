@@ -213,8 +213,9 @@ void SqliteStore::record_event_failure(std::int64_t id, bool give_up) {
     impl_->write([&](Connection& c) { sqlite::count_event_failure(c, id, give_up); });
 }
 
-std::int64_t SqliteStore::prune_done_events(TimePoint before) {
-    return impl_->write([&](Connection& c) { return sqlite::delete_done_events(c, before); });
+std::int64_t SqliteStore::prune_done_events(TimePoint before, std::size_t limit) {
+    return impl_->write(
+        [&](Connection& c) { return sqlite::delete_done_events(c, before, limit); });
 }
 
 // ---- snapshots, rule state, kv ----
@@ -351,6 +352,11 @@ void SqliteStore::append_journal(std::span<const JournalEntry> entries) {
 
 std::vector<JournalEntry> SqliteStore::query_journal(const JournalQuery& query) {
     return impl_->read([&](Connection& c) { return sqlite::select_journal(c, query); });
+}
+
+std::int64_t SqliteStore::prune_journal(TimePoint before, std::size_t limit) {
+    return impl_->write(
+        [&](Connection& c) { return sqlite::delete_journal_before(c, before, limit); });
 }
 
 // ---- unit of work ----

@@ -43,7 +43,7 @@ class SqliteStore final : public Store {
     std::vector<StoredEvent> next_pending(std::size_t limit) override;
     void mark_events_done(std::span<const std::int64_t> ids) override;
     void record_event_failure(std::int64_t id, bool give_up) override;
-    std::int64_t prune_done_events(TimePoint before) override;
+    std::int64_t prune_done_events(TimePoint before, std::size_t limit) override;
 
     std::optional<Snapshot> get_snapshot(std::string_view entity_key) override;
     void put_snapshot(const Snapshot& snapshot) override;
@@ -77,6 +77,7 @@ class SqliteStore final : public Store {
 
     void append_journal(std::span<const JournalEntry> entries) override;
     std::vector<JournalEntry> query_journal(const JournalQuery& query) override;
+    std::int64_t prune_journal(TimePoint before, std::size_t limit) override;
 
     std::optional<std::string> get_kv(std::string_view key) override;
     void put_kv(std::string_view key, std::string_view value) override;

@@ -30,8 +30,12 @@ class Store {
     virtual void mark_events_done(std::span<const std::int64_t> ids) = 0;
     // Counts a failed attempt; the event stays pending, or becomes failed when `give_up`.
     virtual void record_event_failure(std::int64_t id, bool give_up) = 0;
-    // Deletes done events received before `before` (their dedup keys are forgotten with them).
-    virtual std::int64_t prune_done_events(TimePoint before) = 0;
+    // Deletes at most `limit` done events received before `before`, oldest first, and returns
+    // how many; pending and failed events are never deleted. Their dedup keys are forgotten with
+    // them, so a repeat of one would be a new event: callers keep events far longer than any
+    // sender repeats one (minutes). A bounded chunk holds the single writer briefly; call again
+    // while it returns `limit`.
+    virtual std::int64_t prune_done_events(TimePoint before, std::size_t limit) = 0;
 
     // ---- snapshots ----
     virtual std::optional<Snapshot> get_snapshot(std::string_view entity_key) = 0;
@@ -89,6 +93,8 @@ class Store {
     // ---- journal ----
     virtual void append_journal(std::span<const JournalEntry> entries) = 0;
     virtual std::vector<JournalEntry> query_journal(const JournalQuery& query) = 0;
+    // Deletes at most `limit` journal lines timed before `before`, oldest first; returns how many.
+    virtual std::int64_t prune_journal(TimePoint before, std::size_t limit) = 0;
 
     // ---- kv: poll watermarks, round-robin positions, OAuth refresh token, channel states ----
     virtual std::optional<std::string> get_kv(std::string_view key) = 0;

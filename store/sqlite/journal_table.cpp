@@ -52,4 +52,13 @@ std::vector<JournalEntry> select_journal(Connection& conn, const JournalQuery& q
     return entries;
 }
 
+// Oldest first through journal_time, so a chunk reads only the rows it deletes.
+std::int64_t delete_journal_before(Connection& conn, TimePoint before, std::size_t limit) {
+    conn.run(
+        "DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE time < ?1 ORDER BY time "
+        "LIMIT ?2)",
+        before, limit);
+    return conn.changes();
+}
+
 }  // namespace reglament::store::sqlite

@@ -101,7 +101,14 @@ CREATE TABLE kv (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array kMigrations = {kMigration1};
+// Retention deletes done events oldest first in small chunks (Store::prune_done_events): without
+// this index every chunk would scan the whole inbox. Partial, so pending and failed rows cost it
+// nothing; a done row costs one small entry.
+constexpr const char* kMigration2 = R"sql(
+CREATE INDEX inbox_done ON inbox (received_at) WHERE status = 'done';
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2};
 
 }  // namespace
 

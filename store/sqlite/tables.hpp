@@ -20,7 +20,7 @@ AppendResult insert_event(Connection& conn, const InboxEvent& event);
 std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t limit);
 void set_events_done(Connection& conn, std::span<const std::int64_t> ids);
 void count_event_failure(Connection& conn, std::int64_t id, bool give_up);
-std::int64_t delete_done_events(Connection& conn, TimePoint before);
+std::int64_t delete_done_events(Connection& conn, TimePoint before, std::size_t limit);
 
 // state_tables.cpp: snapshots, rule state, kv
 std::optional<Snapshot> select_snapshot(Connection& conn, std::string_view entity_key);
@@ -59,6 +59,7 @@ std::int64_t set_in_flight_unknown(Connection& conn);
 // journal_table.cpp
 void insert_journal_entry(Connection& conn, const JournalEntry& entry);
 std::vector<JournalEntry> select_journal(Connection& conn, const JournalQuery& query);
+std::int64_t delete_journal_before(Connection& conn, TimePoint before, std::size_t limit);
 
 // store metrics (sqlite_store.cpp)
 StoreMetrics collect_metrics(Connection& conn, TimePoint now);

@@ -89,7 +89,7 @@ TEST_CASE("inbox: pruning forgets old done events only", "[store]") {
     const std::vector<std::int64_t> done = {ids[0].id, ids[2].id};
     store.mark_events_done(done);
 
-    CHECK(store.prune_done_events(at_ms(5000)) == 1);
+    CHECK(store.prune_done_events(at_ms(5000), 100) == 1);
     // The pruned key is forgotten; the others still deduplicate.
     const std::vector<InboxEvent> again = {lead_event("old-done", 1), lead_event("new-done", 3),
                                            lead_event("old-pending", 2)};
@@ -97,6 +97,56 @@ TEST_CASE("inbox: pruning forgets old done events only", "[store]") {
     CHECK(results[0].outcome == AppendOutcome::inserted);
     CHECK(results[1].outcome == AppendOutcome::duplicate);
     CHECK(results[2].outcome == AppendOutcome::duplicate);
+}
+
+TEST_CASE("inbox: pruning goes oldest first in chunks and never takes pending or failed events",
+          "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    // Received out of id order, as a redelivered or polled event can be: the chunk follows
+    // received_at, not the id.
+    std::vector<InboxEvent> events;
+    for (int i = 0; i < 7; ++i)
+        events.push_back(lead_event("done-" + std::to_string(i), i, 7000 - i * 1000));
+    events.push_back(lead_event("old-pending", 20, 100));
+    events.push_back(lead_event("old-failed", 21, 100));
+    events.push_back(lead_event("recent-done", 22, 50000));
+    const auto appended = store.append_events(events);
+    std::vector<std::int64_t> done;
+    for (int i = 0; i < 7; ++i)
+        done.push_back(appended[static_cast<std::size_t>(i)].id);
+    done.push_back(appended[9].id);
+    store.mark_events_done(done);
+    store.record_event_failure(appended[8].id, true);
+
+    // done-0 … done-6 were received at 7000 … 1000 ms; the cutoff keeps done-0 (7000).
+    CHECK(store.prune_done_events(at_ms(6500), 4) == 4);
+    auto stored = [&](const std::string& key) {
+        // A duplicate means the key is still stored. A probe that was not is kept, done and
+        // too recent for any cutoff here, out of the counts that follow.
+        const std::vector<InboxEvent> probe = {lead_event(key, 99, 1000000)};
+        const auto r = store.append_events(probe)[0];
+        if (r.outcome == AppendOutcome::duplicate) return true;
+        const std::vector<std::int64_t> ids = {r.id};
+        store.mark_events_done(ids);
+        return false;
+    };
+    // The four oldest went first.
+    CHECK_FALSE(stored("done-6"));
+    CHECK_FALSE(stored("done-3"));
+    CHECK(stored("done-2"));
+    CHECK(stored("done-1"));
+    CHECK(store.prune_done_events(at_ms(6500), 4) == 2);
+    CHECK(store.prune_done_events(at_ms(6500), 4) == 0);
+    CHECK_FALSE(stored("done-1"));
+    CHECK(stored("done-0"));
+    CHECK(stored("recent-done"));
+    // Pending and failed events stay however old: they are work not done yet, or the admin's
+    // to look at.
+    CHECK(stored("old-pending"));
+    CHECK(stored("old-failed"));
+    CHECK(store.next_pending(10).size() == 1);
+    CHECK(store.metrics(at_ms(60000)).inbox_failed == 1);
 }
 
 TEST_CASE("inbox: an event without a dedup key is refused", "[store]") {

@@ -76,4 +76,28 @@ TEST_CASE("journal: filters by entity, rule and time, oldest first, limited", "[
     CHECK(store.query_journal({.entity_key = "lead:404"}).empty());
 }
 
+TEST_CASE("journal: pruning deletes lines before a time, oldest first, in chunks",
+          "[store][journal]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    // Written out of time order: a line's time is when its action finished.
+    const std::vector<JournalEntry> entries = {
+        entry(3000, "L4", "lead:1"), entry(1000, "L4", "lead:1"), entry(2000, "H1", "lead:1"),
+        entry(4000, "L4", "lead:2"), entry(5000, "H1", "lead:2")};
+    store.append_journal(entries);
+    auto times = [&] {
+        std::vector<std::int64_t> out;
+        for (const auto& r : store.query_journal({}))
+            out.push_back(r.time.time_since_epoch().count());
+        return out;
+    };
+    using Times = std::vector<std::int64_t>;
+
+    CHECK(store.prune_journal(at_ms(4000), 2) == 2);
+    CHECK(times() == Times{3000, 4000, 5000});
+    CHECK(store.prune_journal(at_ms(4000), 2) == 1);
+    CHECK(store.prune_journal(at_ms(4000), 2) == 0);
+    CHECK(times() == Times{4000, 5000});
+}
+
 }  // namespace journal_test

@@ -43,6 +43,31 @@ TEST_CASE("store: a fresh file is migrated to the latest schema and reopens with
     CHECK(reopened.get_kv("poll.lead.watermark") == "2026-11-25T10:00:00+03:00");
 }
 
+TEST_CASE("store: a file of schema version 1 gets the done-events index and keeps its rows",
+          "[store]") {
+    TempDir dir;
+    const auto path = dir.file("v1.db");
+    {
+        SqliteStore store(path);
+        const std::vector<InboxEvent> events = {
+            {"bitrix", "b:1", "lead:1", "ONCRMLEADADD", "{}", at_ms(1000)}};
+        const std::vector<std::int64_t> ids = {store.append_events(events)[0].id};
+        store.mark_events_done(ids);
+    }
+    {
+        // Back to what a version 1 reglamentd left behind.
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db,
+                             "DROP INDEX inbox_done; DELETE FROM schema_version WHERE version > 1",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    SqliteStore store(path);
+    CHECK(store.schema_version() == SqliteStore::latest_schema_version());
+    CHECK(store.prune_done_events(at_ms(2000), 10) == 1);
+}
+
 TEST_CASE("store: a file from a newer reglamentd is refused, naming the file", "[store]") {
     TempDir dir;
     const auto path = dir.file("newer.db");
