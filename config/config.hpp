@@ -83,6 +83,10 @@ struct Server {
 
 struct Store {
     std::string path = "/var/lib/reglamentd/reglament.db";
+    // Clock time a done inbox event and a journal line are kept; 0 = forever. Pending and
+    // failed events are always kept.
+    std::chrono::days keep_done_events{30};
+    std::chrono::days keep_journal{365};
 };
 
 enum class ClockMode { system, manual, scaled };

@@ -258,6 +258,11 @@ void read_store(TableReader& reader, Store& store) {
             store.path = *path;
         }
     }
+    // Up to a hundred years: "forever" is 0, not a large number.
+    if (auto days = reader.integer("keep_done_events_days", 0, 36500))
+        store.keep_done_events = std::chrono::days{*days};
+    if (auto days = reader.integer("keep_journal_days", 0, 36500))
+        store.keep_journal = std::chrono::days{*days};
 }
 
 void read_clock(TableReader& reader, ClockSettings& clock) {

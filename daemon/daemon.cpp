@@ -239,8 +239,10 @@ class Service {
                 fresh.server.listen_port != config_.server.listen_port ||
                 fresh.server.admin_address != config_.server.admin_address ||
                 fresh.server.admin_port != config_.server.admin_port ||
-                fresh.store.path != config_.store.path)
-                spdlog::warn("reload: listen addresses and the store path change only on restart");
+                fresh.store.path != config_.store.path ||
+                fresh.store.keep_done_events != config_.store.keep_done_events ||
+                fresh.store.keep_journal != config_.store.keep_journal)
+                spdlog::warn("reload: listen addresses and [store] change only on restart");
             for (const auto& w : fresh.warnings)
                 spdlog::warn("{}", config::format_problem(w));
             fresh.server = config_.server;

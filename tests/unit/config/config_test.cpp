@@ -98,6 +98,8 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.people.managers[2].shifts.has_value());
     CHECK(config.people.presence_refresh == std::chrono::seconds(300));
     CHECK_FALSE(config.people.use_timeman);
+    CHECK(config.store.keep_done_events == std::chrono::days(30));
+    CHECK(config.store.keep_journal == std::chrono::days(365));
     const auto staff = reglament::config::to_staff(config.people);
     CHECK(staff.find_by_user("11")->key == "petrov");
     CHECK(staff.find_by_key("rop")->name == "Михаил Николаевич");
@@ -333,6 +335,37 @@ TEST_CASE("config: [people] presence keys are read and checked", "[config][prese
     CHECK(errors[0].message.find("people.presence_refresh_seconds") != std::string::npos);
     CHECK(errors[1].line == 6);
     CHECK(errors[1].message.find("people.use_timeman") != std::string::npos);
+}
+
+TEST_CASE("config: [store] retention keys are read, defaulted and checked", "[config][store]") {
+    TempDir dir;
+    const auto good = dir.write("good.toml", minimal_portal +
+                                                 "[store]\n"
+                                                 "keep_done_events_days = 7\n"
+                                                 "keep_journal_days = 0\n");
+    const auto result = check(good, isolated(dir));
+    INFO(all_messages(result.errors));
+    REQUIRE(result.config);
+    CHECK(result.config->store.keep_done_events == std::chrono::days(7));
+    CHECK(result.config->store.keep_journal == std::chrono::days(0));
+
+    const auto plain = check(dir.write("defaults.toml", minimal_portal), isolated(dir));
+    REQUIRE(plain.config);
+    CHECK(plain.config->store.keep_done_events == std::chrono::days(30));
+    CHECK(plain.config->store.keep_journal == std::chrono::days(365));
+
+    const auto bad = dir.write("bad.toml", minimal_portal +
+                                               "[store]\n"
+                                               "keep_done_events_days = -1\n"    // 5
+                                               "keep_journal_days = \"1y\"\n");  // 6
+    const auto errors = check_config(bad, isolated(dir));
+    INFO(all_messages(errors));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].line == 5);
+    CHECK(errors[0].message.find("store.keep_done_events_days must be between 0 and") !=
+          std::string::npos);
+    CHECK(errors[1].line == 6);
+    CHECK(errors[1].message.find("store.keep_journal_days") != std::string::npos);
 }
 
 TEST_CASE("config: rules may only name people and templates that exist", "[config]") {
