@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cctype>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -28,6 +29,8 @@ constexpr int kRefusedReadAttempts = 5;
 constexpr const char* kLastSweepKey = "engine:last_sweep";
 constexpr const char* kLastCallPruneKey = "engine:last_call_prune";
 constexpr auto kCallPruneInterval = std::chrono::hours(24);
+constexpr const char* kLastRetentionKey = "engine:last_retention";
+constexpr auto kRetentionInterval = std::chrono::hours(24);
 constexpr std::size_t kSweepChunk = 500;  // entities per sweep commit
 
 bool contains_ci(std::string_view text, std::string_view word) {
@@ -72,6 +75,17 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     bool again = false;  // io thread only: woken while busy
     int failure_streak = 0;
     std::chrono::steady_clock::time_point backoff_until{};
+
+    // A retention round in progress (io thread only); its cutoffs are those of its start.
+    struct Retention {
+        TimePoint started;
+        TimePoint events_before;
+        TimePoint journal_before;
+        bool events_finished = false;
+        std::int64_t events = 0;
+        std::int64_t journal = 0;
+    };
+    std::optional<Retention> retention;
 
     Impl(asio::io_context& io_, store::Store& s, bitrix::Client& b, const Clock& c,
          const rules::World& w, std::shared_ptr<const RuleSet> r, EngineOptions o, EngineHooks h)
@@ -126,6 +140,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             auto events = store.next_pending(options.batch);
             if (events.empty()) {
                 maybe_sweep(now);
+                maybe_prune_retention(now);
                 busy = false;
                 return;
             }
@@ -339,6 +354,56 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         now.time_since_epoch())
                                         .count()));
+    }
+
+    // Once a day of clock time, done inbox events and journal lines older than they are kept
+    // are deleted, one chunk per idle step: intake's writes wait for one chunk at most, and
+    // events that arrive meanwhile are decided before the next chunk. A round cut short by a
+    // restart is simply run again.
+    //
+    // A deleted event's dedup key is forgotten, so a repeat of it would be decided again. None
+    // comes days later: Bitrix24 never resends an event (every POST is its own event anyway),
+    // the poller's overlap is minutes, Wazzup's retries (undocumented, if any) are a webhook
+    // sender's, seconds to minutes, and timer and outbox keys are never reused. Events are kept a
+    // day at least; even then a repeated Bitrix24 or poller event costs one re-read that finds the
+    // snapshot unchanged.
+    void maybe_prune_retention(TimePoint now) {
+        const bool events_expire = options.keep_done_events.count() > 0;
+        const bool journal_expires = options.keep_journal.count() > 0;
+        if (!events_expire && !journal_expires) return;
+        if (!retention) {
+            if (auto last = store.get_kv(kLastRetentionKey)) {
+                TimePoint at{std::chrono::milliseconds(std::stoll(*last))};
+                if (now - at < kRetentionInterval) return;
+            }
+            retention = Retention{now, now - options.keep_done_events, now - options.keep_journal,
+                                  !events_expire};
+        }
+        auto& round = *retention;
+        auto full = [&](std::int64_t n) {
+            return static_cast<std::size_t>(n) >= options.prune_chunk;
+        };
+        if (!round.events_finished) {
+            auto n = store.prune_done_events(round.events_before, options.prune_chunk);
+            round.events += n;
+            if (n > 0 && hooks.pruned) hooks.pruned("inbox", n);
+            if (full(n)) return wake();
+            round.events_finished = true;
+        }
+        if (journal_expires) {
+            auto n = store.prune_journal(round.journal_before, options.prune_chunk);
+            round.journal += n;
+            if (n > 0 && hooks.pruned) hooks.pruned("journal", n);
+            if (full(n)) return wake();
+        }
+        store.put_kv(kLastRetentionKey,
+                     std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        round.started.time_since_epoch())
+                                        .count()));
+        if (round.events > 0 || round.journal > 0)
+            spdlog::info("engine: retention deleted {} done inbox events and {} journal lines",
+                         round.events, round.journal);
+        retention.reset();
     }
 };
 

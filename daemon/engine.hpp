@@ -2,7 +2,8 @@
 // takes pending events oldest first, re-reads the entities they are about (one read per entity
 // however many events it had; the Bitrix24 client packs concurrent reads into `batch`
 // requests), lets the rules decide (engine_step.hpp) and commits everything one step decided in
-// one transaction. When the inbox is empty and a sweep is due, it sweeps the snapshots.
+// one transaction. When the inbox is empty and a sweep is due, it sweeps the snapshots; once a
+// day of clock time it also deletes what retention lets go (done events, old journal lines).
 //
 // A read the portal cannot answer (outage, rate limit, timeout) leaves that entity's events
 // pending and the engine backs off (1 s doubling to 10 s, steady time); other entities go on.
@@ -15,8 +16,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "daemon/engine_step.hpp"
 #include "rules/clock.hpp"
@@ -41,6 +44,11 @@ struct EngineOptions {
     // Clock time between sweeps over the snapshots (H1, H2, H7, D7 ...).
     std::chrono::milliseconds sweep_interval = std::chrono::minutes(5);
     bool dry_run = false;  // --dry-run: every rule journals instead of writing
+    // Clock time done inbox events and journal lines are kept ([store] keep_*_days); zero =
+    // forever. Deleted once a day of clock time, `prune_chunk` rows per idle step.
+    std::chrono::milliseconds keep_done_events = std::chrono::days(30);
+    std::chrono::milliseconds keep_journal = std::chrono::days(365);
+    std::size_t prune_chunk = 1000;
 };
 
 struct EngineHooks {
@@ -48,6 +56,8 @@ struct EngineHooks {
     std::function<void(const StepCounts&)> counted;  // after every commit (metrics)
     std::function<void()> read_failed;               // the portal could not answer a read
     std::function<void()> channels_changed;          // Wazzup reported a channel's new state
+    // Rows deleted by retention, by table ("inbox", "journal"), after each chunk (metrics).
+    std::function<void(std::string_view table, std::int64_t rows)> pruned;
 };
 
 class Engine {

@@ -145,11 +145,17 @@ struct Spine::Impl {
             });
         EngineOptions eo;
         eo.dry_run = dry_run;
+        eo.keep_done_events = config.store.keep_done_events;
+        eo.keep_journal = config.store.keep_journal;
         EngineHooks eh;
         eh.committed = [this] { outbox->wake(); };
         // Sends on a channel Wazzup reports inactive are refused without a request: keep the
         // client's view of the channels current (GET /v3/channels at start and on each update).
         eh.channels_changed = [this] { refresh_channels(); };
+        eh.pruned = [this](std::string_view table, std::int64_t rows) {
+            metrics.add("reglament_store_pruned_total", {{"table", std::string(table)}},
+                        static_cast<double>(rows));
+        };
         eh.counted = [this](const StepCounts& c) {
             metrics.add("reglament_engine_events_total", {}, static_cast<double>(c.events));
             for (const auto& [rule, n] : c.actions_by_rule)
@@ -224,6 +230,10 @@ struct Spine::Impl {
         metrics.declare_counter("reglament_dry_run_actions_total",
                                 "Actions journaled instead of executed (dry-run).");
         metrics.declare_counter("reglament_rule_errors_total", "Rule decisions that threw.");
+        metrics.declare_counter("reglament_store_pruned_total",
+                                "Rows deleted by retention ([store] keep_*_days), by table.");
+        for (const char* table : {"inbox", "journal"})
+            metrics.add("reglament_store_pruned_total", {{"table", table}}, 0);
         metrics.declare_counter("reglament_actions_total",
                                 "Outbox attempts by rule, kind and outcome.");
         metrics.declare_counter("reglament_poll_failures_total", "Poller listings that failed.");

@@ -1,6 +1,9 @@
 // The admin's commands against a running daemon and the emulated portal: `reglamentd status`
 // (the state file read-only, the admin endpoint) and `reglamentd portal-ids` (the ids to fill
-// the config with, listed from the portal).
+// the config with, listed from the portal); and what keeps the state file from growing forever
+// ([store] keep_done_events_days, keep_journal_days).
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -34,6 +37,33 @@ std::string line_of(const std::string& text, const std::string& head) {
     if (at == std::string::npos) return "";
     if (text[at] == '\n') ++at;
     return text.substr(at, text.find('\n', at) - at);
+}
+
+// Runs one statement on the daemon's state file beside the running daemon (WAL) and returns
+// the first column of its first row (0 when it gives none).
+long long state_sql(Portal& p, const std::string& sql) {
+    sqlite3* db = nullptr;
+    const auto path = (p.dir / "state" / "reglament.db").string();
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    const int prepared = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+    const int rc = prepared == SQLITE_OK ? sqlite3_step(stmt) : prepared;
+    const long long value = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    const std::string error = sqlite3_errmsg(db);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    INFO(sql << ": " << error);
+    REQUIRE((rc == SQLITE_ROW || rc == SQLITE_DONE));
+    return value;
+}
+
+double metric_value(Portal& p, const std::string& series) {
+    auto m = p.http.get(p.admin_url("/metrics")).body;
+    auto at = m.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    at += series.size() + 2;
+    return std::stod(m.substr(at, m.find('\n', at) - at));
 }
 
 }  // namespace
@@ -120,6 +150,50 @@ TEST_CASE("e2e: reglamentd portal-ids lists statuses, pipelines and stages, user
     // Users with ids and names.
     CHECK(r.output.find("10      Анна Смирнова") != std::string::npos);
     CHECK(r.output.find("11      Иван Петров") != std::string::npos);
+}
+
+TEST_CASE("e2e: done events and journal lines past their keep days are deleted on the clock",
+          "[e2e][operations][retention]") {
+    PortalOptions o;
+    o.config_edits = {{"keep_done_events_days = \\d+", "keep_done_events_days = 2"},
+                      {"keep_journal_days = \\d+", "keep_journal_days = 4"}};
+    Portal p(o);
+    p.control("act/lead", {{"title", "ООО Срок хранения"}, {"phone", "+7 912 000-33-44"}});
+    p.settle();
+    // The clock stands still: everything so far was received and journaled at the start.
+    const long long start = state_sql(p, "SELECT min(received_at) FROM inbox");
+    constexpr long long kDay = 86400000;
+    const std::string first_day = std::to_string(start + kDay);
+    const std::string old_done =
+        "SELECT count(*) FROM inbox WHERE status = 'done' AND received_at < " + first_day;
+    const std::string old_lines = "SELECT count(*) FROM journal WHERE time < " + first_day;
+    REQUIRE(state_sql(p, old_done) > 0);
+    REQUIRE(state_sql(p, old_lines) > 0);
+    // An event the engine gave up on long ago stays for the admin (`status`, inbox_failed).
+    state_sql(p,
+              "INSERT INTO inbox (source, dedup_key, entity_key, kind, payload, received_at, "
+              "status, attempts) VALUES ('bitrix', 'test:parked', 'lead:999999', "
+              "'ONCRMLEADUPDATE', '{}', " +
+                  std::to_string(start - 10 * kDay) + ", 'failed', 5)");
+    CHECK(metric_value(p, "reglament_store_pruned_total{table=\"inbox\"}") == 0);
+
+    // Three days on: the first day's done events are past two days, its journal lines not yet
+    // past four.
+    p.advance(3 * 86400);
+    p.settle();
+    CHECK(eventually([&] { return state_sql(p, old_done) == 0; }));
+    CHECK(state_sql(p, "SELECT count(*) FROM inbox WHERE status = 'done'") > 0);
+    CHECK(state_sql(p, "SELECT count(*) FROM inbox WHERE status = 'failed'") == 1);
+    CHECK(state_sql(p, old_lines) > 0);
+    CHECK(metric_value(p, "reglament_store_pruned_total{table=\"inbox\"}") > 0);
+    CHECK(metric_value(p, "reglament_store_pruned_total{table=\"journal\"}") == 0);
+
+    // Two more: the journal's first day goes too.
+    p.advance(2 * 86400);
+    p.settle();
+    CHECK(eventually([&] { return state_sql(p, old_lines) == 0; }));
+    CHECK(metric_value(p, "reglament_store_pruned_total{table=\"journal\"}") > 0);
+    CHECK(state_sql(p, "SELECT count(*) FROM inbox WHERE status = 'failed'") == 1);
 }
 
 }  // namespace operations_e2e_test
