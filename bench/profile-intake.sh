@@ -2,6 +2,7 @@
 # Where the daemon's time goes under the intake load of run-intake.sh (bench/RESULTS.md §1):
 # one daemon, one wrk run against /hooks/bitrix, and during it one of
 #   --perf     perf record --call-graph dwarf (needs perf; symbols need RelWithDebInfo)
+#              (PERF_CALLGRAPH="-e cpu-clock" for a flat profile: a Release build, or a VM without PMU)
 #   --fsync    perf stat of fdatasync and sendmsg calls (commits vs answers)
 # plus, always, the CPU ticks (1/100 s) each daemon thread used during the run.
 #
