@@ -14,7 +14,6 @@
 #include <tuple>
 #include <vector>
 
-#include "rules/iso_time.hpp"
 #include "tests/e2e/deal_fixture.hpp"
 
 namespace deal_closing_e2e_test {
@@ -22,47 +21,6 @@ namespace deal_closing_e2e_test {
 using namespace reglament::test;
 using namespace reglament::test::deals;
 using nlohmann::json;
-
-namespace {
-
-std::string text_of(const json& v) {
-    return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
-// The deal's activities (дела) whose subject is the marker and `title`, oldest first.
-std::vector<json> activities(Portal& p, long long deal_id, const std::string& title) {
-    std::vector<json> out;
-    json all = p.list("activities");
-    for (const auto& a : all)
-        if (text_of(a.value("OWNER_TYPE_ID", json())) == "2" &&
-            text_of(a.value("OWNER_ID", json())) == std::to_string(deal_id) &&
-            a.value("SUBJECT", std::string()) == "[Регламент] " + title)
-            out.push_back(a);
-    return out;
-}
-
-// Moves both clocks to a moment of business time ("2026-03-04T10:15:00+03:00").
-void move_clocks_to(Portal& p, const std::string& when) {
-    auto now = reglament::parse_iso8601(p.control("clock")["now"].get<std::string>());
-    auto to = reglament::parse_iso8601(when);
-    REQUIRE(now);
-    REQUIRE(to);
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*to - *now).count();
-    REQUIRE(seconds >= 0);
-    if (seconds > 0) p.advance(static_cast<int>(seconds));
-}
-
-// The same, then lets whatever fell due be done.
-void advance_to(Portal& p, const std::string& when) {
-    move_clocks_to(p, when);
-    p.settle();
-}
-
-const std::string reminder_title = "Связаться с клиентом и подтвердить дату замера";
-const std::string repeat_reminder_title =
-    "Связаться с клиентом и подтвердить дату повторного замера";
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // D4: the activity "Связаться с клиентом и подтвердить дату замера" 3 days before the date.

@@ -3,12 +3,14 @@
 // the comments, tasks and notifications the daemon leaves.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "rules/iso_time.hpp"
 #include "tests/e2e/portal_fixture.hpp"
 
 // Their own namespace: a helper in reglament::test would be found by argument-dependent lookup
@@ -25,6 +27,12 @@ inline std::pair<std::string, std::string> live(const std::string& rule) {
 
 inline std::pair<std::string, std::string> disabled(const std::string& rule) {
     return {"\\[rules\\." + rule + "\\]\nenabled = true", "[rules." + rule + "]\nenabled = false"};
+}
+
+// `rule` journals instead of writing: the D rules ship that way, the R rules are live as shipped.
+inline std::pair<std::string, std::string> dry_run(const std::string& rule) {
+    return {"\\[rules\\." + rule + "\\]\nenabled = true(\ndry_run = (true|false))?",
+            "[rules." + rule + "]\nenabled = true\ndry_run = true"};
 }
 
 inline PortalOptions deal_options(const std::vector<std::string>& rules = d_rules) {
@@ -123,6 +131,74 @@ inline std::string title_of(const json& task) {
     auto t = task.value("title", std::string());
     const std::string marker = "[Регламент] ";
     return t.rfind(marker, 0) == 0 ? t.substr(marker.size()) : t;
+}
+
+inline std::string text_of(const json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// D4's activities.
+inline const std::string reminder_title = "Связаться с клиентом и подтвердить дату замера";
+inline const std::string repeat_reminder_title =
+    "Связаться с клиентом и подтвердить дату повторного замера";
+
+// The deal's activities (дела) whose subject is the marker and `title`, oldest first.
+inline std::vector<json> activities(Portal& p, long long deal_id, const std::string& title) {
+    std::vector<json> out;
+    json all = p.list("activities");
+    for (const auto& a : all)
+        if (text_of(a.value("OWNER_TYPE_ID", json())) == "2" &&
+            text_of(a.value("OWNER_ID", json())) == std::to_string(deal_id) &&
+            a.value("SUBJECT", std::string()) == "[Регламент] " + title)
+            out.push_back(a);
+    return out;
+}
+
+// Moves both clocks to a moment of business time ("2026-03-04T10:15:00+03:00").
+inline void move_clocks_to(Portal& p, const std::string& when) {
+    auto now = reglament::parse_iso8601(p.control("clock")["now"].get<std::string>());
+    auto to = reglament::parse_iso8601(when);
+    REQUIRE(now);
+    REQUIRE(to);
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*to - *now).count();
+    REQUIRE(seconds >= 0);
+    if (seconds > 0) p.advance(static_cast<int>(seconds));
+}
+
+// The same, then lets whatever fell due be done.
+inline void advance_to(Portal& p, const std::string& when) {
+    move_clocks_to(p, when);
+    p.settle();
+}
+
+// Leads and calls, for the dial plan (R1–R4): a new number arrives as a lead with a phone.
+inline long long new_lead(Portal& p, const std::string& phone, const std::string& title,
+                          json fields = json::object()) {
+    return p
+        .control("act/lead",
+                 {{"title", title}, {"name", "Иван"}, {"phone", phone}, {"fields", fields}})["id"]
+        .get<long long>();
+}
+
+inline long long responsible(Portal& p, long long lead) {
+    json v = p.lead(lead)["ASSIGNED_BY_ID"];
+    return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<long long>();
+}
+
+// The dial plan's call tasks of a lead (R2).
+inline std::vector<json> plan_tasks(Portal& p, long long lead) {
+    return tasks_of(p, "L_" + std::to_string(lead), "Позвонить клиенту (попытка");
+}
+
+// The lead's responsible calls its number (ONVOXIMPLANTCALLEND reaches the daemon); `start`
+// back-dates the call.
+inline void call(Portal& p, long long lead, bool answered, const std::string& start = "") {
+    json body = {{"user_id", responsible(p, lead)},
+                 {"lead_id", lead},
+                 {"answered", answered},
+                 {"duration", answered ? 120 : 0}};
+    if (!start.empty()) body["start"] = start;
+    p.control("act/call", body);
 }
 
 }  // namespace reglament::test::deals

@@ -291,34 +291,8 @@ TEST_CASE("e2e: a deferred deal's stage follows the month of its next contact", 
 
 namespace {
 
-long long new_lead(Portal& p, const std::string& phone, const std::string& title,
-                   json fields = json::object()) {
-    return p
-        .control("act/lead",
-                 {{"title", title}, {"name", "Иван"}, {"phone", phone}, {"fields", fields}})["id"]
-        .get<long long>();
-}
-
-long long responsible(Portal& p, long long lead) {
-    json v = p.lead(lead)["ASSIGNED_BY_ID"];
-    return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<long long>();
-}
-
-std::vector<json> plan_tasks(Portal& p, long long lead) {
-    return tasks_of(p, "L_" + std::to_string(lead), "Позвонить клиенту (попытка");
-}
-
 bool is_open(const json& task) {
     return task.value("status", json()).dump().find('5') == std::string::npos;
-}
-
-void call(Portal& p, long long lead, bool answered, const std::string& start = "") {
-    json body = {{"user_id", responsible(p, lead)},
-                 {"lead_id", lead},
-                 {"answered", answered},
-                 {"duration", answered ? 120 : 0}};
-    if (!start.empty()) body["start"] = start;
-    p.control("act/call", body);
 }
 
 }  // namespace
