@@ -15,6 +15,7 @@
 
 #include "bitrix/client.hpp"
 #include "daemon/call_log.hpp"
+#include "daemon/deal_comments.hpp"
 #include "daemon/entity_model.hpp"
 #include "daemon/stage_history.hpp"
 
@@ -156,6 +157,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         std::vector<store::StoredEvent> events;
         Reads reads;
         std::map<std::string, std::vector<StageHistoryRow>> histories;  // by deal id
+        std::map<std::string, DealComments> comments;                   // by deal id
         std::map<std::string, bitrix::Error> failed;
         std::size_t outstanding = 0;
         bool more = false;
@@ -188,8 +190,10 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // A deal that moved since its snapshot may have passed through stages no event showed (the
-    // daemon was down, the portal dropped the event): D1 and D6 need its stage history. All
-    // such reads go out together, so the client packs them into `batch` requests.
+    // daemon was down, the portal dropped the event): D1 and D6 need its stage history. Its
+    // comments are listed at the same moment (deal_comments.hpp): D6 and D7 judge them when a
+    // deal closes or is deferred. All such reads go out together, so the client packs them
+    // into `batch` requests.
     void read_histories(const std::shared_ptr<Pending>& pending) {
         if (!running) return decide(pending);
         std::vector<std::string> deals;
@@ -201,26 +205,38 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             back_off();
             return;
         }
-        pending->outstanding = deals.size();
+        pending->outstanding = 2 * deals.size();
         if (deals.empty()) return decide(pending);
         for (const auto& id : deals) {
-            auto read = stage_history_read(id);
-            bitrix.call(read.method, read.params, bitrix::Idempotency::read,
-                        [weak = weak_from_this(), pending, id](bitrix::Result r) {
-                            auto self = weak.lock();
-                            if (!self) return;
-                            if (r.ok())
-                                pending->histories[id] = stage_history_from_rest(id, r.result);
-                            else if (refused(*r.error))
-                                // Asking again will not help: the deal is decided on its
-                                // snapshots, as it was before the history was read at all.
-                                spdlog::warn("engine: cannot read the stage history of deal {}: {}",
-                                             id, r.error->to_string());
-                            else
-                                pending->failed.emplace("deal:" + id, *r.error);
-                            if (--pending->outstanding == 0) self->decide(pending);
-                        });
+            read_for_deal(pending, id, stage_history_read(id), "stage history",
+                          [](Pending& p, const std::string& deal, const nlohmann::json& result) {
+                              p.histories[deal] = stage_history_from_rest(deal, result);
+                          });
+            read_for_deal(pending, id, deal_comments_read(id), "comments",
+                          [](Pending& p, const std::string& deal, const nlohmann::json& result) {
+                              p.comments[deal] = deal_comments_from_rest(deal, result);
+                          });
         }
+    }
+
+    template <typename Keep>
+    void read_for_deal(const std::shared_ptr<Pending>& pending, const std::string& id,
+                       const EntityRead& read, const char* what, Keep keep) {
+        bitrix.call(read.method, read.params, bitrix::Idempotency::read,
+                    [weak = weak_from_this(), pending, id, what, keep](bitrix::Result r) {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        if (r.ok())
+                            keep(*pending, id, r.result);
+                        else if (refused(*r.error))
+                            // Asking again will not help: the deal is decided on what the
+                            // snapshots know, as it was before this was read at all.
+                            spdlog::warn("engine: cannot read the {} of deal {}: {}", what, id,
+                                         r.error->to_string());
+                        else
+                            pending->failed.emplace("deal:" + id, *r.error);
+                        if (--pending->outstanding == 0) self->decide(pending);
+                    });
     }
 
     void decide(const std::shared_ptr<Pending>& pending) {
@@ -233,6 +249,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             StepBuilder builder(store, world, *ruleset, clock.now(), options.dry_run);
             for (const auto& [deal_id, rows] : pending->histories)
                 builder.add_stage_history(deal_id, rows);
+            for (const auto& [deal_id, comments] : pending->comments)
+                builder.add_deal_comments(deal_id, comments);
             bool transient = false;
             for (const auto& e : pending->events) {
                 auto f = pending->failed.find(e.event.entity_key);

@@ -1,5 +1,7 @@
 #include "daemon/engine_step.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/call_log.hpp"
@@ -145,7 +147,7 @@ std::vector<std::string> histories_needed(std::span<const store::StoredEvent> ev
 StepBuilder::StepBuilder(store::Store& store, const rules::World& world, const RuleSet& rules,
                          TimePoint now, bool global_dry_run)
     : store_(store),
-      world_(world, histories_),
+      world_(world, histories_, comments_),
       calendar_(*rules.calendar),
       rules_(rules),
       now_(now),
@@ -343,6 +345,42 @@ void StepBuilder::add_stage_history(const std::string& deal_id,
     histories_[deal_id] = stage_history_entries(merged);
     erased_.erase(key);
     snapshots_[key] = stage_history_snapshot(deal_id, merged, now_);
+}
+
+void StepBuilder::add_deal_comments(const std::string& deal_id, const DealComments& listed) {
+    const EntityRef owner{"deal", deal_id};
+    comments_[owner.key()] = listed;
+    auto is_listed = [&](const std::string& id) {
+        return std::any_of(listed.comments.begin(), listed.comments.end(),
+                           [&](const rules::TimelineComment& c) { return c.id == id; });
+    };
+    if (listed.complete) {
+        for (const auto& kept : store_.find_snapshots(terms::comment_owner, owner.key())) {
+            if (is_listed(EntityRef::parse(kept.entity_key).id)) continue;
+            snapshots_.erase(kept.entity_key);
+            erased_.insert(kept.entity_key);
+        }
+    }
+    for (const auto& c : listed.comments) {
+        EntityRef ref{"timeline_comment", c.id};
+        // Only the snapshot: an event of the same comment in this step still finds it new.
+        erased_.erase(ref.key());
+        snapshots_[ref.key()] = snapshot_of(ref, c, now_);
+    }
+}
+
+std::vector<rules::TimelineComment> StepBuilder::StepWorld::timeline_comments(
+    const rules::EntityRef& owner) const {
+    auto it = comments_.find(owner.key());
+    if (it == comments_.end()) return base_.timeline_comments(owner);
+    auto out = it->second.comments;
+    if (it->second.complete) return out;
+    for (auto& kept : base_.timeline_comments(owner)) {
+        bool listed = std::any_of(out.begin(), out.end(),
+                                  [&](const rules::TimelineComment& c) { return c.id == kept.id; });
+        if (!listed) out.push_back(std::move(kept));
+    }
+    return out;
 }
 
 void StepBuilder::tell_channel_down(const EntityRef& about, const std::string& state) {

@@ -37,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/deal_comments.hpp"
 #include "daemon/stage_history.hpp"
 #include "rules/calendar.hpp"
 #include "rules/rule.hpp"
@@ -106,18 +107,24 @@ class StepBuilder {
     // The deal's stage history as just read, before its events: kept (merged with the rows
     // kept before) and what this step's rules get from World::stage_history.
     void add_stage_history(const std::string& deal_id, const std::vector<StageHistoryRow>& rows);
+    // The deal's comments as just listed, before its events: kept as snapshots (as if their
+    // events had come) and seen by this step's rules through World::timeline_comments.
+    // Comments kept before and no longer listed are forgotten when the list is complete.
+    void add_deal_comments(const std::string& deal_id, const DealComments& comments);
 
     const StepCounts& counts() const { return counts_; }
     store::EngineCommit take();
 
   private:
     using Histories = std::map<std::string, std::vector<rules::StageHistoryEntry>>;
+    using Comments = std::map<std::string, DealComments>;  // by owner key ("deal:7")
 
-    // The store's world with the stage histories this step read, which are not committed yet.
+    // The store's world with the stage histories and comments this step read, which are not
+    // committed yet.
     class StepWorld final : public rules::World {
       public:
-        StepWorld(const rules::World& base, const Histories& histories)
-            : base_(base), histories_(histories) {}
+        StepWorld(const rules::World& base, const Histories& histories, const Comments& comments)
+            : base_(base), histories_(histories), comments_(comments) {}
         std::vector<rules::Task> open_tasks_bound_to(const std::string& binding) const override {
             return base_.open_tasks_bound_to(binding);
         }
@@ -143,9 +150,7 @@ class StepBuilder {
             return it != histories_.end() ? it->second : base_.stage_history(deal_id);
         }
         std::vector<rules::TimelineComment> timeline_comments(
-            const rules::EntityRef& owner) const override {
-            return base_.timeline_comments(owner);
-        }
+            const rules::EntityRef& owner) const override;
         std::optional<rules::ClientAccountingRecord> client_accounting(
             const std::string& deal_id) const override {
             return base_.client_accounting(deal_id);
@@ -157,6 +162,7 @@ class StepBuilder {
       private:
         const rules::World& base_;
         const Histories& histories_;
+        const Comments& comments_;
     };
 
     rules::Entity current(const rules::EntityRef& ref, const Reads& reads);
@@ -171,6 +177,7 @@ class StepBuilder {
 
     store::Store& store_;
     Histories histories_;
+    Comments comments_;
     StepWorld world_;
     const Calendar& calendar_;
     const RuleSet& rules_;

@@ -366,6 +366,10 @@ rules::Call call_model(const bitrix::Call& b) {
     return c;
 }
 
+rules::TimelineComment comment_from_rest(const json& row) {
+    return comment_model(row);
+}
+
 rules::Call call_from_rest(const json& row) {
     return call_model(bitrix::call_from(row));
 }

@@ -53,6 +53,10 @@ std::optional<EntityRead> entity_read(const rules::EntityRef& ref);
 // *.list (the row whose id is ref.id).
 rules::Entity entity_from_rest(const rules::EntityRef& ref, const nlohmann::json& result);
 
+// A crm.timeline.comment.get result or crm.timeline.comment.list row as the rules' comment
+// (the owner type lower-cased: "deal").
+rules::TimelineComment comment_from_rest(const nlohmann::json& row);
+
 // A voximplant.statistic.get row or ONVOXIMPLANTCALLEND data as the rules' Call.
 rules::Call call_from_rest(const nlohmann::json& row);
 // The same from the parsed call (bitrix::call_from, or an outbound event's call).

@@ -415,14 +415,11 @@ TEST_CASE(
     CHECK(title_of(fill[0]) == "Заполнить поля: Домофон");
 }
 
-// The comment reaches the daemon as ONCRMTIMELINECOMMENTADD {ID}; it reads the comment
-// (crm.timeline.comment.get) and keeps it under its deal, where D6 finds it at the close.
-TEST_CASE(
-    "e2e: a lost deal with a pinned reason comment, the matching reason and «after» stays lost",
-    "[e2e][deal][D6]") {
-    Portal p(deal_options());
-    long long id = new_deal(p, "UC_PRECONTRACT", full_fields("2026-03-03"), "Отказ по правилам");
-    p.settle();
+namespace {
+
+// What the seed asks of a manager losing a deal after the measurement: a pinned comment with
+// the reason, the same reason in «Причина отказа», and «после замера».
+void record_refusal(Portal& p, long long id) {
     long long comment =
         p.control("act/comment", {{"entity", "deal"},
                                   {"id", id},
@@ -435,8 +432,42 @@ TEST_CASE(
     REQUIRE(pin.status == 200);
     edit(p, id,
          {{"UF_CRM_REFUSAL_MOMENT", "Отказ после замера"}, {"UF_CRM_REFUSAL_REASON", "Дорого"}});
+}
+
+}  // namespace
+
+// The comment reaches the daemon as ONCRMTIMELINECOMMENTADD {ID}; it reads the comment
+// (crm.timeline.comment.get) and keeps it under its deal, where D6 finds it at the close.
+TEST_CASE(
+    "e2e: a lost deal with a pinned reason comment, the matching reason and «after» stays lost",
+    "[e2e][deal][D6]") {
+    Portal p(deal_options());
+    long long id = new_deal(p, "UC_PRECONTRACT", full_fields("2026-03-03"), "Отказ по правилам");
+    p.settle();
+    record_refusal(p, id);
     p.settle();
     move(p, id, "LOSE");
+    p.settle();
+    CHECK(stage(p, id) == "LOSE");
+    CHECK(tasks_of(p, id, "Оформить отказ по сделке").empty());
+}
+
+// No event reaches the daemon: the poller sees the deal lost, and the comment, which no poll
+// lists, is read with the deal's stage history (crm.timeline.comment.list).
+TEST_CASE("e2e: a reason comment whose event was lost is found when the deal is lost",
+          "[e2e][deal][D6][poller]") {
+    PortalOptions o = deal_options();
+    o.poll_interval_seconds = 1;
+    Portal p(o);
+    long long id = new_deal(p, "UC_PRECONTRACT", full_fields("2026-03-03"), "Отказ без событий");
+    p.settle();
+    p.control("config", {{"event_drop_share", 1.0}});
+    p.advance(600);
+    record_refusal(p, id);
+    move(p, id, "LOSE");
+    CHECK(eventually([&] { return rest_count(p, "crm.timeline.comment.list") >= 1; }));
+    p.advance(600);
+    CHECK(eventually([&] { return rest_count(p, "crm.stagehistory.list") >= 1; }));
     p.settle();
     CHECK(stage(p, id) == "LOSE");
     CHECK(tasks_of(p, id, "Оформить отказ по сделке").empty());

@@ -315,4 +315,57 @@ TEST_CASE("a deal's stage history is read when it moved; the rules see it before
     CHECK(rig.world.stage_history("5").empty());
 }
 
+TEST_CASE("engine step: a deal's listed comments are kept and seen by the step's rules",
+          "[engine_step]") {
+    Rig rig;
+    rules::Deal deal;
+    deal.id = "5";
+    deal.stage_id = "LOSE";
+    auto event = bitrix_event(1, "ONCRMDEALUPDATE", "deal:5");
+    // Comment 7 came through its event once; it has since been deleted at the portal.
+    rules::TimelineComment gone;
+    gone.id = "7";
+    gone.owner_type = "deal";
+    gone.owner_id = "5";
+    gone.text = "старый";
+    rig.store.put_snapshot(snapshot_of({"timeline_comment", "7"}, gone, kNow));
+
+    std::vector<std::string> seen;
+    rig.first->answer = [&](const rules::RuleContext& c) {
+        seen.clear();
+        for (const auto& comment : c.world.timeline_comments({"deal", "5"}))
+            seen.push_back(comment.text);
+        return rules::Decision{};
+    };
+    json listed = json::array(
+        {{{"ID", "9"}, {"ENTITY_ID", "5"}, {"ENTITY_TYPE", "deal"}, {"COMMENT", "дорого"}},
+         {{"ID", "8"}, {"ENTITY_ID", "6"}, {"ENTITY_TYPE", "deal"}, {"COMMENT", "чужой"}}});
+
+    SECTION("a complete list replaces what was kept") {
+        StepBuilder b(rig.store, rig.world, rig.set, kNow, false);
+        b.add_deal_comments("5", deal_comments_from_rest("5", listed));
+        b.add_event(event, Reads{{"deal:5", deal}});
+        rig.store.commit(b.take());
+        CHECK(seen == std::vector<std::string>{"дорого"});
+        auto kept = rig.world.timeline_comments({"deal", "5"});
+        REQUIRE(kept.size() == 1);
+        CHECK(kept[0].id == "9");
+    }
+    SECTION("a full page is merged with what was kept") {
+        json page = json::array();
+        for (int i = 100; i < 150; ++i)
+            page.push_back({{"ID", std::to_string(i)},
+                            {"ENTITY_ID", "5"},
+                            {"ENTITY_TYPE", "deal"},
+                            {"COMMENT", "№" + std::to_string(i)}});
+        StepBuilder b(rig.store, rig.world, rig.set, kNow, false);
+        b.add_deal_comments("5", deal_comments_from_rest("5", page));
+        b.add_event(event, Reads{{"deal:5", deal}});
+        rig.store.commit(b.take());
+        CHECK(seen.size() == 51);
+        CHECK(std::count(seen.begin(), seen.end(), "старый") == 1);
+        CHECK(rig.world.timeline_comments({"deal", "5"}).size() == 51);
+    }
+}
+
 }  // namespace engine_step_test
