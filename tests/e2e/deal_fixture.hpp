@@ -87,6 +87,20 @@ inline void edit(Portal& p, long long id, const json& fields, long long user = 1
     p.control("act/edit", {{"entity", "deal"}, {"id", id}, {"fields", fields}, {"user_id", user}});
 }
 
+// A manager plans the deal's next contact: an open activity (дело) due at `deadline`.
+inline void add_todo(Portal& p, long long id, const std::string& deadline) {
+    auto r = p.http.post(p.emulator_url("/rest/1/demo-secret/crm.activity.todo.add.json"),
+                         json{{"ownerTypeId", 2},
+                              {"ownerId", id},
+                              {"deadline", deadline},
+                              {"title", "Позвонить клиенту"},
+                              {"responsibleId", 11}}
+                             .dump(),
+                         "application/json");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+}
+
 inline std::vector<std::string> deal_comments(Portal& p, long long id) {
     std::vector<std::string> out;
     json all = p.list("comments");  // a range-for over a temporary's member would dangle

@@ -264,16 +264,7 @@ TEST_CASE("e2e: a deferred deal's stage follows the month of its next contact", 
     p.settle();
     REQUIRE(stage(p, id) == "C1:APRIL");
     // The manager plans the next contact for 20.05 (79 days out): the stage becomes May.
-    auto add = p.http.post(p.emulator_url("/rest/1/demo-secret/crm.activity.todo.add.json"),
-                           json{{"ownerTypeId", 2},
-                                {"ownerId", id},
-                                {"deadline", "2026-05-20T10:00:00+03:00"},
-                                {"title", "Позвонить клиенту"},
-                                {"responsibleId", 11}}
-                               .dump(),
-                           "application/json");
-    INFO(add.body);
-    REQUIRE(add.status == 200);
+    add_todo(p, id, "2026-05-20T10:00:00+03:00");
     p.settle();
     // The deal's next event or the next sweep sees the activity.
     edit(p, id, {{"UF_CRM_MEASURE_DATE", "2026-05-20"}});
@@ -282,6 +273,40 @@ TEST_CASE("e2e: a deferred deal's stage follows the month of its next contact", 
     p.settle();
     CHECK(stage(p, id) == "C1:MAY");
     CHECK(category(p, id) == "1");
+}
+
+// Complied with (the next contact planned 49 days out, the reason in a comment), a deferred deal
+// is left alone until that contact comes nearer than 32 days: then it goes back to sales, in
+// Перенос, with a task naming the date.
+TEST_CASE("e2e: a deferred deal goes back to sales when its next contact is nearer than 32 days",
+          "[e2e][deal][D7]") {
+    Portal p(deal_options());  // Monday 02.03.2026 09:00
+    long long id = new_deal(p, "NEW", full_fields("2026-04-11"));
+    p.settle();
+    move(p, id, "UC_PREMEASURE");
+    p.settle();
+    REQUIRE(stage(p, id) == "C1:APRIL");
+    add_todo(p, id, "2026-04-20T10:00:00+03:00");
+    p.control("act/comment", {{"entity", "deal"},
+                              {"id", id},
+                              {"text", "Клиент вернулся с дачи в конце апреля"},
+                              {"user_id", 11}});
+    p.settle();
+    const auto asked = tasks_of(p, id, "").size();  // on arrival: the activity and the comment
+    advance_to(p, "2026-03-18T17:00:00+03:00");     // sweeps every 5 minutes until then
+    CHECK(tasks_of(p, id, "").size() == asked);
+    CHECK(stage(p, id) == "C1:APRIL");
+
+    advance_to(p, "2026-03-19T09:01:00+03:00");  // 20.04 − 32 days
+    CHECK(category(p, id) == "0");
+    CHECK(stage(p, id) == "PREPARATION");
+    CHECK(tasks_of(p, id, "Сделка возвращена из отложенного спроса: следующий контакт 20.04.2026")
+              .size() == 1);
+    // Back in sales by the regulation: not a move back for D1, not a stage for D2 to correct.
+    p.advance(600);
+    p.settle();
+    CHECK(stage(p, id) == "PREPARATION");
+    CHECK(comments_containing(p, id, "невозвратные") == 0);
 }
 
 // ---------------------------------------------------------------------------------------------
