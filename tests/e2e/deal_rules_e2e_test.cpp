@@ -478,20 +478,6 @@ TEST_CASE("e2e R3: a call left without a status or comment is flagged; a comment
     }
 }
 
-TEST_CASE("e2e R3: switched off, an unrecorded call is not flagged", "[e2e][deal][R3][disabled]") {
-    PortalOptions o;
-    o.config_edits.push_back(disabled("R3"));
-    Portal p(o);
-    long long id = new_lead(p, "+7 912 555-30-01", "Окна: без итога");
-    p.settle();
-    p.advance(60);
-    call(p, id, true);
-    p.settle();
-    p.advance(60 * 60);
-    p.settle();
-    CHECK(notifications(p, responsible(p, id), "не поставлен статус или комментарий").empty());
-}
-
 // R4 reads the lead's call log from the calls the daemon saw (ONVOXIMPLANTCALLEND): a number
 // called by the plan for three working days and never reached goes «На замену» with the reason
 // in a comment when the plan's window closes; one whose client answered does not.

@@ -1,10 +1,10 @@
-// The deal pipeline (D2–D7) and the dial plan (R1, R2, R4) in the two modes a call centre puts a
+// The deal pipeline (D2–D7) and the call rules (R1–R4) in the two modes a call centre puts a
 // rule in before it trusts it or instead of it: dry-run (the rule decides, its journal says what
 // it would have done, the portal is left as it was) and switched off (the rule decides nothing).
 // Every scenario is one in which the live rule acts — the same as its test in
 // deal_rules_e2e_test.cpp or deal_closing_e2e_test.cpp — and the other rules stay live, so what
-// they still do shows the scenario ran. D1's two modes, D5's dry-run and D6's and R3's switched
-// off are there.
+// they still do shows the scenario ran. D1's two modes, D5's dry-run and D6's switched off are
+// there.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -305,6 +305,38 @@ TEST_CASE("e2e: R2 in dry-run journals the dial plan's first call task and creat
 
 TEST_CASE("e2e: R2 switched off creates no dial plan tasks", "[e2e][deal][R2][disabled]") {
     uncalled_number("R2", Mode::disabled);
+}
+
+// ---------------------------------------------------------------------------------------------
+// R3: a call answered at 09:01 and left without a status or a comment for half an hour.
+
+namespace {
+
+void unrecorded_call(Mode mode) {
+    Portal p(rule_in("R3", mode));  // Monday 02.03.2026 09:00
+    long long id = new_lead(p, "+7 912 555-30-01", "Окна: без итога");
+    p.settle();
+    p.advance(60);
+    long long caller = responsible(p, id);
+    call(p, id, true);
+    p.settle();
+    p.advance(60 * 60);
+    p.settle();
+    const std::string flag = "не поставлен статус или комментарий";
+    CHECK(notifications(p, caller, flag).empty());
+    CHECK(notices(p, flag).empty());
+    check_journal(p, lead_key(id), "R3", mode, {"notify", flag, "+7 912 555-30-01"});
+}
+
+}  // namespace
+
+TEST_CASE("e2e: R3 in dry-run journals the flag for an unrecorded call and sends none",
+          "[e2e][deal][R3][dry-run]") {
+    unrecorded_call(Mode::dry_run);
+}
+
+TEST_CASE("e2e: R3 switched off, an unrecorded call is not flagged", "[e2e][deal][R3][disabled]") {
+    unrecorded_call(Mode::disabled);
 }
 
 // ---------------------------------------------------------------------------------------------
