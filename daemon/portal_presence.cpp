@@ -55,6 +55,11 @@ std::optional<std::string> parse_timeman_status(const json& result) {
 
 PortalPresence::PortalPresence(bool use_timeman) : use_timeman_(use_timeman) {}
 
+void PortalPresence::set_use_timeman(bool use_timeman) {
+    std::lock_guard lock(mutex_);
+    use_timeman_ = use_timeman;
+}
+
 void PortalPresence::update(const PortalUser& user) {
     std::lock_guard lock(mutex_);
     auto& known = users_[user.id];

@@ -38,6 +38,9 @@ class PortalPresence {
     // use_timeman: only a user whose working day is OPENED is present ([people] use_timeman).
     explicit PortalPresence(bool use_timeman = false);
 
+    // [people] use_timeman changed on a config reload.
+    void set_use_timeman(bool use_timeman);
+
     void update(const PortalUser& user);
     void update_timeman(const std::string& user_id, const std::string& status);
 
@@ -54,8 +57,8 @@ class PortalPresence {
         std::optional<std::string> timeman;
     };
 
-    bool use_timeman_;
     mutable std::mutex mutex_;
+    bool use_timeman_;  // under mutex_
     std::map<std::string, Known> users_;
 };
 

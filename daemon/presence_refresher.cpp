@@ -161,4 +161,15 @@ void PresenceRefresher::wake() {
     });
 }
 
+void PresenceRefresher::update(PresenceRefresherOptions options) {
+    asio::post(impl_->io, [weak = std::weak_ptr<Impl>(impl_), o = std::move(options)]() mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        o.tick = self->options.tick;  // the ticker keeps its steady period
+        self->options = std::move(o);
+        self->last_start.reset();
+        self->refresh_if_due();
+    });
+}
+
 }  // namespace reglament::daemon

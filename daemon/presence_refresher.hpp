@@ -56,6 +56,9 @@ class PresenceRefresher {
     void start();  // refreshes now, then when due
     void stop();
     void wake();  // the clock moved: refresh if due; any thread
+    // A reloaded [people]: the new users (and use_timeman, interval) are asked about at once
+    // (within a tick when a refresh is under way). Any thread.
+    void update(PresenceRefresherOptions options);
 
   private:
     struct Impl;

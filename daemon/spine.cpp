@@ -1,6 +1,7 @@
 #include "daemon/spine.hpp"
 
 #include <filesystem>
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -61,6 +62,16 @@ bitrix::ClientOptions bitrix_options(const config::Config& config, store::Store&
     return o;
 }
 
+PresenceRefresherOptions presence_options(const config::People& people) {
+    PresenceRefresherOptions o;
+    for (const auto* group : {&people.managers, &people.heads})
+        for (const auto& person : *group)
+            o.user_ids.push_back(std::to_string(person.user_id));
+    o.interval = std::chrono::duration_cast<std::chrono::milliseconds>(people.presence_refresh);
+    o.use_timeman = people.use_timeman;
+    return o;
+}
+
 IntakeSettings intake_settings(const config::Config& config) {
     IntakeSettings s;
     s.application_token = config.portal.application_token.reveal();
@@ -88,6 +99,9 @@ struct Spine::Impl {
     std::unique_ptr<Intake> intake;
     std::shared_ptr<const Calendar> calendar;
     std::string wazzup_channel_id;  // the one channel the rules send on
+    // [people] shifts, replaced on a reload; read by the engine's world on any thread.
+    mutable std::mutex shifts_mutex;
+    std::shared_ptr<const Presence> shifts;
 
     Impl(boost::asio::io_context& io_, const config::Config& config, const Clock& clock_,
          bool dry_run, Metrics& metrics_)
@@ -138,10 +152,10 @@ struct Spine::Impl {
         auto rules = make_rule_set(config);
         calendar = rules->calendar;
         portal_presence = std::make_unique<PortalPresence>(config.people.use_timeman);
-        world = std::make_unique<StoreWorld>(
-            *store, [shifts = make_presence(config.people, calendar),
-                     portal = portal_presence.get()](const std::string& user_id, TimePoint at) {
-                return shifts(user_id, at) && portal->allows(user_id, at);
+        set_shifts(config.people);
+        world =
+            std::make_unique<StoreWorld>(*store, [this](const std::string& user_id, TimePoint at) {
+                return (*current_shifts())(user_id, at) && portal_presence->allows(user_id, at);
             });
         EngineOptions eo;
         eo.dry_run = dry_run;
@@ -169,13 +183,7 @@ struct Spine::Impl {
         engine = std::make_unique<Engine>(io, *store, *bitrix, clock, *world, std::move(rules), eo,
                                           std::move(eh));
 
-        PresenceRefresherOptions pro;
-        for (const auto* group : {&config.people.managers, &config.people.heads})
-            for (const auto& person : *group)
-                pro.user_ids.push_back(std::to_string(person.user_id));
-        pro.interval =
-            std::chrono::duration_cast<std::chrono::milliseconds>(config.people.presence_refresh);
-        pro.use_timeman = config.people.use_timeman;
+        PresenceRefresherOptions pro = presence_options(config.people);
         PresenceRefresherHooks prh;
         prh.refreshed = [this](std::size_t failed_calls, bool changed) {
             if (changed && engine) engine->sweep_soon();
@@ -219,6 +227,17 @@ struct Spine::Impl {
         } catch (const std::exception& e) {
             spdlog::warn("wazzup: cannot clear the channel-down flag: {}", e.what());
         }
+    }
+
+    void set_shifts(const config::People& people) {
+        auto fresh = std::make_shared<const Presence>(make_presence(people, calendar));
+        std::lock_guard lock(shifts_mutex);
+        shifts = std::move(fresh);
+    }
+
+    std::shared_ptr<const Presence> current_shifts() const {
+        std::lock_guard lock(shifts_mutex);
+        return shifts;
     }
 
     void declare_metrics() {
@@ -369,8 +388,14 @@ bool Spine::handle_hook(net::Request& request, net::Reply& reply) {
 
 void Spine::reload(const config::Config& config) {
     auto rules = make_rule_set(config);
+    impl_->calendar = rules->calendar;
+    impl_->set_shifts(config.people);
+    impl_->portal_presence->set_use_timeman(config.people.use_timeman);
+    impl_->presence_refresher->update(presence_options(config.people));
     impl_->engine->set_rules(std::move(rules));
     impl_->intake->update(intake_settings(config));
+    // Who is present may have changed: L1 hands on the leads of whoever left the staff.
+    impl_->engine->sweep_soon();
 }
 
 void Spine::wake() {

@@ -177,6 +177,14 @@ class Portal {
         return p.output();
     }
 
+    // An admin edits the config (`edits` join options.config_edits) and runs `systemctl reload`.
+    void reload_config(const std::vector<std::pair<std::string, std::string>>& edits) {
+        options.config_edits.insert(options.config_edits.end(), edits.begin(), edits.end());
+        write_file(dir / "reglament.toml", config());
+        ::chmod((dir / "reglament.toml").c_str(), 0600);
+        daemon->signal(SIGHUP);
+    }
+
     double polls() {
         auto line = metric_line(http.get(admin_url("/metrics")).body, "reglament_polls_total");
         auto space = line.rfind(' ');

@@ -232,4 +232,34 @@ TEST_CASE("e2e presence: with use_timeman only managers whose working day is ope
     CHECK(again.count(kSokolov) == 0);
 }
 
+// [people] on a config reload (systemctl reload = SIGHUP): the portal's working days are
+// consulted from then on, and a shift takes a manager out of turn, without a restart.
+TEST_CASE("e2e presence: a reload applies [people] at once: use_timeman and shifts",
+          "[e2e][lead][L1][presence][reload]") {
+    Portal p;  // Monday 09:00: all six managers on shift, timeman not consulted
+    REQUIRE(eventually([&] { return refreshes(p) >= 1; }));
+    p.control("act/timeman", {{"user_id", kPetrov}, {"status", "PAUSED"}});
+    advance_past_refresh(p, 300);
+    auto before = distribute(p, 6, 801);
+    INFO("before the reload: " << spread_of(before));
+    CHECK(before.count(kPetrov) == 1);  // his paused day does not count yet
+    CHECK(before.count(kSokolov) == 1);
+
+    double refreshed = refreshes(p);
+    p.reload_config({{"use_timeman = false", "use_timeman = true"},
+                     {"name = \"Дмитрий Соколов\"\n",
+                      "name = \"Дмитрий Соколов\"\n[people.managers.sokolov.shifts]\ntuesday = "
+                      "[\"09:00-18:00\"]\n"}});
+    // The reload asks the portal about people at once, timeman.status included.
+    REQUIRE(eventually([&] { return refreshes(p) > refreshed; }));
+    p.settle();
+
+    auto after = distribute(p, 8, 901);
+    INFO("after the reload: " << spread_of(after));
+    CHECK(after.count(kPetrov) == 0);
+    CHECK(after.count(kSokolov) == 0);
+    CHECK(after.size() == 4);
+    CHECK(most_minus_least(after) <= 1);
+}
+
 }  // namespace presence_e2e_test
