@@ -280,25 +280,6 @@ TEST_CASE(
     CHECK(comments_containing(p, id, no_sheet_comment) == 1);
 }
 
-TEST_CASE("e2e: D5 in dry-run (as shipped) journals the cut-off and writes nothing",
-          "[e2e][deal][D5][dry-run]") {
-    Portal p;  // the example config as shipped: D rules in dry-run
-    long long id = new_deal(p, "UC_MEASURE", full_fields("2026-03-03"), "Замер во вторник");
-    p.settle();
-    int updates = rest_count(p, "crm.deal.update");
-
-    advance_to(p, "2026-03-04T11:01:00+03:00");
-    CHECK(stage(p, id) == "UC_MEASURE");
-    CHECK(rest_count(p, "crm.deal.update") == updates);
-    CHECK(comments_containing(p, id, no_sheet_comment) == 0);
-    CHECK(notifications(p, 11, "Замер во вторник").empty());
-    CHECK(notifications(p, 20, "Замер во вторник").empty());
-    auto journal = p.journal({"--entity", "deal:" + std::to_string(id), "--rule", "D5"});
-    CHECK_THAT(journal, Catch::Contains("dry-run"));
-    CHECK_THAT(journal, Catch::Contains("deal.update"));
-    CHECK_THAT(journal, Catch::Contains("notify"));
-}
-
 // ---------------------------------------------------------------------------------------------
 // D6: closing checks.
 

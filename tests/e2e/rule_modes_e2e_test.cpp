@@ -3,8 +3,7 @@
 // it would have done, the portal is left as it was) and switched off (the rule decides nothing).
 // Every scenario is one in which the live rule acts — the same as its test in
 // deal_rules_e2e_test.cpp or deal_closing_e2e_test.cpp — and the other rules stay live, so what
-// they still do shows the scenario ran. D1's two modes, D5's dry-run and D6's switched off are
-// there.
+// they still do shows the scenario ran. D1's two modes and D6's switched off are in those files.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -188,9 +187,10 @@ TEST_CASE("e2e: D4 switched off gives a deal in Предзамер no confirmati
 // ---------------------------------------------------------------------------------------------
 // D5: a deal measured on Tuesday 03.03 with neither contract nor sheets, the morning after.
 
-TEST_CASE("e2e: D5 switched off leaves a measured deal without sheets alone past every cut-off",
-          "[e2e][deal][D5][disabled]") {
-    Portal p(rule_in("D5", Mode::disabled));  // Monday 02.03.2026 09:00
+namespace {
+
+void d5_no_sheets_the_morning_after(Mode mode) {
+    Portal p(rule_in("D5", mode));  // Monday 02.03.2026 09:00
     long long id = new_deal(p, "UC_MEASURE", full_fields("2026-03-03"), "Замер во вторник");
     p.settle();
     int updates = rest_count(p, "crm.deal.update");
@@ -200,7 +200,20 @@ TEST_CASE("e2e: D5 switched off leaves a measured deal without sheets alone past
     CHECK(comments_containing(p, id, "замерного листа") == 0);
     CHECK(notifications(p, 11, "Замер во вторник").empty());
     CHECK(notifications(p, 20, "Замер во вторник").empty());
-    check_journal(p, deal_key(id), "D5", Mode::disabled);
+    check_journal(p, deal_key(id), "D5", mode,
+                  {"deal.update", "\"STAGE_ID\":\"UC_NO_SHEET\"", "notify"});
+}
+
+}  // namespace
+
+TEST_CASE("e2e: D5 in dry-run journals the cut-off and writes nothing",
+          "[e2e][deal][D5][dry-run]") {
+    d5_no_sheets_the_morning_after(Mode::dry_run);
+}
+
+TEST_CASE("e2e: D5 switched off leaves a measured deal without sheets alone past every cut-off",
+          "[e2e][deal][D5][disabled]") {
+    d5_no_sheets_the_morning_after(Mode::disabled);
 }
 
 // ---------------------------------------------------------------------------------------------
