@@ -1,9 +1,9 @@
-// The deal pipeline (D2–D7) and the call rules (R1–R4) in the two modes a call centre puts a
+// The deal pipeline (D1–D7) and the call rules (R1–R4) in the two modes a call centre puts a
 // rule in before it trusts it or instead of it: dry-run (the rule decides, its journal says what
 // it would have done, the portal is left as it was) and switched off (the rule decides nothing).
 // Every scenario is one in which the live rule acts — the same as its test in
 // deal_rules_e2e_test.cpp or deal_closing_e2e_test.cpp — and the other rules stay live, so what
-// they still do shows the scenario ran. D1's two modes and D6's switched off are in those files.
+// they still do shows the scenario ran. D6 switched off is in deal_closing_e2e_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -83,6 +83,39 @@ int comments_anywhere(Portal& p, const std::string& needle) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// D1: a deal in Предзамер moved back to Просчёт.
+
+namespace {
+
+void d1_move_back(Mode mode) {
+    Portal p(rule_in("D1", mode));  // Monday 02.03.2026 09:00
+    long long id = new_deal(p, "UC_PREMEASURE", full_fields("2026-03-12"));
+    p.settle();
+    int updates = rest_count(p, "crm.deal.update");
+    move(p, id, "NEW");
+    p.settle();
+    p.advance(600);
+    p.settle();
+    CHECK(stage(p, id) == "NEW");
+    CHECK(rest_count(p, "crm.deal.update") == updates);
+    CHECK(comments_containing(p, id, "невозвратные") == 0);
+    CHECK(notifications(p, 11, "невозвратной стадии").empty());
+    check_journal(p, deal_key(id), "D1", mode,
+                  {"deal.update", "\"STAGE_ID\":\"UC_PREMEASURE\"", "notify"});
+}
+
+}  // namespace
+
+TEST_CASE("e2e: D1 in dry-run journals the restore and writes nothing",
+          "[e2e][deal][D1][dry-run]") {
+    d1_move_back(Mode::dry_run);
+}
+
+TEST_CASE("e2e: D1 switched off leaves a move back alone", "[e2e][deal][D1][disabled]") {
+    d1_move_back(Mode::disabled);
+}
 
 // ---------------------------------------------------------------------------------------------
 // D2: a deal entering Замер with the measurement 10 days out belongs in Предзамер.
