@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -13,6 +16,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -127,8 +131,13 @@ class Service {
         hook_options.body_limit = 256 * 1024;
         hook_options.header_timeout = std::chrono::seconds(10);
         hook_options.body_timeout = std::chrono::seconds(30);
+        make_hook_contexts();
+        std::vector<asio::io_context*> hook_workers;
+        for (auto& io : hook_ios_)
+            hook_workers.push_back(io.get());
         hook_server_ = std::make_unique<net::HttpServer>(
-            hook_io_, hook_options, [this](net::Request&& req, net::Reply reply) {
+            *hook_ios_.front(), hook_workers, hook_options,
+            [this](net::Request&& req, net::Reply reply) {
                 std::string path(req.path());
                 net::Reply counted = [this, path, reply = std::move(reply)](net::Response r) {
                     count_request("hooks", path, r.status);
@@ -139,7 +148,10 @@ class Service {
             });
 
         try {
-            spine_ = std::make_unique<Spine>(io_, config_, *clock_, options_.dry_run, metrics_);
+            spine_ = std::make_unique<Spine>(io_, config_, *clock_, options_.dry_run, metrics_,
+                                             [this](std::function<void()> answers) {
+                                                 answer_on_hook_threads(std::move(answers));
+                                             });
             admin_server_->start();
             hook_server_->start();
             start_hook_threads();
@@ -263,21 +275,66 @@ class Service {
 
     // Webhook requests are parsed and answered on their own threads, one per core: under a
     // flood that is the daemon's busiest work, and it must neither wait behind an engine step
-    // on io_ nor leave a core idle while the other one parses.
-    void start_hook_threads() {
+    // on io_ nor leave a core idle while the other one parses. Each thread runs its own
+    // io_context (a connection stays on one thread: no strands, no locks between them).
+    void make_hook_contexts() {
         unsigned cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
-        hook_work_.emplace(hook_io_.get_executor());
         for (unsigned i = 0; i < cores; ++i)
-            hook_threads_.emplace_back([this] { hook_io_.run(); });
+            hook_ios_.push_back(std::make_unique<asio::io_context>(1));
+    }
+
+    void start_hook_threads() {
+        {
+            std::lock_guard lock(answers_mutex_);
+            hooks_running_ = true;
+        }
+        for (auto& io : hook_ios_) {
+            hook_work_.emplace_back(io->get_executor());
+            hook_threads_.emplace_back([&io = *io] { io.run(); });
+        }
     }
 
     // Before the spine goes: the webhook handler calls into it.
     void stop_hook_threads() {
-        hook_work_.reset();
-        hook_io_.stop();
+        {
+            std::lock_guard lock(answers_mutex_);
+            hooks_running_ = false;
+        }
+        hook_work_.clear();
+        for (auto& io : hook_ios_)
+            io->stop();
         for (auto& t : hook_threads_)
             t.join();
         hook_threads_.clear();
+        run_answers();  // what the threads left: no answer may be dropped unsent
+    }
+
+    // The group-commit thread hands each committed batch's answers here. On a webhook thread
+    // they resume each session in place (one wake-up per batch instead of one per event, and
+    // the sends go out back to back); batches that come while one is queued join it.
+    void answer_on_hook_threads(std::function<void()> answers) {
+        std::unique_lock lock(answers_mutex_);
+        if (!hooks_running_) {
+            lock.unlock();
+            answers();
+            return;
+        }
+        bool first = answers_.empty();
+        answers_.push_back(std::move(answers));
+        // Taking turns: the answers for the other threads' connections are posted to them.
+        auto& io = *hook_ios_[next_answers_++ % hook_ios_.size()];
+        lock.unlock();
+        if (first) asio::post(io, [this] { run_answers(); });
+    }
+
+    void run_answers() {
+        std::vector<std::function<void()>> due;
+        {
+            std::lock_guard lock(answers_mutex_);
+            due.swap(answers_);
+        }
+        for (auto& answers : due)
+            answers();
     }
 
     void start_watchdog() {
@@ -302,9 +359,13 @@ class Service {
     RunOptions options_;
     Calendar calendar_;
     asio::io_context io_;
-    asio::io_context hook_io_;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> hook_work_;
+    std::vector<std::unique_ptr<asio::io_context>> hook_ios_;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> hook_work_;
     std::vector<std::thread> hook_threads_;
+    std::mutex answers_mutex_;
+    bool hooks_running_ = false;
+    std::size_t next_answers_ = 0;
+    std::vector<std::function<void()>> answers_;
     std::shared_ptr<SystemClock> system_clock_;
     std::shared_ptr<Clock> clock_;
     AdjustableClock* adjustable_clock_ = nullptr;

@@ -119,8 +119,9 @@ std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
             e.ts
                 ? std::chrono::duration_cast<std::chrono::seconds>(e.ts->time_since_epoch()).count()
                 : 0;
-        ev.dedup_key = "bitrix:" + e.name + ":" + e.entity_id + ":" + std::to_string(ts) + ":" +
-                       fnv1a64_hex(raw_body) + ":" + std::string(delivery_id);
+        // The delivery first: the intake's ids sort in arrival order (intake.cpp).
+        ev.dedup_key = "bitrix:" + std::string(delivery_id) + ":" + e.name + ":" + e.entity_id +
+                       ":" + std::to_string(ts) + ":" + fnv1a64_hex(raw_body);
     }
     ev.payload = bitrix_payload(e);
     ev.received_at = received_at;

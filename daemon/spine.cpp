@@ -104,7 +104,7 @@ struct Spine::Impl {
     std::shared_ptr<const Presence> shifts;
 
     Impl(boost::asio::io_context& io_, const config::Config& config, const Clock& clock_,
-         bool dry_run, Metrics& metrics_)
+         bool dry_run, Metrics& metrics_, std::function<void(std::function<void()>)> answer_on)
         : io(io_), clock(clock_), metrics(metrics_) {
         declare_metrics();
         store = open_store(config.store.path);
@@ -197,6 +197,7 @@ struct Spine::Impl {
 
         store::InboxWriter::Options wo;
         wo.after_batch = [this] { engine->wake(); };
+        wo.deliver = std::move(answer_on);
         writer = std::make_unique<store::InboxWriter>(*store, wo);
         intake = std::make_unique<Intake>(
             *writer, clock, intake_settings(config),
@@ -354,8 +355,8 @@ struct Spine::Impl {
 };
 
 Spine::Spine(boost::asio::io_context& io, const config::Config& config, const Clock& clock,
-             bool dry_run, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(io, config, clock, dry_run, metrics)) {}
+             bool dry_run, Metrics& metrics, std::function<void(std::function<void()>)> answer_on)
+    : impl_(std::make_unique<Impl>(io, config, clock, dry_run, metrics, std::move(answer_on))) {}
 
 Spine::~Spine() {
     stop();

@@ -23,8 +23,11 @@ class Spine {
   public:
     // Opens the store (creating its folder) and builds the clients; throws with a sentence
     // when the store cannot be opened or a client cannot be configured.
+    // `answer_on` runs the answers to a committed batch of webhook events (one function per
+    // batch, see store::InboxWriter::Options::deliver); unset, they run on the writer thread.
     Spine(boost::asio::io_context& io, const config::Config& config, const Clock& clock,
-          bool dry_run, Metrics& metrics);
+          bool dry_run, Metrics& metrics,
+          std::function<void(std::function<void()>)> answer_on = {});
     ~Spine();
     Spine(const Spine&) = delete;
     Spine& operator=(const Spine&) = delete;

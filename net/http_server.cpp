@@ -7,6 +7,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -32,8 +33,9 @@ namespace {
 
 // A session that is waiting for a request can be closed at shutdown; one that is
 // handling a request is left to finish and answer. Each session runs on its own strand (the
-// io_context may run on several threads), and `busy`/`close` are only touched on it: stop()
-// posts there, and the session clears `close` before its stream goes away.
+// io_context may run on several threads) or on a worker run by one thread, and `busy`/`close`
+// are only touched there: stop() posts there, and the session clears `close` before its
+// stream goes away.
 struct SessionControl {
     explicit SessionControl(asio::any_io_executor ex) : executor(std::move(ex)) {}
     asio::any_io_executor executor;
@@ -52,6 +54,9 @@ struct CloseGuard {
 struct ReplyState {
     std::function<void(Response)> deliver;
     std::atomic<bool> done{false};
+    // True while the handler runs on the session's strand: an answer given then must be
+    // posted, not resumed in place under the handler's feet.
+    std::atomic<bool> in_handler{true};
     void fire(Response r) {
         if (!done.exchange(true)) deliver(std::move(r));
     }
@@ -67,14 +72,23 @@ auto async_handle(const Handler& handler, asio::any_io_executor ex, Request req,
         [&handler, ex](auto completion, Request req) {
             auto shared = std::make_shared<decltype(completion)>(std::move(completion));
             auto state = std::make_shared<ReplyState>();
-            state->deliver = [shared, ex](Response r) {
-                asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+            // An answer given later, from a thread of the same io_context (the daemon runs
+            // a committed batch's answers there), resumes the session in place: dispatch
+            // runs it inline when the strand is free, and only queues it otherwise.
+            state->deliver = [shared, ex, weak = std::weak_ptr<ReplyState>(state)](Response r) {
+                auto resume = [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); };
+                auto self = weak.lock();
+                if (self && !self->in_handler)
+                    asio::dispatch(ex, std::move(resume));
+                else
+                    asio::post(ex, std::move(resume));
             };
             try {
                 handler(std::move(req), [state](Response r) { state->fire(std::move(r)); });
             } catch (const std::exception& e) {
                 state->fire(Response::text(500, std::string("internal error: ") + e.what() + "\n"));
             }
+            state->in_handler = false;
         },
         token, std::move(req));
 }
@@ -98,6 +112,8 @@ Response error_response(int status, std::string_view reason) {
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     asio::io_context& io;
+    std::vector<asio::io_context*> workers;  // empty: strands of io
+    std::size_t next_worker = 0;             // only touched by the accept loop
     ServerOptions options;
     Handler handler;
     tcp::acceptor acceptor;
@@ -107,8 +123,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::uint64_t next_session = 0;
     std::atomic<bool> stopping{false};
 
-    Impl(asio::io_context& io_, ServerOptions o, Handler h)
-        : io(io_), options(std::move(o)), handler(std::move(h)), acceptor(io_) {}
+    Impl(asio::io_context& io_, std::vector<asio::io_context*> w, ServerOptions o, Handler h)
+        : io(io_),
+          workers(std::move(w)),
+          options(std::move(o)),
+          handler(std::move(h)),
+          acceptor(io_) {}
+
+    // Where the next connection runs.
+    asio::any_io_executor session_executor() {
+        if (workers.empty()) return asio::make_strand(io);
+        return workers[next_worker++ % workers.size()]->get_executor();
+    }
 
     asio::awaitable<void> accept_loop() {
         auto self = shared_from_this();
@@ -116,7 +142,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         for (;;) {
             error_code ec;
             tcp::socket socket = co_await acceptor.async_accept(
-                asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+                session_executor(), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) {
                 if (stopping || !acceptor.is_open()) co_return;
                 // Out of descriptors or similar: wait a little instead of spinning.
@@ -258,7 +284,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 HttpServer::HttpServer(asio::io_context& io, ServerOptions options, Handler handler)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler))) {}
+    : impl_(std::make_shared<Impl>(io, std::vector<asio::io_context*>{}, std::move(options),
+                                   std::move(handler))) {}
+
+HttpServer::HttpServer(asio::io_context& io, std::vector<asio::io_context*> workers,
+                       ServerOptions options, Handler handler)
+    : impl_(
+          std::make_shared<Impl>(io, std::move(workers), std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() {
     error_code ec;

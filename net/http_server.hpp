@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/http_message.hpp"
 
@@ -39,7 +40,13 @@ using Handler = std::function<void(Request&&, Reply)>;
 
 class HttpServer {
   public:
+    // Accepts on `io`; each connection runs on a strand of `io`, which may run on many threads.
     HttpServer(boost::asio::io_context& io, ServerOptions options, Handler handler);
+    // Accepts on `io` and hands connections round-robin to `workers`, each of which must be
+    // run by exactly one thread: a connection then needs no strand, and its work never moves
+    // between threads (the webhook intake, one worker per core).
+    HttpServer(boost::asio::io_context& io, std::vector<boost::asio::io_context*> workers,
+               ServerOptions options, Handler handler);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

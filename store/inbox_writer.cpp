@@ -1,6 +1,8 @@
 #include "store/inbox_writer.hpp"
 
 #include <exception>
+#include <iterator>
+#include <memory>
 #include <vector>
 
 namespace reglament::store {
@@ -49,7 +51,7 @@ std::uint64_t InboxWriter::events_committed() const {
 }
 
 void InboxWriter::run() {
-    std::deque<Item> batch;
+    std::vector<Item> batch;
     for (;;) {
         {
             std::unique_lock lock(mutex_);
@@ -57,9 +59,12 @@ void InboxWriter::run() {
             if (queue_.empty()) return;  // stopping, and everything is flushed
             // No waiting for more: while one transaction fsyncs, the next batch queues up,
             // so batches grow with load by themselves.
-            while (!queue_.empty() && batch.size() < options_.max_batch) {
-                batch.push_back(std::move(queue_.front()));
-                queue_.pop_front();
+            if (queue_.size() <= options_.max_batch) {
+                batch.swap(queue_);
+            } else {
+                auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+                batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+                queue_.erase(queue_.begin(), end);
             }
         }
         write_batch(batch);
@@ -67,7 +72,7 @@ void InboxWriter::run() {
     }
 }
 
-void InboxWriter::write_batch(std::deque<Item>& batch) {
+void InboxWriter::write_batch(std::vector<Item>& batch) {
     std::vector<InboxEvent> events;
     events.reserve(batch.size());
     for (auto& item : batch)
@@ -102,8 +107,23 @@ void InboxWriter::write_batch(std::deque<Item>& batch) {
         for (const auto& r : results)
             events_ += r.committed ? 1 : 0;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i)
-        batch[i].callback(results[i]);
+    if (options_.deliver) {
+        // The events themselves are not needed any more: only the callbacks travel.
+        std::vector<Callback> callbacks;
+        callbacks.reserve(batch.size());
+        for (auto& item : batch)
+            callbacks.push_back(std::move(item.callback));
+        auto answers = std::make_shared<std::pair<std::vector<Callback>, std::vector<Result>>>(
+            std::move(callbacks), std::move(results));
+        options_.deliver([answers] {
+            auto& [to, with] = *answers;
+            for (std::size_t i = 0; i < to.size(); ++i)
+                to[i](with[i]);
+        });
+    } else {
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            batch[i].callback(results[i]);
+    }
     if (transactions > 0 && options_.after_batch) options_.after_batch();
 }
 

@@ -6,11 +6,11 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -31,6 +31,10 @@ class InboxWriter {
         std::size_t max_batch = 1000;
         // Called on the writer thread after each committed batch (e.g. to wake the engine).
         std::function<void()> after_batch;
+        // Runs a batch's callbacks, given as one function that must be called exactly once,
+        // on whatever thread it chooses (the daemon: a webhook thread, so answering a batch of
+        // 50 is one hand-off, not 50). Unset: they run on the writer thread.
+        std::function<void(std::function<void()>)> deliver;
     };
 
     InboxWriter(Store& store, Options options);
@@ -55,13 +59,13 @@ class InboxWriter {
         Callback callback;
     };
     void run();
-    void write_batch(std::deque<Item>& batch);
+    void write_batch(std::vector<Item>& batch);
 
     Store& store_;
     Options options_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<Item> queue_;
+    std::vector<Item> queue_;
     bool stopping_ = false;
     std::uint64_t batches_ = 0;
     std::uint64_t events_ = 0;

@@ -4,10 +4,15 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -86,6 +91,59 @@ TEST_CASE("http: a request gets the handler's answer, over one kept-alive connec
     CHECK(r2.status == 200);
     CHECK(calls == 2);
     CHECK(srv.server.open_connections() == 1);
+}
+
+TEST_CASE(
+    "http: with worker contexts each connection stays on one thread, answers from "
+    "elsewhere arrive",
+    "[net][http]") {
+    asio::io_context acceptor_io;
+    asio::io_context worker_a(1), worker_b(1);
+    std::mutex mutex;
+    std::map<std::string, std::set<std::thread::id>> threads_of;  // X-Client -> handler threads
+    std::vector<std::thread> repliers;
+    HttpServer server(acceptor_io, {&worker_a, &worker_b}, {}, [&](Request&& req, Reply reply) {
+        std::lock_guard lock(mutex);
+        threads_of[std::string(req.header("X-Client"))].insert(std::this_thread::get_id());
+        // Answered from a thread of no io_context, as the group commit does.
+        repliers.emplace_back([reply, body = req.body] { reply(Response::text(200, body)); });
+    });
+    server.start();
+    auto guard_a = asio::make_work_guard(worker_a);
+    auto guard_b = asio::make_work_guard(worker_b);
+    std::thread ta([&] { acceptor_io.run(); });
+    std::thread tb([&] { worker_a.run(); });
+    std::thread tc([&] { worker_b.run(); });
+
+    std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+    BlockingHttpClient first, second;
+    for (int i = 0; i < 5; ++i) {
+        auto a = first.post(url, "a" + std::to_string(i), "text/plain", {{"X-Client", "first"}});
+        auto b = second.post(url, "b" + std::to_string(i), "text/plain", {{"X-Client", "second"}});
+        CHECK(a.status == 200);
+        CHECK(a.body == "a" + std::to_string(i));
+        CHECK(b.body == "b" + std::to_string(i));
+    }
+    CHECK(server.open_connections() == 2);
+    {
+        std::lock_guard lock(mutex);
+        REQUIRE(threads_of["first"].size() == 1);
+        REQUIRE(threads_of["second"].size() == 1);
+        // Round-robin: the two connections went to the two workers.
+        CHECK(*threads_of["first"].begin() != *threads_of["second"].begin());
+    }
+
+    asio::post(acceptor_io, [&] { server.stop(); });
+    for (int i = 0; i < 100 && server.open_connections() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(server.open_connections() == 0);  // stop() closed both idle connections
+    guard_a.reset();
+    guard_b.reset();
+    ta.join();
+    tb.join();
+    tc.join();
+    for (auto& t : repliers)
+        t.join();
 }
 
 TEST_CASE("http: a body over the limit is answered 413 without reaching the handler",

@@ -71,7 +71,7 @@ TEST_CASE("inbox mapping: ONCRMLEADADD becomes a lead event", "[inbox_mapping][i
     CHECK(e.source == "bitrix");
     CHECK(e.kind == "ONCRMLEADADD");
     CHECK(e.entity_key == "lead:1475");
-    CHECK(e.dedup_key == "bitrix:ONCRMLEADADD:1475:1466439714:" + fnv1a64_hex(body) + ":d1");
+    CHECK(e.dedup_key == "bitrix:d1:ONCRMLEADADD:1475:1466439714:" + fnv1a64_hex(body));
     CHECK(e.received_at == kReceived);
     auto p = json::parse(e.payload);
     CHECK(p["name"] == "ONCRMLEADADD");
@@ -101,7 +101,7 @@ TEST_CASE("inbox mapping: ONCRMLEADADD becomes a lead event", "[inbox_mapping][i
     }
     SECTION("without ts the key says 0 and the payload null") {
         auto no_ts = map_ok("event=ONCRMLEADDELETE&data[FIELDS][ID]=9");
-        CHECK(no_ts.dedup_key.starts_with("bitrix:ONCRMLEADDELETE:9:0:"));
+        CHECK(no_ts.dedup_key.starts_with("bitrix:d1:ONCRMLEADDELETE:9:0:"));
         CHECK(json::parse(no_ts.payload)["ts"].is_null());
     }
 }
@@ -114,7 +114,7 @@ TEST_CASE("inbox mapping: task events use FIELDS_AFTER[ID]", "[inbox_mapping][in
         kAuthTail);
     CHECK(update.kind == "ONTASKUPDATE");
     CHECK(update.entity_key == "task:77");
-    CHECK(update.dedup_key.starts_with("bitrix:ONTASKUPDATE:77:1466439714:"));
+    CHECK(update.dedup_key.starts_with("bitrix:d1:ONTASKUPDATE:77:1466439714:"));
     CHECK(json::parse(update.payload)["data"]["IS_ACCESSIBLE_AFTER"] == "Y");
     check_no_secrets(update);
 
@@ -136,7 +136,7 @@ TEST_CASE("inbox mapping: a task comment is an event of its task", "[inbox_mappi
         kAuthTail);
     CHECK(add.kind == "ONTASKCOMMENTADD");
     CHECK(add.entity_key == "task:77");
-    CHECK(add.dedup_key.starts_with("bitrix:ONTASKCOMMENTADD:0:1466439714:"));
+    CHECK(add.dedup_key.starts_with("bitrix:d1:ONTASKCOMMENTADD:0:1466439714:"));
     auto p = json::parse(add.payload);
     CHECK(p["task_id"] == "77");
     CHECK(p["entity_id"] == "0");

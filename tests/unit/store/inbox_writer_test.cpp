@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <functional>
 #include <future>
 #include <latch>
+#include <mutex>
 #include <thread>
 
 #include "store/inbox_writer.hpp"
@@ -146,6 +149,59 @@ TEST_CASE("inbox writer: an event the store refuses does not fail the rest of it
     CHECK(answers[2].get_future().get().committed);
     CHECK(writer.events_committed() == 3);
     CHECK(store.next_pending(10).size() == 3);
+}
+
+TEST_CASE("inbox writer: with a deliver hook a batch's answers travel as one call, in order",
+          "[store][inbox_writer]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    // The hook queues what it is given; this thread then runs it, as a webhook thread would.
+    std::mutex mutex;
+    std::condition_variable handed;
+    std::vector<std::function<void()>> handed_over;
+    std::latch queued(1);
+    InboxWriter::Options options;
+    options.deliver = [&](std::function<void()> answers) {
+        bool first = false;
+        {
+            std::lock_guard guard(mutex);
+            handed_over.push_back(std::move(answers));
+            first = handed_over.size() == 1;
+            handed.notify_one();
+        }
+        if (first) queued.wait();  // holds the writer until the next 50 are queued
+    };
+    InboxWriter writer(store, options);
+
+    std::vector<int> answered;  // only touched on this thread
+    std::vector<bool> committed;
+    writer.submit(event_number(0), [&](const InboxWriter::Result& r) {
+        answered.push_back(0);
+        committed.push_back(r.committed);
+    });
+    {
+        std::unique_lock lock(mutex);
+        handed.wait(lock, [&] { return handed_over.size() == 1; });
+    }
+    for (int i = 1; i <= 50; ++i)
+        writer.submit(event_number(i % 50), [&, i](const InboxWriter::Result& r) {
+            answered.push_back(i);
+            committed.push_back(r.committed &&
+                                r.append.outcome ==
+                                    (i == 50 ? AppendOutcome::duplicate : AppendOutcome::inserted));
+        });
+    queued.count_down();
+    writer.stop();  // flushes: the 50 go in one batch behind the first
+
+    REQUIRE(handed_over.size() == 2);  // two batches, two calls, however many events
+    CHECK(answered.empty());           // nothing was answered on the writer's thread
+    for (auto& answers : handed_over)
+        answers();
+    REQUIRE(answered.size() == 51);
+    for (int i = 0; i <= 50; ++i) {
+        CHECK(answered[static_cast<std::size_t>(i)] == i);
+        CHECK(committed[static_cast<std::size_t>(i)]);
+    }
 }
 
 }  // namespace inbox_writer_test
