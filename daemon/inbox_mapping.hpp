@@ -53,6 +53,8 @@ std::vector<store::InboxEvent> inbox_events_from_wazzup(const wazzup::WebhookBod
 
 // FNV-1a 64 as 16 lower-case hex digits (the body fingerprint of Bitrix24 dedup keys).
 std::string fnv1a64_hex(std::string_view bytes);
+// 16 lower-case hex digits, zero-padded: the same width for every value, so they sort as numbers.
+std::string hex16(std::uint64_t value);
 
 // A WhatsApp/Viber chat id in the digits-only form lead phones are normalised to, so a chat
 // and a lead's phone meet on one key; other messengers' ids are kept as sent.

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
 #include <random>
 #include <utility>
 #include <vector>
@@ -28,12 +27,7 @@ std::string next_delivery_id() {
         return fnv1a64_hex(std::to_string((std::uint64_t{random()} << 32) ^ random()));
     }();
     static std::atomic<std::uint64_t> sequence{0};
-    char seq[17];
-    std::snprintf(seq, sizeof seq, "%016llx", static_cast<unsigned long long>(++sequence));
-    std::string id;
-    id.reserve(boot.size() + 1 + 16);
-    id.append(boot).append("-").append(seq, 16);
-    return id;
+    return boot + "-" + hex16(++sequence);
 }
 
 constexpr std::string_view kBitrixPath = "/hooks/bitrix";

@@ -62,6 +62,10 @@ TEST_CASE("inbox mapping: FNV-1a 64 fingerprint", "[inbox_mapping][intake]") {
     CHECK(fnv1a64_hex("") == "cbf29ce484222325");
     CHECK(fnv1a64_hex("a") == "af63dc4c8601ec8c");
     CHECK(fnv1a64_hex("foobar") == "85944171f73967e8");
+    CHECK(hex16(0) == "0000000000000000");
+    CHECK(hex16(0x1f) == "000000000000001f");
+    CHECK(hex16(~std::uint64_t{0}) == "ffffffffffffffff");
+    CHECK(hex16(9) < hex16(10));  // fixed width: text order is number order
 }
 
 TEST_CASE("inbox mapping: ONCRMLEADADD becomes a lead event", "[inbox_mapping][intake]") {
@@ -73,6 +77,8 @@ TEST_CASE("inbox mapping: ONCRMLEADADD becomes a lead event", "[inbox_mapping][i
     CHECK(e.entity_key == "lead:1475");
     CHECK(e.dedup_key == "bitrix:d1:ONCRMLEADADD:1475:1466439714:" + fnv1a64_hex(body));
     CHECK(e.received_at == kReceived);
+    CHECK(e.payload == R"({"data":{"FIELDS":{"ID":"1475"}},"entity_id":"1475",)"
+                       R"("name":"ONCRMLEADADD","ts":"2016-06-20T16:21:54Z"})");
     auto p = json::parse(e.payload);
     CHECK(p["name"] == "ONCRMLEADADD");
     CHECK(p["entity_id"] == "1475");
