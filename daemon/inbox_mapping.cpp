@@ -115,7 +115,6 @@ std::string chat_key_id(std::string_view chat_type, std::string_view chat_id) {
 }
 
 std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
-                                                         std::string_view raw_body,
                                                          std::string_view delivery_id,
                                                          TimePoint received_at) {
     std::string type = entity_type_of(e);
@@ -131,13 +130,7 @@ std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
     if (e.entity == bitrix::EntityType::call) {
         ev.dedup_key = "bitrix:call:" + e.entity_id;
     } else {
-        long long ts =
-            e.ts
-                ? std::chrono::duration_cast<std::chrono::seconds>(e.ts->time_since_epoch()).count()
-                : 0;
-        // The delivery first: the intake's ids sort in arrival order (intake.cpp).
-        ev.dedup_key = "bitrix:" + std::string(delivery_id) + ":" + e.name + ":" + e.entity_id +
-                       ":" + std::to_string(ts) + ":" + fnv1a64_hex(raw_body);
+        ev.dedup_key = "bitrix:" + std::string(delivery_id);
     }
     ev.payload = bitrix_payload(e);
     ev.received_at = received_at;

@@ -8,12 +8,12 @@
 //   "timeline_comment:<id>", tasks "task:<id>", task comments "task:<TASK_ID>", and
 //   ONVOXIMPLANTCALLEND "call:<CALL_ID>". Anything else (users, app lifecycle, call start)
 //   or an empty id gives nullopt: acknowledged and logged, not stored.
-//   dedup_key = "bitrix:<delivery>:<name>:<id>:<ts or 0>:<FNV-1a 64 of the raw body, 16 hex>".
-//   Bitrix24 never resends an event (bitrix24.md §5), while two changes of one entity within
-//   one second send byte-identical bodies: collapsing those would lose the second change, so
-//   every POST is its own event (the intake gives each a delivery id) and a repeat costs the
-//   engine one re-read that finds nothing new. The delivery leads because the intake's ids
-//   sort in arrival order: the unique index then grows at its end.
+//   dedup_key = "bitrix:<delivery>". Bitrix24 never resends an event (bitrix24.md §5), while
+//   two changes of one entity within one second send byte-identical bodies: collapsing those
+//   would lose the second change, so every POST is its own event (the intake gives each a
+//   delivery id) and a repeat costs the engine one re-read that finds nothing new. The
+//   intake's ids sort in arrival order, so the inbox's unique index grows at its end, and
+//   the key is short: it is written twice per event (row and index) on the intake's commit.
 //   A finished call is one fact whatever the body: "bitrix:call:<CALL_ID>".
 //   payload = {"name", "entity_id", "ts" (ISO 8601 | null), "data", ["task_id"],
 //   ["category_id", "stage_id"], ["call": rules::Call JSON]}. Never the auth block: tokens
@@ -44,7 +44,6 @@
 namespace reglament::daemon {
 
 std::optional<store::InboxEvent> inbox_event_from_bitrix(const bitrix::Event& e,
-                                                         std::string_view raw_body,
                                                          std::string_view delivery_id,
                                                          TimePoint received_at);
 

@@ -138,7 +138,7 @@ void Intake::handle_bitrix(const net::Request& req, const net::Reply& reply) {
         reply(plain(401, "wrong or missing auth[application_token]"));
         return;
     }
-    auto event = inbox_event_from_bitrix(ev, req.body, next_delivery_id(), clock_.now());
+    auto event = inbox_event_from_bitrix(ev, next_delivery_id(), clock_.now());
     if (!event) {
         spdlog::info("intake: bitrix {} (id '{}') ignored: not an entity the rules watch",
                      loggable(ev.name), loggable(ev.entity_id));

@@ -135,6 +135,10 @@ TEST_CASE("intake: a Bitrix24 event is answered 200 once it is in the inbox",
     rows = rig.rows();
     REQUIRE(rows.size() == 3);
     CHECK(rows[2].event.entity_key == "task:77");
+    // Each POST has its own delivery key, and they sort in arrival order (the unique index on
+    // them then grows at one end).
+    CHECK(rows[0].event.dedup_key < rows[1].event.dedup_key);
+    CHECK(rows[1].event.dedup_key < rows[2].event.dedup_key);
 }
 
 TEST_CASE("intake: a wrong or missing application_token is 401, nothing stored, not logged",
