@@ -7,8 +7,7 @@
 namespace reglament::daemon {
 
 namespace {
-std::string escape_label(const std::string& v) {
-    std::string out;
+void append_escaped_label(std::string& out, const std::string& v) {
     for (char c : v) {
         if (c == '\\' || c == '"') out.push_back('\\');
         if (c == '\n') {
@@ -17,7 +16,6 @@ std::string escape_label(const std::string& v) {
         }
         out.push_back(c);
     }
-    return out;
 }
 
 std::string format_value(double v) {
@@ -34,10 +32,14 @@ std::string render_labels(const Labels& labels) {
     if (labels.empty()) return {};
     std::string out = "{";
     for (std::size_t i = 0; i < labels.size(); ++i) {
-        if (i) out += ",";
-        out += labels[i].first + "=\"" + escape_label(labels[i].second) + "\"";
+        if (i) out += ',';
+        out += labels[i].first;
+        out += "=\"";
+        append_escaped_label(out, labels[i].second);
+        out += '"';
     }
-    return out + "}";
+    out += '}';
+    return out;
 }
 
 void Metrics::declare_counter(const std::string& name, const std::string& help) {
@@ -62,18 +64,20 @@ void Metrics::counter_callback(const std::string& name, const std::string& help,
     families_[name] = Family{help, "counter", {}, std::move(read)};
 }
 
-void Metrics::add(const std::string& name, const Labels& labels, double value) {
+void Metrics::add(std::string_view name, const Labels& labels, double value) {
+    std::string series = render_labels(labels);
     std::lock_guard lock(mutex_);
     auto it = families_.find(name);
-    if (it == families_.end()) throw std::logic_error("metric not declared: " + name);
-    it->second.series[render_labels(labels)] += value;
+    if (it == families_.end()) throw std::logic_error("metric not declared: " + std::string(name));
+    it->second.series[std::move(series)] += value;
 }
 
-void Metrics::set(const std::string& name, const Labels& labels, double value) {
+void Metrics::set(std::string_view name, const Labels& labels, double value) {
+    std::string series = render_labels(labels);
     std::lock_guard lock(mutex_);
     auto it = families_.find(name);
-    if (it == families_.end()) throw std::logic_error("metric not declared: " + name);
-    it->second.series[render_labels(labels)] = value;
+    if (it == families_.end()) throw std::logic_error("metric not declared: " + std::string(name));
+    it->second.series[std::move(series)] = value;
 }
 
 double Metrics::value(const std::string& name, const Labels& labels) const {

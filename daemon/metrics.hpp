@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace reglament::daemon {
@@ -17,8 +18,10 @@ class Metrics {
     // Declares a family; counters and gauges must be declared before use.
     void declare_counter(const std::string& name, const std::string& help);
     void declare_gauge(const std::string& name, const std::string& help);
-    void add(const std::string& name, const Labels& labels = {}, double value = 1);
-    void set(const std::string& name, const Labels& labels, double value);
+    // Both are on the webhook path (two per request): the label set is rendered before the
+    // lock is taken, and the family is found without building a string of its name.
+    void add(std::string_view name, const Labels& labels = {}, double value = 1);
+    void set(std::string_view name, const Labels& labels, double value);
     // A gauge computed when scraped (queue depths read from the store, uptime).
     void gauge_callback(const std::string& name, const std::string& help,
                         std::function<std::vector<std::pair<Labels, double>>()> read);
@@ -37,7 +40,7 @@ class Metrics {
         std::function<std::vector<std::pair<Labels, double>>()> read;
     };
     mutable std::mutex mutex_;
-    std::map<std::string, Family> families_;
+    std::map<std::string, Family, std::less<>> families_;
 };
 
 std::string render_labels(const Labels& labels);
