@@ -5,19 +5,24 @@
 # at most the requests still in flight when wrk stopped, which the daemon may have stored
 # without wrk counting the answer).
 #
-#   bench/run-intake.sh [--duration 15s] [--threads 2] [--connections 100]
+#   bench/run-intake.sh [--duration 15s] [--threads 2] [--connections 100] [--rounds 1]
+#
+# --rounds N runs nginx and the daemon N times each, alternating, and reports every round's
+# ratio and their median: on a shared VM the host's speed drifts within seconds, and one pair
+# of runs can land on either side of it.
 #
 # Needs wrk, nginx and sqlite3 (apt-get install wrk nginx sqlite3) and a Release or
 # RelWithDebInfo build in build/ (BUILD=... for another). Loopback only. The daemon's portal
 # URL points at a closed port: intake works without a portal, the engine backs off.
 set -euo pipefail
-DURATION=15s THREADS=2 CONNECTIONS=100
+DURATION=15s THREADS=2 CONNECTIONS=100 ROUNDS=1
 while (($#)); do
     case $1 in
         --duration) DURATION=$2; shift 2 ;;
         --threads) THREADS=$2; shift 2 ;;
         --connections) CONNECTIONS=$2; shift 2 ;;
-        *) echo "usage: $0 [--duration 15s] [--threads N] [--connections N]" >&2; exit 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
+        *) echo "usage: $0 [--duration 15s] [--threads N] [--connections N] [--rounds N]" >&2; exit 2 ;;
     esac
 done
 source "$(dirname "$0")/bench-lib.sh"
@@ -51,28 +56,42 @@ run_wrk() {  # NAME URL
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
-NGINX_RESULT=$(run_wrk nginx "http://127.0.0.1:$NGINX_PORT/hooks/bitrix")
-DAEMON_RESULT=$(run_wrk reglamentd "http://127.0.0.1:$LISTEN/hooks/bitrix")
+NGINX_RESULTS=() DAEMON_RESULTS=() acked=0
+for ((round = 1; round <= ROUNDS; round++)); do
+    NGINX_RESULTS+=("$(run_wrk nginx "http://127.0.0.1:$NGINX_PORT/hooks/bitrix")")
+    DAEMON_RESULTS+=("$(run_wrk reglamentd "http://127.0.0.1:$LISTEN/hooks/bitrix")")
+    last=${DAEMON_RESULTS[-1]}
+    acked=$((acked + $(field "$last" requests) - $(field "$last" non2xx)))
+done
 sleep 1  # the last group commit and the answers in flight when wrk stopped
 rss=$(rss_kb "$DAEMON_PID")
 rows=$(sqlite3 "$DB" 'SELECT count(*) FROM inbox')
 stored=$((rows - before))
-acked=$(($(field "$DAEMON_RESULT" requests) - $(field "$DAEMON_RESULT" non2xx)))
 
 echo
-echo "$NGINX_RESULT"
-echo "$DAEMON_RESULT"
-python3 - "$NGINX_RESULT" "$DAEMON_RESULT" <<'PY'
-import sys
+for ((i = 0; i < ROUNDS; i++)); do
+    echo "${NGINX_RESULTS[i]}"
+    echo "${DAEMON_RESULTS[i]}"
+done
+python3 - "${NGINX_RESULTS[@]}" "${DAEMON_RESULTS[@]}" <<'PY'
+import statistics, sys
 def parse(line):
     return {k: v for k, v in (p.split("=") for p in line.split()[1:])}
-n, d = parse(sys.argv[1]), parse(sys.argv[2])
-print(f"ratio   reglamentd/nginx requests/s: {float(d['rps']) / float(n['rps']) * 100:.1f}% (goal >= 50%)")
+lines = sys.argv[1:]
+n = [parse(l) for l in lines[: len(lines) // 2]]
+d = [parse(l) for l in lines[len(lines) // 2 :]]
+ratios = [float(b["rps"]) / float(a["rps"]) * 100 for a, b in zip(n, d)]
+if len(ratios) > 1:
+    print("rounds  reglamentd/nginx: " + ", ".join(f"{r:.1f}%" for r in ratios))
+    print(f"median  nginx {statistics.median(float(a['rps']) for a in n):.0f} req/s, "
+          f"reglamentd {statistics.median(float(b['rps']) for b in d):.0f} req/s")
+print(f"ratio   reglamentd/nginx requests/s: {statistics.median(ratios):.1f}%"
+      + (" (median of the rounds)" if len(ratios) > 1 else "") + " (goal >= 50%)")
 PY
 echo "daemon  $rss"
 echo "durable wrk counted $acked answers 200; inbox holds $stored new rows" \
-    "($((stored - acked)) more: answers in flight when wrk stopped, at most $CONNECTIONS)"
-if ((stored < acked || stored - acked > CONNECTIONS)); then
+    "($((stored - acked)) more: answers in flight when wrk stopped, at most $CONNECTIONS per round)"
+if ((stored < acked || stored - acked > CONNECTIONS * ROUNDS)); then
     echo "FAIL: acknowledged events and inbox rows do not match" >&2
     exit 1
 fi
