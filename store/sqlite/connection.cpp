@@ -108,10 +108,7 @@ Query::Query(Connection& conn, sqlite3_stmt* stmt, const char* sql)
     : conn_(conn), stmt_(stmt), sql_(sql) {}
 
 Query::Query(Query&& other) noexcept
-    : conn_(other.conn_),
-      stmt_(std::exchange(other.stmt_, nullptr)),
-      sql_(other.sql_),
-      borrow_text_(other.borrow_text_) {}
+    : conn_(other.conn_), stmt_(std::exchange(other.stmt_, nullptr)), sql_(other.sql_) {}
 
 Query::~Query() {
     if (stmt_ == nullptr) return;
@@ -121,7 +118,7 @@ Query::~Query() {
 
 void Query::bind_text(int index, std::string_view text) {
     const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                                     borrow_text_ ? SQLITE_STATIC : SQLITE_TRANSIENT);
+                                     SQLITE_TRANSIENT);
     if (rc != SQLITE_OK) conn_.fail(std::string("bind ") + sql_, rc);
 }
 

@@ -79,14 +79,9 @@ class Query {
     void bind_integer(int index, std::int64_t value);
     void bind_null(int index);
 
-    friend class Connection;
-
     Connection& conn_;
     sqlite3_stmt* stmt_;
     const char* sql_;
-    // Text is bound without a copy: only when the strings outlive the statement's use, which
-    // Connection::run guarantees (bind, step and reset within one call).
-    bool borrow_text_ = false;
 };
 
 class Connection {
@@ -109,14 +104,10 @@ class Connection {
         q.bind_all(args...);
         return q;
     }
-    // Runs a statement that returns no rows. The arguments outlive the call, so their text is
-    // bound in place rather than copied (one copy per column saved on every intake insert).
+    // Runs a statement that returns no rows.
     template <typename... Args>
     void run(const char* sql, const Args&... args) {
-        Query q = prepare(sql);
-        q.borrow_text_ = true;
-        q.bind_all(args...);
-        q.run();
+        query(sql, args...).run();
     }
 
     std::int64_t last_insert_rowid() const;
