@@ -130,10 +130,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           handler(std::move(h)),
           acceptor(io_) {}
 
-    // Where the next connection runs.
-    asio::any_io_executor session_executor() {
-        if (workers.empty()) return asio::make_strand(io);
-        return workers[next_worker++ % workers.size()]->get_executor();
+    // A connection runs on a worker io_context (one thread each, no strand needed) or, without
+    // workers, on a strand of io. Each kind is its own executor type rather than an
+    // any_io_executor: the type-erased executor was copied and queried on every operation of
+    // every request, a few per cent of the daemon's CPU under intake load.
+    using WorkerExecutor = asio::io_context::executor_type;
+    using StrandExecutor = asio::strand<asio::io_context::executor_type>;
+
+    template <class Executor>
+    static auto on_error(error_code& ec) {
+        return asio::redirect_error(asio::use_awaitable_t<Executor>{}, ec);
     }
 
     asio::awaitable<void> accept_loop() {
@@ -141,25 +147,36 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         asio::steady_timer backoff(io);
         for (;;) {
             error_code ec;
-            tcp::socket socket = co_await acceptor.async_accept(
-                session_executor(), asio::redirect_error(asio::use_awaitable, ec));
+            if (workers.empty())
+                co_await accept_one(asio::make_strand(io.get_executor()), ec);
+            else
+                co_await accept_one(workers[next_worker++ % workers.size()]->get_executor(), ec);
             if (ec) {
                 if (stopping || !acceptor.is_open()) co_return;
                 // Out of descriptors or similar: wait a little instead of spinning.
                 backoff.expires_after(std::chrono::milliseconds(50));
                 co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                continue;
             }
-            if (session_count() >= options.max_connections) {
-                socket.close(ec);
-                continue;
-            }
-            auto executor = socket.get_executor();
-            asio::co_spawn(executor, run_session(std::move(socket)), asio::detached);
         }
     }
 
-    asio::awaitable<void> run_session(tcp::socket socket) {
+    // Accepts one connection onto `executor` and starts its session there.
+    template <class Executor>
+    asio::awaitable<void> accept_one(Executor executor, error_code& ec) {
+        auto socket =
+            co_await acceptor.async_accept(executor, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        if (session_count() >= options.max_connections) {
+            socket.close(ec);
+            ec = {};
+            co_return;
+        }
+        asio::co_spawn(executor, run_session<Executor>(std::move(socket)), asio::detached);
+    }
+
+    template <class Executor>
+    asio::awaitable<void, Executor> run_session(asio::basic_stream_socket<tcp, Executor> socket) {
+        using Stream = beast::basic_stream<tcp, Executor>;
         auto self = shared_from_this();
         auto control = std::make_shared<SessionControl>(socket.get_executor());
         std::uint64_t id = 0;
@@ -173,17 +190,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         std::string remote = ec ? "?" : endpoint.address().to_string();
         try {
             if (tls) {
-                beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+                beast::ssl_stream<Stream> stream(std::move(socket), *tls);
                 control->close = [&stream] { beast::get_lowest_layer(stream).cancel(); };
                 CloseGuard guard{*control};
                 beast::get_lowest_layer(stream).expires_after(options.header_timeout);
                 co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                                asio::redirect_error(asio::use_awaitable, ec));
+                                                on_error<Executor>(ec));
                 if (!ec) co_await serve(stream, *control, remote);
                 beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-                co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+                co_await stream.async_shutdown(on_error<Executor>(ec));
             } else {
-                beast::tcp_stream stream(std::move(socket));
+                Stream stream(std::move(socket));
                 control->close = [&stream] { stream.cancel(); };
                 CloseGuard guard{*control};
                 co_await serve(stream, *control, remote);
@@ -201,9 +218,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         return sessions.size();
     }
 
-    template <class Stream>
-    asio::awaitable<void> serve(Stream& stream, SessionControl& control,
-                                const std::string& remote) {
+    template <class Stream, class Executor = typename Stream::executor_type>
+    asio::awaitable<void, Executor> serve(Stream& stream, SessionControl& control,
+                                          const std::string& remote) {
         beast::flat_buffer buffer;
         for (;;) {
             if (stopping) co_return;
@@ -213,8 +230,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
             error_code ec;
             beast::get_lowest_layer(stream).expires_after(options.header_timeout);
-            co_await http::async_read_header(stream, buffer, parser,
-                                             asio::redirect_error(asio::use_awaitable, ec));
+            co_await http::async_read_header(stream, buffer, parser, on_error<Executor>(ec));
             if (ec == http::error::header_limit) {
                 co_await write(stream, error_response(431, "request headers too large"), 11, false);
                 co_return;
@@ -238,8 +254,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             }
             if (!parser.is_done()) {
                 beast::get_lowest_layer(stream).expires_after(options.body_timeout);
-                co_await http::async_read(stream, buffer, parser,
-                                          asio::redirect_error(asio::use_awaitable, ec));
+                co_await http::async_read(stream, buffer, parser, on_error<Executor>(ec));
                 if (ec == http::error::body_limit) {
                     co_await write(stream, error_response(413, "request body too large"),
                                    parser.get().version(), false);
@@ -263,8 +278,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             request.remote = remote;
             bool keep_alive = message.keep_alive();
             beast::get_lowest_layer(stream).expires_never();
-            Response response = co_await async_handle(handler, co_await asio::this_coro::executor,
-                                                      std::move(request), asio::use_awaitable);
+            Response response = co_await async_handle(
+                handler, asio::any_io_executor(co_await asio::this_coro::executor),
+                std::move(request), asio::use_awaitable_t<Executor>{});
             if (response.drop_connection) co_return;
             keep_alive = keep_alive && !stopping;
             if (!co_await write(stream, response, message.version(), keep_alive)) co_return;
@@ -272,13 +288,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         }
     }
 
-    template <class Stream>
-    asio::awaitable<bool> write(Stream& stream, const Response& response, unsigned version,
-                                bool keep_alive) {
+    template <class Stream, class Executor = typename Stream::executor_type>
+    asio::awaitable<bool, Executor> write(Stream& stream, const Response& response,
+                                          unsigned version, bool keep_alive) {
         auto res = to_beast(response, version, keep_alive);
         error_code ec;
         beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
-        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_write(stream, res, on_error<Executor>(ec));
         co_return !ec;
     }
 };
