@@ -113,7 +113,8 @@ EventParseResult parse_event(std::string_view body) {
     ev.name = upper(name.get_ref<const std::string&>());
     ev.entity = entity_of(ev.name);
     ev.handler_id = text_or_empty(form, {"event_handler_id"});
-    ev.data = member(form, "data");
+    // Moved, not copied: nothing below reads the form's "data" again.
+    if (auto data = form.find("data"); data != form.end()) ev.data = std::move(*data);
     if (const json& ts = member(form, "ts"); !ts.is_null()) {
         auto seconds = as_int(ts);
         // Beyond the year 9999 it is not a time, and converting it would overflow.

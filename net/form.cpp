@@ -13,16 +13,17 @@ namespace {
 
 using nlohmann::json;
 
-// "a[b][]" -> {"a", "b", ""}; an empty segment means "append".
-std::vector<std::string> split_key(std::string_view key) {
-    std::vector<std::string> parts;
+// "a[b][]" -> {"a", "b", ""}; an empty segment means "append". The parts are views into
+// `key`: a webhook's form has a dozen keys, each split once.
+std::vector<std::string_view> split_key(std::string_view key) {
+    std::vector<std::string_view> parts;
     auto open = key.find('[');
     if (open == std::string_view::npos) {
-        parts.emplace_back(key);
+        parts.push_back(key);
         return parts;
     }
     if (open == 0) throw std::invalid_argument("form key starts with '['");
-    parts.emplace_back(key.substr(0, open));
+    parts.push_back(key.substr(0, open));
     std::size_t i = open;
     while (i < key.size()) {
         if (key[i] != '[')
@@ -30,7 +31,7 @@ std::vector<std::string> split_key(std::string_view key) {
         auto close = key.find(']', i);
         if (close == std::string_view::npos)
             throw std::invalid_argument("form key '" + std::string(key) + "' has an unclosed '['");
-        parts.emplace_back(key.substr(i + 1, close - i - 1));
+        parts.push_back(key.substr(i + 1, close - i - 1));
         i = close + 1;
     }
     return parts;
@@ -93,18 +94,22 @@ json decode_form(std::string_view body) {
         std::string key = percent_decode(pair.substr(0, eq));
         std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
         if (key.empty()) continue;
-        auto parts = split_key(key);
+        const auto parts = split_key(key);
         json* node = &root;
         for (std::size_t i = 0; i < parts.size(); ++i) {
-            bool last = i + 1 == parts.size();
-            std::string part = parts[i];
+            const bool last = i + 1 == parts.size();
             if (!node->is_object()) *node = json::object();  // a container wins over a leaf
+            std::string part(parts[i]);
             if (part.empty()) part = std::to_string(node->size());
             if (last) {
                 auto existing = node->find(part);
-                if (existing == node->end() || !existing->is_object()) (*node)[part] = value;
+                if (existing == node->end()) {
+                    node->emplace(std::move(part), std::move(value));
+                } else if (!existing->is_object()) {
+                    *existing = std::move(value);
+                }
             } else {
-                node = &(*node)[part];
+                node = &(*node)[std::move(part)];
             }
         }
     }
