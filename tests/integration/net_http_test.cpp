@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
 
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -169,6 +171,46 @@ TEST_CASE("http: garbage is answered 400 and a sender that stalls is cut off", "
     auto stalled = raw_exchange(srv.server.port(), "POST / HTTP/1.1\r\nHost: x\r\n");
     CHECK(stalled.empty());
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("http: short answers go out byte for byte as Beast writes them, in order",
+          "[net][http]") {
+    // The server keeps the head of a short answer once written (http_server.cpp): what goes
+    // out must still be exactly the message Beast itself would write, for each answer.
+    TestServer srv({}, [](Request&& req, Reply reply) {
+        auto r = Response::text(req.target == "/a" ? 200 : 202, req.target + "\n");
+        if (req.target == "/c") r.headers.emplace_back("Retry-After", "5");
+        reply(std::move(r));
+    });
+    auto beast_writes = [](unsigned status, std::string body, unsigned version, bool keep_alive,
+                           std::vector<std::pair<std::string, std::string>> extra = {}) {
+        namespace http = boost::beast::http;
+        http::response<http::string_body> res{static_cast<http::status>(status), version};
+        res.set(http::field::content_type, "text/plain; charset=utf-8");
+        for (const auto& [k, v] : extra)
+            res.set(k, v);
+        res.set(http::field::server, "reglamentd");
+        res.body() = std::move(body);
+        res.keep_alive(keep_alive);
+        res.prepare_payload();
+        std::ostringstream out;
+        out << res;
+        return out.str();
+    };
+    // Pipelined: the same answer twice (the second from the kept head), then once more on a
+    // request that closes the connection; then an answer with a header of its own.
+    auto got = raw_exchange(srv.server.port(),
+                            "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(got == beast_writes(200, "/a\n", 11, true) + beast_writes(200, "/a\n", 11, true) +
+                     beast_writes(200, "/a\n", 11, false));
+    CHECK(raw_exchange(srv.server.port(),
+                       "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") ==
+          beast_writes(202, "/c\n", 11, false, {{"Retry-After", "5"}}));
+    // HTTP/1.0 without keep-alive.
+    CHECK(raw_exchange(srv.server.port(), "GET /b HTTP/1.0\r\n\r\n") ==
+          beast_writes(202, "/b\n", 10, false));
 }
 
 TEST_CASE("http: a handler that never answers still yields a 500", "[net][http]") {
