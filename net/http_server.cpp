@@ -165,12 +165,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           acceptor(io_) {}
 
     // A connection runs on a worker io_context (one thread each, no strand needed) or, without
-    // workers, on a strand of io. Each kind is its own executor type rather than an
-    // any_io_executor: the type-erased executor was copied and queried on every operation of
-    // every request, a few per cent of the daemon's CPU under intake load.
-    using WorkerExecutor = asio::io_context::executor_type;
-    using StrandExecutor = asio::strand<asio::io_context::executor_type>;
-
+    // workers, on a strand of io. Sessions are templates over that executor type rather than
+    // using any_io_executor: the type-erased executor was copied and queried on every
+    // operation of every request, a few per cent of the daemon's CPU under intake load.
     template <class Executor>
     static auto on_error(error_code& ec) {
         return asio::redirect_error(asio::use_awaitable_t<Executor>{}, ec);
