@@ -17,26 +17,45 @@ using nlohmann::json;
 
 namespace {
 
+// Which names are an entity's own events: the prefix, then (for CRM entities and tasks) one
+// of its change actions. ONCRMLEADUSERFIELDADD or ONCRMDEALRECURRINGADD share a prefix with
+// the entity but are about a user field or a recurring-deal template, not about a lead or deal.
+enum class Actions { changes, changes_and_move, any };
+
 struct Prefix {
     std::string_view prefix;
     EntityType type;
+    Actions actions;
 };
 
 // Longest prefixes first: ONCRMTIMELINECOMMENT before ONCRM..., ONTASKCOMMENT before ONTASK.
 constexpr std::array<Prefix, 12> prefixes = {{
-    {"ONCRMTIMELINECOMMENT", EntityType::timeline_comment},
-    {"ONCRMLEAD", EntityType::lead},
-    {"ONCRMDEAL", EntityType::deal},
-    {"ONCRMCONTACT", EntityType::contact},
-    {"ONCRMCOMPANY", EntityType::company},
-    {"ONCRMACTIVITY", EntityType::activity},
-    {"ONTASKCOMMENT", EntityType::task_comment},
-    {"ONTASK", EntityType::task},
-    {"ONVOXIMPLANTCALL", EntityType::call},
-    {"ONEXTERNALCALL", EntityType::call},
-    {"ONUSER", EntityType::user},
-    {"ONAPP", EntityType::app},
+    {"ONCRMTIMELINECOMMENT", EntityType::timeline_comment, Actions::changes},
+    {"ONCRMLEAD", EntityType::lead, Actions::changes},
+    {"ONCRMDEAL", EntityType::deal, Actions::changes_and_move},
+    {"ONCRMCONTACT", EntityType::contact, Actions::changes},
+    {"ONCRMCOMPANY", EntityType::company, Actions::changes},
+    {"ONCRMACTIVITY", EntityType::activity, Actions::changes},
+    {"ONTASKCOMMENT", EntityType::task_comment, Actions::changes},
+    {"ONTASK", EntityType::task, Actions::changes},
+    {"ONVOXIMPLANTCALL", EntityType::call, Actions::any},
+    {"ONEXTERNALCALL", EntityType::call, Actions::any},
+    {"ONUSER", EntityType::user, Actions::any},
+    {"ONAPP", EntityType::app, Actions::any},
 }};
+
+bool action_fits(std::string_view action, Actions allowed) {
+    switch (allowed) {
+        case Actions::any:
+            return true;
+        case Actions::changes_and_move:
+            if (action == "MOVETOCATEGORY") return true;
+            [[fallthrough]];
+        case Actions::changes:
+            return action == "ADD" || action == "UPDATE" || action == "DELETE";
+    }
+    return false;
+}
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -47,7 +66,8 @@ std::string upper(std::string_view s) {
 
 EntityType entity_of(std::string_view name) {
     for (const auto& p : prefixes)
-        if (name.substr(0, p.prefix.size()) == p.prefix) return p.type;
+        if (name.starts_with(p.prefix) && action_fits(name.substr(p.prefix.size()), p.actions))
+            return p.type;
     return EntityType::unknown;
 }
 
@@ -59,7 +79,7 @@ const json& member(const json& obj, const char* key) {
 }
 
 EventParseResult fail(std::string why) {
-    return {std::nullopt, std::move(why)};
+    return {std::nullopt, std::move(why), {}};
 }
 
 }  // namespace
@@ -98,6 +118,12 @@ bool Event::is(std::string_view event_name) const {
     return iequals(name, event_name);
 }
 
+namespace {
+
+EventParseResult parse_form(json& form);
+
+}  // namespace
+
 EventParseResult parse_event(std::string_view body) {
     json form;
     try {
@@ -105,6 +131,15 @@ EventParseResult parse_event(std::string_view body) {
     } catch (const std::invalid_argument& e) {
         return fail(std::string("malformed form body: ") + e.what());
     }
+    std::string token = text_or_empty(member(form, "auth"), {"application_token"});
+    auto result = parse_form(form);
+    result.application_token = std::move(token);
+    return result;
+}
+
+namespace {
+
+EventParseResult parse_form(json& form) {
     const json& name = member(form, "event");
     if (!name.is_string() || name.get_ref<const std::string&>().empty())
         return fail("no 'event' field: not a Bitrix24 event");
@@ -157,6 +192,11 @@ EventParseResult parse_event(std::string_view body) {
             if (ev.name == "ONVOXIMPLANTCALLEND") ev.call = call_from(src);
             break;
         }
+        case EntityType::user:
+            // ONUSERADD carries the user as data[ID], data[NAME], ... without FIELDS.
+            ev.entity_id = text_or_empty(data, {"ID"});
+            if (ev.entity_id.empty()) ev.entity_id = text_or_empty(fields, {"ID"});
+            break;
         case EntityType::app:
         case EntityType::unknown:
             ev.entity_id = text_or_empty(fields, {"ID"});
@@ -169,13 +209,16 @@ EventParseResult parse_event(std::string_view body) {
             }
             break;
     }
-    // Lifecycle, unknown and the various call-start events may legitimately lack an id.
+    // Lifecycle, user, unknown and the various call-start events may legitimately lack an id:
+    // no rule reads them.
     bool needs_id = ev.entity != EntityType::app && ev.entity != EntityType::unknown &&
-                    ev.entity != EntityType::task_comment &&
+                    ev.entity != EntityType::user && ev.entity != EntityType::task_comment &&
                     (ev.entity != EntityType::call || ev.name == "ONVOXIMPLANTCALLEND");
     if (needs_id && ev.entity_id.empty()) return fail(ev.name + ": no entity id in data");
-    return {std::move(ev), {}};
+    return {std::move(ev), {}, {}};
 }
+
+}  // namespace
 
 bool token_matches(std::string_view expected, std::string_view got) {
     if (expected.empty()) return false;

@@ -55,6 +55,9 @@ struct Event {
 struct EventParseResult {
     std::optional<Event> event;
     std::string error;  // one line, no secrets; set when event is empty
+    // auth[application_token] as sent, also when the rest is malformed (so a forged body
+    // gets 401, not a description of what is wrong with it). Empty when the body is no form.
+    std::string application_token;
 };
 
 EventParseResult parse_event(std::string_view form_body);

@@ -255,6 +255,12 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         decide(ev, now_entity, now_entity, payload.value("rule_id", ""));
         return;
     }
+    if (in.kind == "wazzup.message") {
+        auto m = message_of(payload);
+        // The echo of a message we sent (a template of L5 or a cadence) is news about its
+        // delivery, with `status: error` when it failed, and not a manager's answer to H5.
+        if (m && !m->inbound && add_own_message_status(*m, ev, reads)) return;
+    }
     if (in.kind == "ONVOXIMPLANTCALLEND" || in.kind == "wazzup.message") {
         bool call = in.kind == "ONVOXIMPLANTCALLEND";
         ev.kind = call ? EventKind::call_ended : EventKind::chat_message;
@@ -276,45 +282,17 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         }
         return;
     }
-    if (in.kind == "wazzup.status" || in.kind == "wazzup.send_failed") {
+    if (in.kind == "wazzup.status") {
+        if (auto m = message_of(payload)) add_own_message_status(*m, ev, reads);
+        return;
+    }
+    if (in.kind == "wazzup.send_failed") {
         ev.kind = EventKind::chat_status;
         rules::ChatMessage m;
-        if (in.kind == "wazzup.status") {
-            auto parsed = message_of(payload);
-            if (!parsed) return;
-            m = *parsed;
-            const std::string sent_key = "wazzup.sent:" + m.message_id;
-            auto sent = store_.get_kv(sent_key);
-            if (!sent) return;  // not a message of ours, or sent before we kept track
-            json where = json::parse(*sent, nullptr, false);
-            if (!where.is_object()) return;
-            // Wazzup's webhooks come out of order: a status never goes back (read stays read),
-            // and one that changes nothing is not news to any rule.
-            auto known = sent_status_.find(m.message_id);
-            const std::string was =
-                known != sent_status_.end() ? known->second : where.value("status", "");
-            auto current =
-                was.empty() ? wazzup::DeliveryStatus::none : wazzup::parse_delivery_status(was);
-            auto merged = wazzup::merge_status(current, wazzup::parse_delivery_status(m.status));
-            if (merged == current) {
-                ++counts_.unchanged;
-                return;
-            }
-            m.status = std::string(wazzup::to_string(merged));
-            sent_status_[m.message_id] = m.status;
-            where["status"] = m.status;
-            commit_.kv_puts.emplace_back(sent_key, where.dump());
-            try {
-                ref = EntityRef::parse(where.value("entity_key", ""));
-            } catch (const std::invalid_argument&) {
-                return;
-            }
-        } else {
-            m.status = "error";
-            m.error_code = payload.value("code", "");
-            if (m.error_code == "CHANNEL_NOT_ACTIVE")
-                tell_channel_down(ref, payload.value("channel_state", ""));
-        }
+        m.status = "error";
+        m.error_code = payload.value("code", "");
+        if (m.error_code == "CHANNEL_NOT_ACTIVE")
+            tell_channel_down(ref, payload.value("channel_state", ""));
         ev.entity = ref;
         ev.message = m;
         rules::Entity e = current(ref, reads);
@@ -324,6 +302,43 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
     // Wazzup says a channel changed state: the client re-reads the channels (engine.hpp hook).
     if (in.kind == "wazzup.channel") ++counts_.channel_updates;
     // Kinds no rule reads: done, nothing to decide.
+}
+
+bool StepBuilder::add_own_message_status(rules::ChatMessage m, rules::Event ev,
+                                         const Reads& reads) {
+    const std::string sent_key = "wazzup.sent:" + m.message_id;
+    auto sent = store_.get_kv(sent_key);
+    if (!sent) return false;  // not a message of ours, or sent before we kept track
+    json where = json::parse(*sent, nullptr, false);
+    if (!where.is_object()) return false;
+    EntityRef ref;
+    try {
+        ref = EntityRef::parse(where.value("entity_key", ""));
+    } catch (const std::invalid_argument&) {
+        return false;
+    }
+    // Wazzup's webhooks come out of order: a status never goes back (read stays read), and one
+    // that changes nothing is not news to any rule.
+    auto known = sent_status_.find(m.message_id);
+    const std::string was = known != sent_status_.end() ? known->second : where.value("status", "");
+    auto current_status =
+        was.empty() ? wazzup::DeliveryStatus::none : wazzup::parse_delivery_status(was);
+    auto merged = wazzup::merge_status(current_status, wazzup::parse_delivery_status(m.status));
+    if (merged == current_status) {
+        ++counts_.unchanged;
+        return true;
+    }
+    m.status = std::string(wazzup::to_string(merged));
+    m.inbound = false;
+    sent_status_[m.message_id] = m.status;
+    where["status"] = m.status;
+    commit_.kv_puts.emplace_back(sent_key, where.dump());
+    ev.kind = EventKind::chat_status;
+    ev.entity = ref;
+    ev.message = m;
+    rules::Entity e = current(ref, reads);
+    decide(ev, e, e, "");
+    return true;
 }
 
 // The call log of a lead (call_log.hpp).

@@ -172,6 +172,9 @@ class StepBuilder {
                rules::Decision decision);
     void remember(const rules::EntityRef& ref, const rules::Entity& entity);
     void tell_channel_down(const rules::EntityRef& about, const std::string& state);
+    // A delivery status of a message we sent (`statuses[]`, or the echo in `messages[]`),
+    // decided on the entity it was sent for. False when the message is not one of ours.
+    bool add_own_message_status(rules::ChatMessage m, rules::Event ev, const Reads& reads);
     void keep_call(const rules::Call& call, const std::vector<std::string>& lead_ids);
     nlohmann::json state_of(const std::string& rule_id, const std::string& entity_key);
 

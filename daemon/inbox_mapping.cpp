@@ -75,7 +75,8 @@ std::string bitrix_payload(const bitrix::Event& e) {
 std::string message_dedup_key(const wazzup::WebhookMessage& m) {
     std::string key = "wazzup:message:" + m.message_id;
     if (m.is_deleted) return key + ":deleted";
-    if (m.is_edited) return key + ":edited";
+    // A message can be edited more than once: each text is its own event.
+    if (m.is_edited) return key + ":edited:" + fnv1a64_hex(m.text);
     return key;
 }
 
@@ -153,8 +154,12 @@ std::vector<store::InboxEvent> inbox_events_from_wazzup(const wazzup::WebhookBod
         if (m.error) cm.error_code = m.error->code;
         cm.at = m.date_time;
         cm.text = m.text;
-        out.push_back({"wazzup", message_dedup_key(m), "chat:" + cm.chat_id, "wazzup.message",
-                       dump(json(cm)), received_at});
+        // An edit or a deletion changes a message that already came: it is kept, but it is
+        // neither the client writing again nor an answer (wazzup.md §4.3), so no rule reads it.
+        const bool changed = m.is_edited || m.is_deleted;
+        out.push_back({"wazzup", message_dedup_key(m), "chat:" + cm.chat_id,
+                       changed ? "wazzup.message_changed" : "wazzup.message", dump(json(cm)),
+                       received_at});
     }
     for (const auto& s : body.statuses) {
         rules::ChatMessage cm;

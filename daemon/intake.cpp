@@ -121,6 +121,21 @@ void Intake::handle_bitrix(const net::Request& req, const net::Reply& reply) {
         return;
     }
     auto parsed = bitrix::parse_event(req.body);
+    // A body that came with a token is judged by it first: a forged one learns nothing of what
+    // else is wrong with it. Without any token, a body that is not an event is malformed.
+    const std::string& token =
+        parsed.event ? parsed.event->auth.application_token : parsed.application_token;
+    if ((parsed.event || !token.empty()) &&
+        !bitrix::token_matches(settings()->application_token, token)) {
+        // Names what came and from where, never the token that came with it.
+        spdlog::warn("intake: bitrix {} from {} (domain {}) refused (401): {} application_token",
+                     parsed.event ? loggable(parsed.event->name) : std::string("event"), req.remote,
+                     parsed.event ? loggable(parsed.event->auth.domain) : "?",
+                     token.empty() ? "missing" : "wrong");
+        bump(count, "bitrix", "rejected_auth");
+        reply(plain(401, "wrong or missing auth[application_token]"));
+        return;
+    }
     if (!parsed.event) {
         std::string reason = loggable(parsed.error);
         spdlog::warn("intake: bitrix event from {} refused (400): {}", req.remote, reason);
@@ -129,15 +144,6 @@ void Intake::handle_bitrix(const net::Request& req, const net::Reply& reply) {
         return;
     }
     const bitrix::Event& ev = *parsed.event;
-    if (!bitrix::token_matches(settings()->application_token, ev.auth.application_token)) {
-        // Names what came and from where, never the token that came with it.
-        spdlog::warn("intake: bitrix {} from {} (domain {}) refused (401): {} application_token",
-                     loggable(ev.name), req.remote, loggable(ev.auth.domain),
-                     ev.auth.application_token.empty() ? "missing" : "wrong");
-        bump(count, "bitrix", "rejected_auth");
-        reply(plain(401, "wrong or missing auth[application_token]"));
-        return;
-    }
     auto event = inbox_event_from_bitrix(ev, next_delivery_id(), clock_.now());
     if (!event) {
         spdlog::info("intake: bitrix {} (id '{}') ignored: not an entity the rules watch",

@@ -59,8 +59,9 @@ struct WebhookMessage {
     bool is_edited = false;
     bool is_deleted = false;
 
-    // A client wrote to us: what stops cadences and opens the WABA window (§5, §10.6).
-    bool from_client() const { return !is_echo && !is_deleted; }
+    // A client wrote to us: what stops cadences and opens the WABA window (§5, §10.6). An edit
+    // or a deletion changes a message that already came; it is not the client writing again.
+    bool from_client() const { return !is_echo && !is_deleted && !is_edited; }
 };
 
 // `statuses[]`: delivery progress of messages we sent.

@@ -69,6 +69,19 @@ long long count_of(const std::vector<std::string>& texts, const std::string& tex
     return std::count(texts.begin(), texts.end(), text);
 }
 
+// A manager writes to the client from the Wazzup app: the emulator echoes it to the daemon.
+void manager_writes(Portal& p, const std::string& chat, const std::string& text) {
+    auto r = p.http.post(p.emulator_url("/v3/message"),
+                         json{{"channelId", "c0ffee00-0000-4000-8000-000000000001"},
+                              {"chatType", "whatsapp"},
+                              {"chatId", chat},
+                              {"text", text}}
+                             .dump(),
+                         "application/json", {{"Authorization", "Bearer demo-wazzup-key"}});
+    REQUIRE(r.status == 201);
+    p.settle();
+}
+
 std::string all_of(const std::vector<std::string>& texts) {
     std::string out;
     for (const auto& t : texts)
@@ -735,15 +748,7 @@ TEST_CASE("e2e H5: a WhatsApp message unanswered for 5 minutes is reported, afte
     p.settle();
     advance_to(p, "2026-03-02T09:02:00+03:00");
     // The manager answers the second client from Wazzup.
-    auto r = p.http.post(p.emulator_url("/v3/message"),
-                         json{{"channelId", "c0ffee00-0000-4000-8000-000000000001"},
-                              {"chatType", "whatsapp"},
-                              {"chatId", "79128300002"},
-                              {"text", "Добрый день! Сейчас посчитаю."}}
-                             .dump(),
-                         "application/json", {{"Authorization", "Bearer demo-wazzup-key"}});
-    REQUIRE(r.status == 201);
-    p.settle();
+    manager_writes(p, "79128300002", "Добрый день! Сейчас посчитаю.");
     const std::string wait =
         kMarker + "Клиент по лиду «Лид в WhatsApp» ждёт ответа в WhatsApp больше 5 мин.";
     advance_to(p, "2026-03-02T09:04:00+03:00");
@@ -762,6 +767,52 @@ TEST_CASE("e2e H5: a WhatsApp message unanswered for 5 minutes is reported, afte
     advance_to(p, "2026-03-02T09:30:00+03:00");
     CHECK(notes_about(p, other, "«Лид, которому ответили» ждёт ответа").empty());
     CHECK(notes_about(p, kHead, "«Лид, которому ответили» (").empty());
+}
+
+// Wazzup reports edits and deletions as `messages` with isEdited / isDeleted (wazzup.md §4.3).
+TEST_CASE("e2e H5: a client deleting or editing a message is neither an answer nor a new wait",
+          "[e2e][lead][H5]") {
+    Portal p;  // Monday 2 March, 09:00
+    long long deleted = new_lead(p, "+7 912 830-00-11", "Лид, удаливший сообщение");
+    long long edited = new_lead(p, "+7 912 830-00-12", "Лид, исправивший сообщение");
+    p.settle();
+    // Asked now: L4 hands both leads on at 09:10.
+    const long long deleted_who = assigned(p, deleted);
+    const long long edited_who = assigned(p, edited);
+    auto client_says = [&](const std::string& chat, const std::string& id, const std::string& at,
+                           json flags) {
+        json m = {{"messageId", id},
+                  {"dateTime", at},
+                  {"channelId", "c0ffee00-0000-4000-8000-000000000001"},
+                  {"chatType", "whatsapp"},
+                  {"chatId", chat},
+                  {"type", "text"},
+                  {"isEcho", false},
+                  {"status", "inbound"},
+                  {"text", "Хочу балкон"}};
+        m.update(flags);
+        auto r = p.http.post(p.hooks_url("/hooks/wazzup/demo-wazzup-hook"),
+                             json{{"messages", json::array({m})}}.dump(), "application/json");
+        REQUIRE(r.status == 200);
+        p.settle();
+    };
+    client_says("79128300011", "del-1", "2026-03-02T06:00:00.000Z", json::object());
+    client_says("79128300012", "ed-1", "2026-03-02T06:00:00.000Z", json::object());
+    advance_to(p, "2026-03-02T09:01:00+03:00");
+    client_says("79128300011", "del-1", "2026-03-02T06:00:00.000Z", {{"isDeleted", true}});
+    // The manager answers the second client; then the client corrects the first message.
+    manager_writes(p, "79128300012", "Добрый день! Какой длины балкон?");
+    advance_to(p, "2026-03-02T09:03:00+03:00");
+    client_says("79128300012", "ed-1", "2026-03-02T06:00:00.000Z",
+                {{"isEdited", true},
+                 {"text", "Хочу балкон 6 м"},
+                 {"oldInfo", {{"oldText", "Хочу балкон"}}}});
+    advance_to(p, "2026-03-02T09:09:00+03:00");
+    INFO(all_of(notes_to(p, deleted_who)));
+    CHECK(count_of(notes_to(p, deleted_who),
+                   kMarker + "Клиент по лиду «Лид, удаливший сообщение» ждёт ответа в WhatsApp "
+                             "больше 5 мин.") == 1);
+    CHECK(notes_about(p, edited_who, "«Лид, исправивший сообщение» ждёт ответа").empty());
 }
 
 // ---------------------------------------------------------------------------------------------

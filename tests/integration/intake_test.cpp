@@ -151,8 +151,14 @@ TEST_CASE("intake: a wrong or missing application_token is 401, nothing stored, 
     CHECK(r.status == 401);
     auto missing = rig.post("/hooks/bitrix", "event=ONCRMLEADADD&data%5BFIELDS%5D%5BID%5D=1");
     CHECK(missing.status == 401);
+    // A forged body learns nothing of what else is wrong with it.
+    auto forged_broken = rig.post(
+        "/hooks/bitrix", bitrix_body("event=ONCRMLEADADD&data%5BFIELDS%5D%5BTITLE%5D=x", wrong));
+    CHECK(forged_broken.status == 401);
+    CHECK(forged_broken.body.find("no entity id") == std::string::npos);
     CHECK(rig.rows().empty());
-    CHECK(rig.counts() == std::vector<std::string>{"bitrix/rejected_auth", "bitrix/rejected_auth"});
+    CHECK(rig.counts() == std::vector<std::string>{"bitrix/rejected_auth", "bitrix/rejected_auth",
+                                                   "bitrix/rejected_auth"});
     auto lines = log.str();
     CHECK(lines.find("401") != std::string::npos);
     CHECK(lines.find(wrong) == std::string::npos);
@@ -185,12 +191,17 @@ TEST_CASE("intake: Bitrix24 bodies over 256 KiB are 413; other methods 405, path
     CHECK(rig.rows().empty());
     CHECK(rig.client.get(rig.url("/hooks/bitrix")).status == 405);
     CHECK(rig.post("/hooks/other", kLeadAdd).status == 404);
-    // Authentic, but nothing the rules watch: acknowledged, not stored.
-    CHECK(rig.post("/hooks/bitrix", bitrix_body("event=ONUSERADD&data%5BFIELDS%5D%5BID%5D=5"))
+    // Authentic, but nothing the rules watch: acknowledged, not stored. ONUSERADD as
+    // b24restdocs shows it (data[ID], no FIELDS); a user field's event is not its lead's.
+    CHECK(rig.post("/hooks/bitrix", bitrix_body("event=ONUSERADD&data%5BID%5D=5&data%5BNAME%5D=K"))
+              .status == 200);
+    CHECK(rig.post("/hooks/bitrix",
+                   bitrix_body("event=ONCRMLEADUSERFIELDADD&data%5BFIELDS%5D%5BID%5D=6977"
+                               "&data%5BFIELDS%5D%5BENTITY_ID%5D=CRM_LEAD"))
               .status == 200);
     CHECK(rig.rows().empty());
-    CHECK(rig.counts() ==
-          std::vector<std::string>{"bitrix/too_large", "bitrix/malformed", "bitrix/ignored"});
+    CHECK(rig.counts() == std::vector<std::string>{"bitrix/too_large", "bitrix/malformed",
+                                                   "bitrix/ignored", "bitrix/ignored"});
 }
 
 TEST_CASE("intake: the application token can be replaced on reload", "[intake][integration]") {

@@ -117,6 +117,34 @@ TEST_CASE("event: ONVOXIMPLANTCALLEND carries the full call", "[bitrix][event]")
     CHECK_FALSE(start.call);
 }
 
+TEST_CASE("event: names that only share an entity's prefix are not its events", "[bitrix][event]") {
+    // b24restdocs: user-field events carry the field's id, recurring-deal events the template's.
+    for (const char* name :
+         {"ONCRMLEADUSERFIELDADD", "ONCRMDEALUSERFIELDUPDATE", "ONCRMDEALRECURRINGADD",
+          "ONCRMCONTACTUSERFIELDDELETE", "ONTASKCHATMESSAGEADD"}) {
+        auto ev = parse_ok(std::string("event=") + name +
+                           "&data%5BFIELDS%5D%5BID%5D=2&data%5BFIELDS%5D%5BENTITY_ID%5D=CRM_DEAL");
+        INFO(name);
+        CHECK(ev.entity == EntityType::unknown);
+    }
+}
+
+TEST_CASE("event: ONUSERADD carries the user as data[ID], without FIELDS", "[bitrix][event]") {
+    auto ev = parse_ok("event=ONUSERADD&data%5BID%5D=123&data%5BACTIVE%5D=Y&data%5BNAME%5D=Klaus");
+    CHECK(ev.entity == EntityType::user);
+    CHECK(ev.entity_id == "123");
+}
+
+TEST_CASE("event: a malformed body still tells which token came with it", "[bitrix][event]") {
+    auto no_id = parse_event("event=ONCRMLEADADD&data[FIELDS][TITLE]=x&auth[application_token]=t0");
+    CHECK_FALSE(no_id.event);
+    CHECK(no_id.application_token == "t0");
+    auto ok = parse_event("event=ONCRMLEADADD&data[FIELDS][ID]=1&auth[application_token]=t1");
+    REQUIRE(ok.event);
+    CHECK(ok.application_token == "t1");
+    CHECK(parse_event("event=ONCRMLEADADD&data[FIELDS=1").application_token.empty());
+}
+
 TEST_CASE("event: app lifecycle without entity, tokens read", "[bitrix][event]") {
     auto ev = parse_ok(
         "event=ONAPPINSTALL&data[VERSION]=1&auth[access_token]=acc"

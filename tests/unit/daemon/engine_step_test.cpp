@@ -257,6 +257,44 @@ TEST_CASE("a message's Wazzup status never goes back; a repeated one is not news
     CHECK(json::parse(*kept)["status"] == "read");
 }
 
+TEST_CASE("the echo of a message we sent is its delivery status, not a manager's message",
+          "[engine_step]") {
+    Rig rig;
+    rig.first->wants = {rules::EventKind::chat_status, rules::EventKind::chat_message};
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    rig.store.put_kv("wazzup.sent:ours", json{{"entity_key", "lead:7"}, {"rule_id", "L5"}}.dump());
+    auto echo = [](std::int64_t id, const std::string& message_id, const std::string& status) {
+        store::StoredEvent e;
+        e.id = id;
+        e.event.source = "wazzup";
+        e.event.kind = "wazzup.message";
+        e.event.entity_key = "chat:79123456789";
+        json m = {{"message_id", message_id},
+                  {"chat_id", "79123456789"},
+                  {"inbound", false},
+                  {"status", status}};
+        if (status == "error") m["error_code"] = "BAD_CONTACT";
+        e.event.payload = m.dump();
+        e.event.received_at = kNow;
+        return e;
+    };
+    std::vector<std::string> seen;
+    rig.first->answer = [&seen](const rules::RuleContext& c) {
+        seen.push_back(
+            std::string(c.event.kind == rules::EventKind::chat_status ? "status " : "message ") +
+            c.event.entity.key() + " " + c.event.message->message_id + " " +
+            c.event.message->status + " " + c.event.message->error_code);
+        return rules::Decision{};
+    };
+    // Ours failed (messages[] with status error); a manager's reply from the Wazzup app.
+    rig.step({echo(1, "ours", "error"), echo(2, "manager", "sent")}, {});
+    CHECK(seen == std::vector<std::string>{"status lead:7 ours error BAD_CONTACT",
+                                           "message lead:7 manager sent "});
+    auto kept = rig.store.get_kv("wazzup.sent:ours");
+    REQUIRE(kept);
+    CHECK(json::parse(*kept)["status"] == "error");
+}
+
 TEST_CASE("a deal's stage history is read when it moved; the rules see it before the commit",
           "[engine_step]") {
     Rig rig;

@@ -299,10 +299,15 @@ TEST_CASE("inbox mapping: Wazzup messages and statuses in one body", "[inbox_map
     CHECK(echo.status == "error");
     CHECK(echo.error_code == "BAD_CONTACT");
 
-    CHECK(events[2].dedup_key == "wazzup:message:m-ed:edited");
-    CHECK(chat_message(events[2]).inbound);
+    // Edits and deletions are kept, under a kind no rule reads: they are neither the client
+    // writing again nor an answer.
+    CHECK(events[2].kind == "wazzup.message_changed");
+    CHECK(events[2].dedup_key.starts_with("wazzup:message:m-ed:edited:"));
+    CHECK_FALSE(chat_message(events[2]).inbound);
+    CHECK(events[3].kind == "wazzup.message_changed");
     CHECK(events[3].dedup_key == "wazzup:message:m-del:deleted");
     CHECK_FALSE(chat_message(events[3]).inbound);
+    CHECK(events[4].kind == "wazzup.message");
     CHECK(events[4].entity_key == "chat:0f6e2a5c-9d1b-4a57-8c1e-telegramguid");
 
     const auto& read = events[5];
@@ -316,6 +321,20 @@ TEST_CASE("inbox mapping: Wazzup messages and statuses in one body", "[inbox_map
     CHECK(s.at == parse_iso8601("2025-02-05T06:01:07Z"));
     CHECK(events[6].dedup_key == "wazzup:status:out-2:error");
     CHECK(chat_message(events[6]).error_code == "24_HOURS_EXCEEDED");
+}
+
+TEST_CASE("inbox mapping: each edit of a message is its own event", "[inbox_mapping][intake]") {
+    auto edit = [](const char* text) {
+        auto body = wazzup_body(std::string(R"({"messages":[{"messageId":"m-ed","channelId":"c",
+            "chatType":"whatsapp","chatId":"79123456789","type":"text","isEcho":false,
+            "status":"inbound","isEdited":true,"text":")") +
+                                text + R"("}]})");
+        auto events = inbox_events_from_wazzup(body, kReceived);
+        REQUIRE(events.size() == 1);
+        return events[0].dedup_key;
+    };
+    CHECK(edit("Хочу балкон 6 м") == edit("Хочу балкон 6 м"));  // a repeat of one webhook
+    CHECK(edit("Хочу балкон 6 м") != edit("Хочу балкон 7 м"));
 }
 
 TEST_CASE("inbox mapping: Wazzup chat ids that are phones become digits",

@@ -74,6 +74,7 @@ TEST_CASE("An echo from the manager's phone, edited and deleted messages", "[waz
     CHECK(body->messages[0].author_id == "u-5");
     CHECK(body->messages[0].status == DeliveryStatus::sent);
     CHECK(body->messages[1].is_edited);
+    CHECK_FALSE(body->messages[1].from_client());
     CHECK_FALSE(body->messages[1].date_time);
     CHECK(body->messages[2].is_deleted);
     CHECK_FALSE(body->messages[2].is_echo);
