@@ -263,8 +263,14 @@ TimePoint Calendar::start_of_working_day(TimePoint t) const {
 }
 
 TimePoint Calendar::end_of_working_day(TimePoint t) const {
-    const auto day = working_day_on_or_after(local_day(t));
-    return from_local(day + hours_of(day).back().end);
+    auto day = working_day_on_or_after(local_day(t));
+    TimePoint end = from_local(day + hours_of(day).back().end);
+    // After hours "by the end of the working day" is tomorrow's: today's end has passed.
+    if (end <= t) {
+        day = next_working_day(day);
+        end = from_local(day + hours_of(day).back().end);
+    }
+    return end;
 }
 
 bool Calendar::has_holidays_for_year(int year) const {

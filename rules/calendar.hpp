@@ -104,9 +104,11 @@ class Calendar {
     // The first working day after t's local day, at the given local time of day.
     TimePoint next_working_day_at(TimePoint t, std::chrono::minutes time_of_day) const;
     TimePoint next_working_day_at(TimePoint t, std::string_view hh_mm) const;
-    // Start (end) of the working day of t's local date, or of the next working day when that
-    // date is not a working day.
+    // Start of the working day of t's local date, or of the next working day when that date is
+    // not a working day.
     TimePoint start_of_working_day(TimePoint t) const;
+    // The end of the working day t is in or before; from that end on (after hours), the next
+    // working day's end, so a deadline set in the evening is not already past.
     TimePoint end_of_working_day(TimePoint t) const;
 
     // Whether the spec holds dated holidays for the year; the daemon warns when the current or

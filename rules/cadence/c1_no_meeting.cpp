@@ -5,7 +5,7 @@
 //   meeting_date_field    "UF_CRM_MEETING_DATE"  … with this field empty …
 //                          … and no open task (a person's, not the daemon's) or activity
 //                          with a deadline still ahead
-//   stop_status_ids       ["UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"] ("5. Встреча
+//   stop_status_ids       ["UC_MEETING", "UC_MEETING_HELD", "CONVERTED"] ("5. Встреча
 //                          назначена" and later)
 //   stop_field            = meeting_date_field
 //   steps                 the ОП-2 ladder (cadence.hpp): day 0 start template "" (НАПИСАТЬ
@@ -109,7 +109,7 @@ std::unique_ptr<Rule> make_c1_no_meeting(Params& p) {
     r->qualified_status_ids = p.text_list("qualified_status_ids", {"UC_QUALIFIED"});
     r->meeting_date_field = p.required_text("meeting_date_field", "UF_CRM_MEETING_DATE");
     r->cadence =
-        Cadence::read(p, c1_default_steps(), {"UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"},
+        Cadence::read(p, c1_default_steps(), {"UC_MEETING", "UC_MEETING_HELD", "CONVERTED"},
                       r->meeting_date_field);
     r->cadence.close_comment = p.text("close_comment", defaults::cadence::close_comment);
     r->cadence.call_task_description = p.text("call_task_description", "");

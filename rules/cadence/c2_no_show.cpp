@@ -1,6 +1,6 @@
 // C2 No-show (REGULATIONS.md C2; ОП-2 "Встреча была назначена, но Клиент не пришёл").
 // Parameters ([rules.C2]):
-//   meeting_set_status_ids ["UC_MEETING_SET"]   "5. Встреча назначена"
+//   meeting_set_status_ids ["UC_MEETING"]   "5. Встреча назначена"
 //   held_status_ids        ["UC_MEETING_HELD", "CONVERTED"]  the meeting took place
 //   no_show_status_id      "UC_NO_SHOW"   entering it starts the cadence at once ("" = none)
 //   meeting_date_field     "UF_CRM_MEETING_DATE"
@@ -122,7 +122,7 @@ json c2_default_steps() {
 
 std::unique_ptr<Rule> make_c2_no_show(Params& p) {
     auto r = std::make_unique<C2NoShow>();
-    r->meeting_set_status_ids = p.text_list("meeting_set_status_ids", {"UC_MEETING_SET"});
+    r->meeting_set_status_ids = p.text_list("meeting_set_status_ids", {"UC_MEETING"});
     r->held_status_ids = p.text_list("held_status_ids", {"UC_MEETING_HELD", "CONVERTED"});
     r->no_show_status_id = p.text("no_show_status_id", "UC_NO_SHOW");
     r->meeting_date_field = p.required_text("meeting_date_field", "UF_CRM_MEETING_DATE");

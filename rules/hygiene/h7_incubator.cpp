@@ -3,7 +3,7 @@
 // Parameters ([rules.H7]):
 //   after_months         1
 //   incubator_status_id  "UC_INCUBATOR"   "Инкубатор"
-//   meeting_status_ids   ["UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"]  a meeting reached
+//   meeting_status_ids   ["UC_MEETING", "UC_MEETING_HELD", "CONVERTED"]  a meeting reached
 //   meeting_date_field   "UF_CRM_MEETING_DATE"  a date here also counts as a meeting reached
 //   skip_status_ids      []
 //   reason_field         ""   incubator_reason ""
@@ -76,7 +76,7 @@ std::unique_ptr<Rule> make_h7_incubator(Params& p) {
     r->after_months = p.positive_int("after_months", 1);
     r->move = StatusMove::read(p, "incubator_", "UC_INCUBATOR", "", defaults::h7::comment);
     r->meeting_status_ids =
-        p.text_list("meeting_status_ids", {"UC_MEETING_SET", "UC_MEETING_HELD", "CONVERTED"});
+        p.text_list("meeting_status_ids", {"UC_MEETING", "UC_MEETING_HELD", "CONVERTED"});
     r->meeting_date_field = p.required_text("meeting_date_field", "UF_CRM_MEETING_DATE");
     r->skip_status_ids = p.text_list("skip_status_ids", {});
     r->heads = Escalation::read(p);

@@ -1,8 +1,8 @@
 // The second half of the deal pipeline end to end — D4 (the reminder to confirm the measurement
 // date), D5 (the cut-offs of the morning after a measurement), D6 (closing checks) — and the
 // replacement report (R4/R5) over 200 numbers. Like deal_rules_e2e_test.cpp: the emulated portal
-// and the daemon as processes, the shipped example config with the D rules switched from dry-run
-// to live, both clocks moved together. What is asserted is what the call centre sees: the
+// and the daemon as processes, the shipped example config (the D rules live, as shipped), both
+// clocks moved together. What is asserted is what the call centre sees: the
 // deal's stage, its activities, comments, tasks and the notifications.
 //
 // The calendar is the example config's: Mon–Fri 09:00–18:00 Moscow, Monday 09.03.2026 a holiday.

@@ -3,6 +3,7 @@
 // the comments, tasks and notifications the daemon leaves.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -19,9 +20,9 @@ namespace reglament::test::deals {
 
 inline const std::vector<std::string> d_rules = {"D1", "D2", "D3", "D4", "D5", "D6", "D7"};
 
-// The example config ships the D rules in dry-run; these tests run them live.
+// The example config ships the D rules live; a test that put one in dry-run switches it back.
 inline std::pair<std::string, std::string> live(const std::string& rule) {
-    return {"\\[rules\\." + rule + "\\]\nenabled = true\ndry_run = true",
+    return {"\\[rules\\." + rule + "\\]\nenabled = true\ndry_run = (true|false)",
             "[rules." + rule + "]\nenabled = true\ndry_run = false"};
 }
 
@@ -29,16 +30,20 @@ inline std::pair<std::string, std::string> disabled(const std::string& rule) {
     return {"\\[rules\\." + rule + "\\]\nenabled = true", "[rules." + rule + "]\nenabled = false"};
 }
 
-// `rule` journals instead of writing: the D rules ship that way, the R rules are live as shipped.
+// `rule` journals instead of writing (every rule ships live).
 inline std::pair<std::string, std::string> dry_run(const std::string& rule) {
     return {"\\[rules\\." + rule + "\\]\nenabled = true(\ndry_run = (true|false))?",
             "[rules." + rule + "]\nenabled = true\ndry_run = true"};
 }
 
+// The D rules named live; the other D rules in dry-run, so a test of one part of the pipeline
+// sees only what that part writes.
 inline PortalOptions deal_options(const std::vector<std::string>& rules = d_rules) {
     PortalOptions o;
-    for (const auto& r : rules)
-        o.config_edits.push_back(live(r));
+    for (const auto& r : d_rules) {
+        bool named = std::find(rules.begin(), rules.end(), r) != rules.end();
+        o.config_edits.push_back(named ? live(r) : dry_run(r));
+    }
     return o;
 }
 

@@ -1,6 +1,6 @@
 // The deal pipeline (D1–D7) and the dial plan (R1/R2) end to end: the emulated portal and the
-// daemon as processes, the shipped example config with the D rules switched from dry-run to
-// live, both clocks moved together. What is asserted is what the call centre sees: the deal's
+// daemon as processes, the shipped example config (the D rules live, as shipped), both clocks
+// moved together. What is asserted is what the call centre sees: the deal's
 // stage and pipeline, the comments, the notifications, the tasks.
 #include <catch2/catch.hpp>
 

@@ -94,7 +94,8 @@ TEST_CASE("e2e: reglamentd status shows queues, the last poll, the rules and the
     CHECK(line_of(s.output, "timers").find(", earliest 2026-03-02T09:") != std::string::npos);
     CHECK(line_of(s.output, "last poll").find("2026-03-02T09:00:00+03:00") != std::string::npos);
     CHECK(line_of(s.output, "rules on").find(" L1 ") != std::string::npos);
-    CHECK(line_of(s.output, "dry-run").find("D1") != std::string::npos);
+    CHECK(line_of(s.output, "rules on").find(" D1 ") != std::string::npos);
+    CHECK(line_of(s.output, "dry-run").find("D1") == std::string::npos);
     CHECK(line_of(s.output, "actions").find("done ") != std::string::npos);
     // The Bitrix24 rate limiter's budget, from /metrics: the fixture's burst is far above what
     // one lead costs, so most of it is left.

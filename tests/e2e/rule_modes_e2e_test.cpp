@@ -21,8 +21,7 @@ namespace {
 
 enum class Mode { dry_run, disabled };
 
-// The shipped config with `rule` in `mode`; the other D rules live (they ship in dry-run), the R
-// and lead rules live as shipped.
+// The shipped config with `rule` in `mode`; every other rule live, as shipped.
 PortalOptions rule_in(const std::string& rule, Mode mode) {
     std::vector<std::string> others;
     for (const auto& r : d_rules)

@@ -106,6 +106,19 @@ TEST_CASE("calendar: the shortened pre-holiday day ends an hour early", "[calend
     CHECK(show(cal, cal.end_of_working_day(local(cal, "2026-04-23 08:00"))) == "2026-04-23 18:00");
 }
 
+TEST_CASE("calendar: after hours the end of the working day is the next working day's",
+          "[calendar]") {
+    const auto cal = moscow();
+    CHECK(show(cal, cal.end_of_working_day(local(cal, "2026-04-23 17:59"))) == "2026-04-23 18:00");
+    // From 18:00 on, a task "by the end of the day" would be overdue when it is set.
+    CHECK(show(cal, cal.end_of_working_day(local(cal, "2026-04-23 18:00"))) == "2026-04-24 18:00");
+    CHECK(show(cal, cal.end_of_working_day(local(cal, "2026-04-23 19:00"))) == "2026-04-24 18:00");
+    // Shortened Thursday 30 April, after 17:00: the next working day is Monday 4 May.
+    CHECK(show(cal, cal.end_of_working_day(local(cal, "2026-04-30 17:30"))) == "2026-05-04 18:00");
+    // Friday evening: Monday.
+    CHECK(show(cal, cal.end_of_working_day(local(cal, "2026-04-24 20:00"))) == "2026-04-27 18:00");
+}
+
 TEST_CASE("calendar: Moscow and Novosibirsk answer differently for one UTC instant", "[calendar]") {
     auto spec = reglament::russian_calendar_2026();
     const auto msk = Calendar(spec);

@@ -85,7 +85,8 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
     CHECK(config.rule("L4").enabled);
     CHECK(config.rule("L4").params["new_status_ids"][0] == "NEW");
     CHECK(config.rule("H6").params["task_title"] == "Перезвонить клиенту (пропущенный звонок)");
-    CHECK(config.rule("D1").dry_run);
+    CHECK(config.rule("D1").enabled);
+    CHECK_FALSE(config.rule("D1").dry_run);  // every rule ships live
     CHECK(config.wazzup->templates.at("Аудио Михаила Николаевича").waba_template_id ==
           "6201005a-9a6f-486f-bdd5-e6cb86c76ddb");
     CHECK(config.people.find("rop")->user_id == 20);
@@ -115,7 +116,7 @@ TEST_CASE("config: the shipped example is valid", "[config]") {
         REQUIRE(cal.hours_of(day) == builtin.hours_of(day));
     }
     const auto line = reglament::config::summary(config);
-    CHECK(line.find("26 of 26 rules enabled (7 in dry run)") != std::string::npos);
+    CHECK(line.find("26 of 26 rules enabled (0 in dry run)") != std::string::npos);
     CHECK(line.find("demo-secret") == std::string::npos);
 }
 

@@ -118,9 +118,9 @@ TEST_CASE("C1: stops on an answered call or a meeting; does not start with a nex
     Harness meeting("C1");
     meeting.change(EventKind::updated, lead1, qualified(wed), wed);
     Lead set = qualified(wed);
-    set.status_id = "UC_MEETING_SET";
+    set.status_id = "UC_MEETING";
     d = meeting.change(EventKind::updated, lead1, set, msk("2026-04-09T12:00"));
-    CHECK(d.actions[0].params["text"] == "cadence stopped: the lead reached status UC_MEETING_SET");
+    CHECK(d.actions[0].params["text"] == "cadence stopped: the lead reached status UC_MEETING");
     CHECK(meeting.advance(msk("2026-04-30T18:00")).empty());
 
     Harness planned("C1");
@@ -181,7 +181,7 @@ TEST_CASE("C3: a second cadence is only config", "[rules][C1]") {
 
 TEST_CASE("C2: a no-show runs the same-day calls and the ladder to refusal", "[rules][C2]") {
     Harness h("C2");
-    Lead l = make_lead("1", "UC_MEETING_SET", "11", msk("2026-04-01T10:00"));
+    Lead l = make_lead("1", "UC_MEETING", "11", msk("2026-04-01T10:00"));
     l.name = "Ольга";
     l.fields["UF_CRM_MEETING_DATE"] = "2026-04-08T12:00:00+03:00";
     h.change(EventKind::updated, lead1, l, msk("2026-04-07T10:00"));
@@ -217,7 +217,7 @@ TEST_CASE("C2: a no-show runs the same-day calls and the ladder to refusal", "[r
 
 TEST_CASE("C2: a held meeting starts nothing; reached client must get a new date that day",
           "[rules][C2]") {
-    Lead l = make_lead("1", "UC_MEETING_SET", "11", msk("2026-04-01T10:00"));
+    Lead l = make_lead("1", "UC_MEETING", "11", msk("2026-04-01T10:00"));
     l.fields["UF_CRM_MEETING_DATE"] = "2026-04-08T12:00:00+03:00";
     Harness held("C2");
     held.change(EventKind::updated, lead1, l, msk("2026-04-07T10:00"));

@@ -222,7 +222,7 @@ TEST_CASE("H7: a month without a meeting → Инкубатор and the head is 
     CHECK(h.change(EventKind::sweep, lead1, l, msk("2026-04-10T09:30")).actions.empty());
     Harness met("H7");
     Lead m = l;
-    m.status_id = "UC_MEETING_SET";
+    m.status_id = "UC_MEETING";
     CHECK(met.change(EventKind::sweep, lead1, m, msk("2026-05-10T09:00")).actions.empty());
     Harness jan("H7");
     Lead end = make_lead("1", "IN_PROCESS", "11", msk("2026-01-31T12:00"));
