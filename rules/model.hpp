@@ -71,6 +71,13 @@ enum class TaskStatus : int {
 // a task created after a crash is found again, and how rules tell the daemon's tasks from people's.
 inline constexpr std::string_view automated_tag = "reglament:";
 
+// Whether `text` ends with the daemon's tag line.
+inline bool carries_automated_tag(std::string_view text) {
+    auto at = text.rfind(automated_tag);
+    return at != std::string_view::npos && (at == 0 || text[at - 1] == '\n') &&
+           text.find('\n', at) == std::string_view::npos;
+}
+
 struct Task {
     std::string id;
     std::string title;
@@ -94,11 +101,7 @@ struct Task {
                title[title.size() - rule_title.size() - 1] == ' ';
     }
     // Set by reglamentd (a regulation's task), not by a person.
-    bool automated() const {
-        auto at = description.rfind(automated_tag);
-        return at != std::string::npos && (at == 0 || description[at - 1] == '\n') &&
-               description.find('\n', at) == std::string::npos;
-    }
+    bool automated() const { return carries_automated_tag(description); }
 };
 
 struct Activity {
@@ -152,6 +155,9 @@ struct TimelineComment {
     std::optional<bool> pinned;
     std::string owner_type;  // "lead", "deal", ... (ENTITY_TYPE)
     std::string owner_id;
+    // Written by reglamentd (a rule's comment), not by a person: it is no manager's reason or
+    // result.
+    bool automated() const { return carries_automated_tag(text); }
 };
 
 // The seed's "Учёт клиентов" program's record of a deal, when an external check can reach it

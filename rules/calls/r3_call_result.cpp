@@ -55,8 +55,9 @@ class R3CallResult final : public Rule {
         if (!lead || !start) return out;
         if (lead->moved && *lead->moved >= *start) return out;
         if (!result_field_.empty() && !field_text(lead->fields, result_field_).empty()) return out;
+        // The daemon's own comments (L2's duplicates, L5's "нет ватсапа") are no call result.
         for (const auto& comment : c.world.timeline_comments(e))
-            if (comment.created && *comment.created >= *start) return out;
+            if (comment.created && *comment.created >= *start && !comment.automated()) return out;
 
         auto user = payload.value("user_id", "");
         if (user.empty()) user = lead->assigned_by_id;

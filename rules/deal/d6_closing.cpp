@@ -113,7 +113,8 @@ class D6Closing final : public Rule {
         std::vector<std::string> out;
         std::vector<std::string> texts;
         for (const auto& comment : c.world.timeline_comments(EntityRef{"deal", deal.id}))
-            if (comment.pinned.value_or(true)) texts.push_back(lower(comment.text));
+            if (comment.pinned.value_or(true) && !comment.automated())
+                texts.push_back(lower(comment.text));
         auto reason = lower(field_text(deal, reason_field_));
         if (texts.empty()) out.push_back(comment_missing_);
         if (reason.empty()) {

@@ -4,6 +4,8 @@
 // pipeline with a task. Moves use deal.move (crm.item.update with categoryId; the portal then
 // sends ONCRMDEALMOVETOCATEGORY, api/bitrix24.md "Deals"). The pinned flag is not observable
 // over REST (see D6): a comment's existence is checked.
+#include <algorithm>
+
 #include "rules/deal/common.hpp"
 #include "rules/deal/deal_rules.hpp"
 #include "rules/deal/defaults.hpp"
@@ -37,6 +39,13 @@ class D7Deferred final : public Rule {
                 (e.kind == EventKind::timer && e.timer_purpose == purpose));
     }
 
+    // The daemon's own comments (D2's "Стадия выбрана по дате замера…") give no reason.
+    static bool has_manager_comment(const RuleContext& c, const std::string& deal_id) {
+        auto comments = c.world.timeline_comments(EntityRef{"deal", deal_id});
+        return std::any_of(comments.begin(), comments.end(),
+                           [](const TimelineComment& t) { return !t.automated(); });
+    }
+
     Decision decide(const RuleContext& c) const override {
         Decision out;
         const Deal* deal = deal_after(c);
@@ -46,7 +55,7 @@ class D7Deferred final : public Rule {
         auto deadline = c.calendar.end_of_working_day(c.now);
         auto binding = "D_" + deal->id;
 
-        if (require_comment_ && c.world.timeline_comments(EntityRef{"deal", deal->id}).empty())
+        if (require_comment_ && !has_manager_comment(c, deal->id))
             out.actions.push_back(task_action(
                 e, binding, comment_title_, comment_title_, deal->assigned_by_id, deadline,
                 "no-comment:" + entry,

@@ -218,8 +218,12 @@ TEST_CASE(
     CHECK(stage(p, id) == "C1:APRIL");
     CHECK(rest_count(p, "crm.item.update") >= 1);
     CHECK(comments_containing(p, id, "Стадия выбрана по дате замера (11.04.2026): 40 дн.") == 1);
-    // D7 on arrival: no activity with the next contact yet → the manager is asked for one.
+    // D7 on arrival: no activity with the next contact yet → the manager is asked for one; D2's
+    // own comment is no reason for the deferral → the manager is asked for that too.
     CHECK(tasks_of(p, binding(id), "Создать дело с датой следующего контакта").size() == 1);
+    CHECK(tasks_of(p, binding(id),
+                   "Создать закреплённый комментарий: причина переноса в отложенный спрос")
+              .size() == 1);
     // The move across pipelines is not a move back for D1.
     CHECK(comments_containing(p, id, "невозвратные") == 0);
 }
