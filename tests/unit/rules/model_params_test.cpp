@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include <catch2/catch.hpp>
 
 #include "rule_harness.hpp"
@@ -12,7 +10,6 @@ namespace model_params_test {
 using namespace reglament::rules;
 using nlohmann::json;
 using reglament::TimePoint;
-using reglament::rules::testing::Harness;
 using reglament::rules::testing::msk;
 
 TEST_CASE("model json: a lead survives a round trip, empty optionals are omitted",
@@ -185,38 +182,6 @@ TEST_CASE("model: the daemon's own tasks and comments are told from people's by 
     Task task;
     task.description = "Перезвонить\n\nreglament:H6:1";
     CHECK(task.automated());
-}
-
-TEST_CASE("D7: the daemon's own comment on a deferred deal is no reason for the deferral",
-          "[rules][D7]") {
-    Harness h("D7");
-    Deal deal;
-    deal.id = "7";
-    deal.title = "Балкон";
-    deal.category_id = "1";
-    deal.stage_id = "C1:APR";
-    deal.assigned_by_id = "11";
-    deal.moved = msk("2026-03-02T10:00");
-    TimelineComment d2;
-    d2.id = "1";
-    d2.text = "[Регламент] Стадия выбрана по дате замера (11.04.2026): 40 дн.\n\nreglament:D2:7";
-    d2.created = msk("2026-03-02T10:00");
-    h.world.comments["deal:7"] = {d2};
-    auto asks_for_comment = [&](const Decision& d) {
-        return std::any_of(d.actions.begin(), d.actions.end(), [](const Action& a) {
-            return a.kind == "task.add" &&
-                   a.params.value("title", "").find("закреплённый комментарий") !=
-                       std::string::npos;
-        });
-    };
-    CHECK(asks_for_comment(
-        h.change(EventKind::updated, {"deal", "7"}, deal, msk("2026-03-02T10:01"))));
-    TimelineComment manager = d2;
-    manager.id = "2";
-    manager.text = "Клиент уехал до лета";
-    h.world.comments["deal:7"].push_back(manager);
-    CHECK_FALSE(asks_for_comment(
-        h.change(EventKind::updated, {"deal", "7"}, deal, msk("2026-03-02T10:02"))));
 }
 
 }  // namespace model_params_test

@@ -28,15 +28,9 @@ inline TimePoint msk(const std::string& local) {
 
 class FakeWorld final : public World {
   public:
-    std::map<std::string, std::vector<Task>> tasks;                // by binding
-    std::map<std::string, std::vector<Activity>> activities;       // by owner key
-    std::map<std::string, std::vector<TimelineComment>> comments;  // by owner key
+    std::map<std::string, std::vector<Task>> tasks;           // by binding
+    std::map<std::string, std::vector<Activity>> activities;  // by owner key
     std::set<std::string> absent;
-
-    std::vector<TimelineComment> timeline_comments(const EntityRef& owner) const override {
-        auto it = comments.find(owner.key());
-        return it == comments.end() ? std::vector<TimelineComment>{} : it->second;
-    }
 
     std::vector<Task> open_tasks_bound_to(const std::string& binding) const override {
         auto it = tasks.find(binding);

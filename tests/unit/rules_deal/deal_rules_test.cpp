@@ -376,6 +376,28 @@ TEST_CASE("D7: no next contact and no comment → tasks, no move", "[rules_deal]
     CHECK(kinds(d) == std::vector<std::string>{"task.add", "task.add"});
 }
 
+TEST_CASE("D7: the daemon's own comment is no reason for the deferral; a manager's is",
+          "[rules_deal]") {
+    Run run("D7");
+    auto now = at("2026-03-02 11:00");
+    auto deal = full_deal("C1:APRIL", "");
+    deal.category_id = "1";
+    TimelineComment d2;
+    d2.id = "1";
+    d2.text = "[Регламент] Стадия выбрана по дате замера (11.04.2026): 40 дн.\n\nreglament:D2:7";
+    d2.created = now;
+    run.world.comments = {d2};
+    auto d = run(event(EventKind::updated, "deal:7", now), std::monostate{}, deal, now);
+    CHECK(kinds(d) == std::vector<std::string>{"task.add", "task.add"});  // contact, comment
+
+    TimelineComment manager = d2;
+    manager.id = "2";
+    manager.text = "Клиент уехал до лета";
+    run.world.comments.push_back(manager);
+    d = run(event(EventKind::updated, "deal:7", now), std::monostate{}, deal, now);
+    CHECK(kinds(d) == std::vector<std::string>{"task.add"});  // the next contact only
+}
+
 TEST_CASE("deal factory: precise errors, unknown keys, foreign ids", "[rules_deal]") {
     using reglament::rules::deal::validate_deal_or_call_params;
     auto errors = validate_deal_or_call_params("D5", {{"sheet_by", "10.15"}, {"colour", 1}});
