@@ -120,25 +120,6 @@ bool Event::is(std::string_view event_name) const {
 
 namespace {
 
-EventParseResult parse_form(json& form);
-
-}  // namespace
-
-EventParseResult parse_event(std::string_view body) {
-    json form;
-    try {
-        form = net::decode_form(body);
-    } catch (const std::invalid_argument& e) {
-        return fail(std::string("malformed form body: ") + e.what());
-    }
-    std::string token = text_or_empty(member(form, "auth"), {"application_token"});
-    auto result = parse_form(form);
-    result.application_token = std::move(token);
-    return result;
-}
-
-namespace {
-
 EventParseResult parse_form(json& form) {
     const json& name = member(form, "event");
     if (!name.is_string() || name.get_ref<const std::string&>().empty())
@@ -219,6 +200,19 @@ EventParseResult parse_form(json& form) {
 }
 
 }  // namespace
+
+EventParseResult parse_event(std::string_view body) {
+    json form;
+    try {
+        form = net::decode_form(body);
+    } catch (const std::invalid_argument& e) {
+        return fail(std::string("malformed form body: ") + e.what());
+    }
+    std::string token = text_or_empty(member(form, "auth"), {"application_token"});
+    auto result = parse_form(form);
+    result.application_token = std::move(token);
+    return result;
+}
 
 bool token_matches(std::string_view expected, std::string_view got) {
     if (expected.empty()) return false;

@@ -123,8 +123,7 @@ void Intake::handle_bitrix(const net::Request& req, const net::Reply& reply) {
     auto parsed = bitrix::parse_event(req.body);
     // A body that came with a token is judged by it first: a forged one learns nothing of what
     // else is wrong with it. Without any token, a body that is not an event is malformed.
-    const std::string& token =
-        parsed.event ? parsed.event->auth.application_token : parsed.application_token;
+    const std::string& token = parsed.application_token;
     if ((parsed.event || !token.empty()) &&
         !bitrix::token_matches(settings()->application_token, token)) {
         // Names what came and from where, never the token that came with it.
