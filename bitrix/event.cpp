@@ -82,6 +82,76 @@ EventParseResult fail(std::string why) {
     return {std::nullopt, std::move(why), {}};
 }
 
+// An event is a few dozen fields two or three brackets deep (bitrix24.md §5); anything far
+// beyond that is not an event, and nesting costs stack in whoever walks the decoded tree.
+constexpr net::FormLimits kEventFormLimits{8, 1000, 256};
+
+// 1970-01-01 .. 2100-12-31T23:59:59Z: outside it a time is a mistake or an attack, and the
+// calendar arithmetic downstream is not made for it.
+constexpr std::int64_t kLatestUnixTime = 4133980799;
+
+// CRM, task and user ids are positive integers of at most 18 digits (they fit an int64 the
+// REST client parses them into). Anything else would be stored and then fail on every retry.
+bool positive_integer(std::string_view id) {
+    return !id.empty() && id.size() <= 18 && id[0] >= '1' && id[0] <= '9' &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Call ids are opaque strings ("externalCall.cf16...", "4B18A7D3E0A0B57E.1565167200.1157458"):
+// printable ASCII without spaces, bounded.
+bool call_id_fits(std::string_view id) {
+    return !id.empty() && id.size() <= 128 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// What quoting a refused id in a reason may show: short and printable.
+std::string shown(std::string_view id) {
+    std::string out;
+    for (char c : id.substr(0, 24))
+        out.push_back(c > 0x20 && c < 0x7f ? c : '?');
+    return "'" + out + (id.size() > 24 ? "...'" : "'");
+}
+
+// The ids a rule will act on; an event with an id it can never use is refused at the door
+// rather than stored and retried for ever.
+std::optional<std::string> id_problem(const Event& ev) {
+    switch (ev.entity) {
+        case EntityType::lead:
+        case EntityType::deal:
+        case EntityType::contact:
+        case EntityType::company:
+        case EntityType::activity:
+        case EntityType::timeline_comment:
+        case EntityType::task:
+            if (!positive_integer(ev.entity_id))
+                return ev.name + ": entity id " + shown(ev.entity_id) +
+                       " is not a positive integer";
+            break;
+        case EntityType::task_comment:
+            // A comment id may be "0" (new task chat comments, §5); the task id is what counts.
+            if (!ev.entity_id.empty() && ev.entity_id != "0" && !positive_integer(ev.entity_id))
+                return ev.name + ": comment id " + shown(ev.entity_id) +
+                       " is not a positive integer";
+            if (!ev.task_id.empty() && !positive_integer(ev.task_id))
+                return ev.name + ": task id " + shown(ev.task_id) + " is not a positive integer";
+            break;
+        case EntityType::user:
+            if (!ev.entity_id.empty() && !positive_integer(ev.entity_id))
+                return ev.name + ": user id " + shown(ev.entity_id) + " is not a positive integer";
+            break;
+        case EntityType::call:
+            if (!ev.entity_id.empty() && !call_id_fits(ev.entity_id))
+                return ev.name + ": CALL_ID " + shown(ev.entity_id) + " is not a call id";
+            break;
+        case EntityType::app:
+        case EntityType::unknown:
+            break;
+    }
+    if (!ev.category_id.empty() && ev.category_id != "0" && !positive_integer(ev.category_id))
+        return ev.name + ": CATEGORY_ID " + shown(ev.category_id) + " is not an integer";
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(EntityType t) {
@@ -133,9 +203,8 @@ EventParseResult parse_form(json& form) {
     if (auto data = form.find("data"); data != form.end()) ev.data = std::move(*data);
     if (const json& ts = member(form, "ts"); !ts.is_null()) {
         auto seconds = as_int(ts);
-        // Beyond the year 9999 it is not a time, and converting it would overflow.
-        if (!seconds || *seconds < 0 || *seconds > 253402300799)
-            return fail("'ts' is not a unix time");
+        if (!seconds || *seconds < 0 || *seconds > kLatestUnixTime)
+            return fail("'ts' is not a unix time between 1970 and 2100");
         ev.ts = TimePoint(std::chrono::seconds(*seconds));
     }
     const json& auth = member(form, "auth");
@@ -196,6 +265,7 @@ EventParseResult parse_form(json& form) {
                     ev.entity != EntityType::user && ev.entity != EntityType::task_comment &&
                     (ev.entity != EntityType::call || ev.name == "ONVOXIMPLANTCALLEND");
     if (needs_id && ev.entity_id.empty()) return fail(ev.name + ": no entity id in data");
+    if (auto problem = id_problem(ev)) return fail(std::move(*problem));
     return {std::move(ev), {}, {}};
 }
 
@@ -204,9 +274,11 @@ EventParseResult parse_form(json& form) {
 EventParseResult parse_event(std::string_view body) {
     json form;
     try {
-        form = net::decode_form(body);
-    } catch (const std::invalid_argument& e) {
-        return fail(std::string("malformed form body: ") + e.what());
+        form = net::decode_form(body, kEventFormLimits);
+    } catch (const net::FormError& e) {
+        auto result = fail(std::string("malformed event form: ") + e.what());
+        result.too_large = e.too_large();
+        return result;
     }
     std::string token = text_or_empty(member(form, "auth"), {"application_token"});
     auto result = parse_form(form);

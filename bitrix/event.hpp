@@ -58,8 +58,13 @@ struct EventParseResult {
     // auth[application_token] as sent, also when the rest is malformed (so a forged body
     // gets 401, not a description of what is wrong with it). Empty when the body is no form.
     std::string application_token;
+    // The body is a form but holds more fields than an event can (413, not 400).
+    bool too_large = false;
 };
 
+// Refuses (with the reason) a body that is no bounded, well-formed UTF-8 form, a `ts` outside
+// 1970-2100, and an entity id a rule could never use: CRM, task and user ids must be positive
+// integers, call ids printable ASCII.
 EventParseResult parse_event(std::string_view form_body);
 
 // Constant-time comparison of auth[application_token] with the configured one (§5

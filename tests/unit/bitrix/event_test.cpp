@@ -185,3 +185,65 @@ TEST_CASE("event: application token comparison", "[bitrix][event]") {
 }
 
 }  // namespace event_test
+
+namespace event_limits_test {
+
+using namespace reglament::bitrix;
+
+const std::string kAuth = "&auth%5Bapplication_token%5D=s1morf";
+
+// Issue 19 §2: an id that is no positive integer was stored, then failed on every retry (and
+// invalid UTF-8 crashed the daemon on every restart). It is refused at the door, with the
+// token still read so a stranger learns nothing.
+TEST_CASE("event: entity ids that are not positive integers are refused", "[bitrix][event]") {
+    for (std::string id :
+         {"abc", "12345678901234567890", "0", "-5", "007", "1.5", "%D0%9F", "%C3%28", "1%0A2"}) {
+        auto r = parse_event("event=ONCRMLEADUPDATE&data[FIELDS][ID]=" + id + kAuth);
+        INFO(id);
+        CHECK_FALSE(r.event);
+        CHECK(r.application_token == (id == "%C3%28" ? "" : "s1morf"));
+        CHECK(r.error.find('\n') == std::string::npos);
+    }
+    auto abc = parse_event("event=ONCRMDEALADD&data[FIELDS][ID]=abc" + kAuth);
+    CHECK(abc.error == "ONCRMDEALADD: entity id 'abc' is not a positive integer");
+    CHECK_FALSE(parse_event("event=ONTASKUPDATE&data[FIELDS_AFTER][ID]=x1" + kAuth).event);
+    CHECK_FALSE(parse_event("event=ONTASKCOMMENTADD&data[FIELDS_AFTER][ID]=0"
+                            "&data[FIELDS_AFTER][TASK_ID]=abc" +
+                            kAuth)
+                    .event);
+    CHECK_FALSE(parse_event("event=onCrmTimelineCommentAdd&data[ID]=1e5" + kAuth).event);
+    CHECK_FALSE(parse_event("event=ONVOXIMPLANTCALLEND&data[CALL_ID]=a%20b" + kAuth).event);
+    CHECK(parse_event("event=ONCRMLEADUPDATE&data[FIELDS][ID]=999999999999999999" + kAuth).event);
+}
+
+TEST_CASE("event: a ts outside 1970-2100 is refused", "[bitrix][event]") {
+    auto late = parse_event("event=ONCRMLEADADD&data[FIELDS][ID]=1&ts=4133980800" + kAuth);
+    CHECK_FALSE(late.event);
+    CHECK(late.error == "'ts' is not a unix time between 1970 and 2100");
+    CHECK_FALSE(parse_event("event=ONCRMLEADADD&data[FIELDS][ID]=1&ts=-1" + kAuth).event);
+    CHECK(parse_event("event=ONCRMLEADADD&data[FIELDS][ID]=1&ts=4133980799" + kAuth).event);
+}
+
+TEST_CASE("event: deep, huge or broken forms are refused before anything else", "[bitrix][event]") {
+    std::string deep = "event=ONCRMLEADADD&data";
+    for (int i = 0; i < 50000; ++i)
+        deep += "[]";
+    auto r = parse_event(deep + "=1" + kAuth);
+    CHECK_FALSE(r.event);
+    CHECK_FALSE(r.too_large);
+    CHECK(r.error.starts_with("malformed event form: "));
+
+    std::string many = "event=ONCRMLEADADD&data[FIELDS][ID]=1";
+    for (int i = 0; i < 1000; ++i)
+        many += "&x" + std::to_string(i) + "=1";
+    auto wide = parse_event(many + kAuth);
+    CHECK_FALSE(wide.event);
+    CHECK(wide.too_large);
+
+    auto escaped =
+        parse_event("event=ONCRMLEADADD&data[FIELDS][ID]=1&data[FIELDS][TITLE]=%zz" + kAuth);
+    CHECK_FALSE(escaped.event);
+    CHECK_THAT(escaped.error, Catch::Contains("percent-escape"));
+}
+
+}  // namespace event_limits_test

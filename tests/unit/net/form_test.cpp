@@ -74,3 +74,58 @@ TEST_CASE("form: a list of more than ten stays a list in order", "[net][form]") 
 }
 
 }  // namespace form_test
+
+namespace form_limits_test {
+
+using reglament::net::decode_form;
+using reglament::net::FormError;
+using reglament::net::FormLimits;
+
+// Issue 19 §1: `data` followed by 50,000 `[]` (~100 KB) overflowed the stack in the decoder.
+TEST_CASE("form: keys nested beyond the limit are refused, not recursed into",
+          "[net][form][limits]") {
+    std::string deep = "data";
+    for (int i = 0; i < 50000; ++i)
+        deep += "[]";
+    try {
+        decode_form(deep + "=1");
+        FAIL("decoded a key 50,000 levels deep");
+    } catch (const FormError& e) {
+        CHECK_FALSE(e.too_large());
+        CHECK_THAT(e.what(), Catch::Contains("nested deeper than 32 levels"));
+        CHECK(std::string_view(e.what()).size() < 200);
+    }
+    CHECK_THROWS_AS(decode_form("a[b][c][d]=1", FormLimits{2, 10, 100}), FormError);
+    CHECK(decode_form("a[b][c]=1", FormLimits{2, 10, 100})["a"]["b"]["c"] == "1");
+}
+
+TEST_CASE("form: more fields or longer keys than allowed are refused as too large",
+          "[net][form][limits]") {
+    std::string many;
+    for (int i = 0; i < 11; ++i)
+        many += "k" + std::to_string(i) + "=v&";
+    try {
+        decode_form(many, FormLimits{8, 10, 100});
+        FAIL("decoded 11 fields with a limit of 10");
+    } catch (const FormError& e) {
+        CHECK(e.too_large());
+        CHECK_THAT(e.what(), Catch::Contains("more than 10 fields"));
+    }
+    CHECK_THROWS_AS(decode_form(std::string(101, 'k') + "=1", FormLimits{8, 10, 100}), FormError);
+}
+
+// Issue 19 §7: a body is stored as sent or refused, never altered.
+TEST_CASE("form: broken percent-escapes and bytes that are not UTF-8 are refused",
+          "[net][form][limits]") {
+    CHECK_THROWS_WITH(decode_form("a=%zz"), Catch::Contains("broken percent-escape"));
+    CHECK_THROWS_WITH(decode_form("a=1%"), Catch::Contains("broken percent-escape"));
+    CHECK_THROWS_WITH(decode_form("a=%4"), Catch::Contains("broken percent-escape"));
+    CHECK_THROWS_WITH(decode_form("a%G1=1"), Catch::Contains("key has a broken percent-escape"));
+    CHECK_THROWS_WITH(decode_form("a=%C3%28"), Catch::Contains("value is not UTF-8"));
+    CHECK_THROWS_WITH(decode_form("a=%ED%A0%80"), Catch::Contains("not UTF-8"));  // surrogate
+    CHECK_THROWS_WITH(decode_form("a=%C0%AF"), Catch::Contains("not UTF-8"));     // overlong
+    CHECK_THROWS_WITH(decode_form("a=\xff"), Catch::Contains("not UTF-8"));
+    CHECK(decode_form("a=%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82+%F0%9F%98%80")["a"] == "Привет 😀");
+}
+
+}  // namespace form_limits_test
