@@ -11,6 +11,7 @@
 #include "bitrix/event.hpp"
 #include "bitrix/redact.hpp"
 #include "daemon/inbox_mapping.hpp"
+#include "daemon/log_limiter.hpp"
 #include "wazzup/webhook_intake.hpp"
 
 namespace reglament::daemon {
@@ -53,6 +54,15 @@ std::string loggable(std::string_view text) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     if (text.size() > 300) out += "...";
     return out;
+}
+
+// Everything a sender can cause many times goes through here: at most a burst of lines per
+// kind and minute, then one line saying how many were left out (issue 19 §7: one Wazzup body
+// with 10,000 unknown keys wrote 10,001 lines).
+void limited(LogLimiter& limiter, std::string_view key, spdlog::level::level_enum level,
+             const std::string& line) {
+    if (auto left_out = limiter.allow(key))
+        spdlog::log(level, "{}{}", line, left_out_suffix(*left_out));
 }
 
 net::Response plain(int status, std::string_view text) {
@@ -114,8 +124,9 @@ void Intake::handle_bitrix(const net::Request& req, const net::Reply& reply) {
         return;
     }
     if (req.body.size() > kBitrixBodyLimit) {
-        spdlog::warn("intake: bitrix event from {} refused (413): body of {} bytes", req.remote,
-                     req.body.size());
+        limited(*limiter_, "bitrix.too_large", spdlog::level::warn,
+                fmt::format("intake: bitrix event from {} refused (413): body of {} bytes",
+                            req.remote, req.body.size()));
         bump(count, "bitrix", "too_large");
         reply(plain(413, "body over 256 KiB"));
         return;
@@ -127,26 +138,32 @@ void Intake::handle_bitrix(const net::Request& req, const net::Reply& reply) {
     if ((parsed.event || !token.empty()) &&
         !bitrix::token_matches(settings()->application_token, token)) {
         // Names what came and from where, never the token that came with it.
-        spdlog::warn("intake: bitrix {} from {} (domain {}) refused (401): {} application_token",
-                     parsed.event ? loggable(parsed.event->name) : std::string("event"), req.remote,
-                     parsed.event ? loggable(parsed.event->auth.domain) : "?",
-                     token.empty() ? "missing" : "wrong");
+        limited(
+            *limiter_, "bitrix.auth", spdlog::level::warn,
+            fmt::format("intake: bitrix {} from {} (domain {}) refused (401): {} application_token",
+                        parsed.event ? loggable(parsed.event->name) : std::string("event"),
+                        req.remote, parsed.event ? loggable(parsed.event->auth.domain) : "?",
+                        token.empty() ? "missing" : "wrong"));
         bump(count, "bitrix", "rejected_auth");
         reply(plain(401, "wrong or missing auth[application_token]"));
         return;
     }
     if (!parsed.event) {
+        const int status = parsed.too_large ? 413 : 400;
         std::string reason = loggable(parsed.error);
-        spdlog::warn("intake: bitrix event from {} refused (400): {}", req.remote, reason);
-        bump(count, "bitrix", "malformed");
-        reply(plain(400, reason));
+        limited(*limiter_, "bitrix.malformed", spdlog::level::warn,
+                fmt::format("intake: bitrix event from {} refused ({}): {}", req.remote, status,
+                            reason));
+        bump(count, "bitrix", parsed.too_large ? "too_large" : "malformed");
+        reply(plain(status, reason));
         return;
     }
     const bitrix::Event& ev = *parsed.event;
     auto event = inbox_event_from_bitrix(ev, next_delivery_id(), clock_.now());
     if (!event) {
-        spdlog::info("intake: bitrix {} (id '{}') ignored: not an entity the rules watch",
-                     loggable(ev.name), loggable(ev.entity_id));
+        limited(*limiter_, "bitrix.ignored", spdlog::level::info,
+                fmt::format("intake: bitrix {} (id '{}') ignored: not an entity the rules watch",
+                            loggable(ev.name), loggable(ev.entity_id)));
         bump(count, "bitrix", "ignored");
         reply(plain(200, "ignored"));
         return;
@@ -188,7 +205,9 @@ void Intake::handle_wazzup(const net::Request& req, std::string_view secret,
     if (decision.status != 200 || !decision.body) {
         int status = decision.status == 200 ? 400 : decision.status;
         std::string reason = loggable(decision.reason);
-        spdlog::warn("intake: wazzup webhook from {} refused ({}): {}", req.remote, status, reason);
+        limited(*limiter_, "wazzup.refused", spdlog::level::warn,
+                fmt::format("intake: wazzup webhook from {} refused ({}): {}", req.remote, status,
+                            reason));
         bump(count, "wazzup",
              status == 404   ? "rejected_auth"
              : status == 413 ? "too_large"
@@ -197,11 +216,28 @@ void Intake::handle_wazzup(const net::Request& req, std::string_view secret,
         return;
     }
     const wazzup::WebhookBody& body = *decision.body;
-    for (const auto& kind : body.unknown_kinds)
-        spdlog::info("intake: wazzup webhook kind '{}' not handled, acknowledged", loggable(kind));
+    if (body.unknown_kind_count > 0) {
+        std::string kinds;
+        for (const auto& kind : body.unknown_kinds)
+            kinds += (kinds.empty() ? "'" : ", '") + loggable(kind.substr(0, 40)) + "'";
+        if (body.unknown_kind_count > body.unknown_kinds.size())
+            kinds += " and " + std::to_string(body.unknown_kind_count - body.unknown_kinds.size()) +
+                     " more";
+        limited(*limiter_, "wazzup.kind", spdlog::level::info,
+                "intake: wazzup webhook kinds not handled, acknowledged: " + kinds);
+    }
     for (const auto& t : body.template_statuses)
-        spdlog::info("intake: wazzup template '{}' is now {}", loggable(t.name),
-                     loggable(t.status));
+        limited(*limiter_, "wazzup.template", spdlog::level::info,
+                fmt::format("intake: wazzup template '{}' is now {}", loggable(t.name),
+                            loggable(t.status)));
+    // Issue 18 §7: the good items of the POST are kept and it is answered 200; each bad one is
+    // logged with its reason and counted, never silently dropped.
+    for (const auto& reason : body.rejected) {
+        limited(*limiter_, "wazzup.item", spdlog::level::warn,
+                fmt::format("intake: wazzup webhook from {}: item set aside: {}", req.remote,
+                            loggable(reason)));
+        bump(count, "wazzup", "item_rejected");
+    }
 
     auto events = inbox_events_from_wazzup(body, clock_.now());
     if (events.empty()) {

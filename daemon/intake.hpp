@@ -3,10 +3,13 @@
 // InboxWriter. A 200 goes out only from the writer's callback after the commit, so an
 // acknowledged event is durable; a store that cannot commit gives 503.
 //
-// Answers: 405 not POST, 413 too large, 400 unparseable (one-line reason), 401 wrong
-// application_token (Bitrix24), 404 wrong or unconfigured secret (Wazzup, as if nothing were
-// there), 415 not JSON (Wazzup). Secrets (application_token, the path secret, OAuth tokens)
-// never appear in a log line, an answer or the store.
+// Answers: 405 not POST, 413 too large (bytes, or more fields/items than an event carries),
+// 400 unparseable or an unusable id (one-line reason), 401 wrong application_token
+// (Bitrix24), 404 wrong or unconfigured secret (Wazzup, as if nothing were there), 415 not
+// JSON (Wazzup). A Wazzup POST with good and malformed items is 200: the good ones are
+// stored, the others logged and counted. Log lines a sender can cause are rate-limited. Secrets
+// (application_token, the path secret, OAuth tokens) never appear in a log line, an answer or the
+// store.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/log_limiter.hpp"
 #include "net/http_message.hpp"
 #include "net/http_server.hpp"  // net::Reply; no Asio or Beast in it
 #include "rules/clock.hpp"
@@ -34,7 +38,8 @@ class Intake {
   public:
     // count(source, outcome) feeds metrics, once per request: source "bitrix" | "wazzup",
     // outcome "accepted", "duplicate", "rejected_auth", "malformed", "too_large", "ignored",
-    // "unavailable". It may be called on the writer thread.
+    // "unavailable"; and once per malformed Wazzup item set aside from an accepted POST:
+    // "item_rejected". It may be called on the writer thread.
     Intake(store::InboxWriter& writer, const Clock& clock, IntakeSettings settings,
            std::function<void(std::string_view, std::string_view)> count = {});
 
@@ -56,6 +61,7 @@ class Intake {
     store::InboxWriter& writer_;
     const Clock& clock_;
     std::shared_ptr<const Count> count_;
+    std::shared_ptr<LogLimiter> limiter_ = std::make_shared<LogLimiter>();
     mutable std::mutex mutex_;
     std::shared_ptr<const IntakeSettings> settings_;
 };

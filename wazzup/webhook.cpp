@@ -52,16 +52,27 @@ std::string required_id(const json& object, const char* key, const std::string& 
     throw BadBody(where + ": " + key + " is not a non-empty string");
 }
 
+// 1970-01-01 .. 2100-12-31T23:59:59.999Z: outside it a date is a mistake or an attack.
+constexpr std::int64_t kLatestMs = 4133980799999;
+
 std::optional<TimePoint> optional_time(const json& object, const char* key,
                                        const std::string& where) {
     auto it = object.find(key);
     if (it == object.end() || it->is_null()) return std::nullopt;
+    std::optional<TimePoint> t;
     if (it->is_string()) {
-        if (auto t = parse_iso_time(it->get_ref<const std::string&>())) return t;
+        t = parse_iso_time(it->get_ref<const std::string&>());
+    } else if (it->is_number_unsigned() &&
+               it->get<std::uint64_t>() <= static_cast<std::uint64_t>(kLatestMs)) {
+        t = TimePoint{std::chrono::milliseconds{it->get<std::int64_t>()}};
     } else if (it->is_number_integer()) {
-        return TimePoint{std::chrono::milliseconds{it->get<std::int64_t>()}};
+        throw BadBody(where + ": " + key + " is not between 1970 and 2100");
     }
-    throw BadBody(where + ": " + key + " is not a date-time");
+    if (!t) throw BadBody(where + ": " + key + " is not a date-time");
+    const auto ms = t->time_since_epoch().count();
+    if (ms < 0 || ms > kLatestMs)
+        throw BadBody(where + ": " + key + " is not between 1970 and 2100");
+    return t;
 }
 
 std::optional<MessageError> optional_error(const json& object) {
@@ -80,15 +91,10 @@ std::optional<MessageError> optional_error(const json& object) {
     return error;
 }
 
-const json& list_of_objects(const json& value, const char* kind) {
-    if (!value.is_array()) throw BadBody(std::string(kind) + " is not a list");
-    for (std::size_t i = 0; i < value.size(); ++i) {
-        if (!value[i].is_object()) {
-            throw BadBody(std::string(kind) + "[" + std::to_string(i) + "] is not an object");
-        }
-    }
-    return value;
-}
+// Thrown for what makes the whole body unreadable (not one of its items).
+struct BadWhole : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 WebhookMessage parse_message(const json& m, const std::string& where) {
     WebhookMessage msg;
@@ -148,16 +154,38 @@ TemplateStatusUpdate parse_template_status(const json& t, const std::string& whe
     return update;
 }
 
+// Each item on its own: a bad one is noted in `rejected`, the others are kept.
 template <class T, class Parse>
-void parse_list(const json& value, const char* kind, std::vector<T>& out, Parse parse) {
-    const json& list = list_of_objects(value, kind);
+void parse_list(const json& list, const char* kind, std::vector<T>& out,
+                std::vector<std::string>& rejected, Parse parse) {
+    if (!list.is_array()) throw BadWhole(std::string(kind) + " is not a list");
     for (std::size_t i = 0; i < list.size(); ++i) {
-        out.push_back(parse(list[i], std::string(kind) + "[" + std::to_string(i) + "]"));
+        const std::string where = std::string(kind) + "[" + std::to_string(i) + "]";
+        if (!list[i].is_object()) {
+            rejected.push_back(where + " is not an object");
+            continue;
+        }
+        try {
+            out.push_back(parse(list[i], where));
+        } catch (const BadBody& e) {
+            rejected.push_back(e.what());
+        }
     }
+}
+
+// Items of the kinds read here; unknown kinds are only named in a log line.
+std::size_t item_count(const json& root) {
+    std::size_t n = 0;
+    for (const char* kind : {"messages", "statuses", "channelsUpdates", "templateStatus"})
+        if (auto it = root.find(kind); it != root.end()) n += it->is_array() ? it->size() : 1;
+    return n;
 }
 
 WebhookBody parse_object(const json& root) {
     WebhookBody body;
+    if (item_count(root) > kWebhookItemLimit)
+        throw BadWhole("more than " + std::to_string(kWebhookItemLimit) + " items in one body");
+    auto& rejected = body.rejected;
     for (const auto& [key, value] : root.items()) {
         if (value.is_null()) continue;
         if (key == "test") {
@@ -165,19 +193,27 @@ WebhookBody parse_object(const json& root) {
                             ? value.get<bool>()
                             : (value.is_string() && value.get<std::string>() == "true");
         } else if (key == "messages") {
-            parse_list(value, "messages", body.messages, parse_message);
+            parse_list(value, "messages", body.messages, rejected, parse_message);
         } else if (key == "statuses") {
-            parse_list(value, "statuses", body.statuses, parse_status);
+            parse_list(value, "statuses", body.statuses, rejected, parse_status);
         } else if (key == "channelsUpdates") {
-            parse_list(value, "channelsUpdates", body.channels_updates, parse_channel_update);
+            parse_list(value, "channelsUpdates", body.channels_updates, rejected,
+                       parse_channel_update);
         } else if (key == "templateStatus") {
             if (value.is_object()) {
-                body.template_statuses.push_back(parse_template_status(value, "templateStatus"));
+                try {
+                    body.template_statuses.push_back(
+                        parse_template_status(value, "templateStatus"));
+                } catch (const BadBody& e) {
+                    rejected.push_back(e.what());
+                }
             } else {
-                parse_list(value, "templateStatus", body.template_statuses, parse_template_status);
+                parse_list(value, "templateStatus", body.template_statuses, rejected,
+                           parse_template_status);
             }
         } else {
-            body.unknown_kinds.push_back(key);
+            if (body.unknown_kinds.size() < kMaxListedKinds) body.unknown_kinds.push_back(key);
+            ++body.unknown_kind_count;
         }
     }
     return body;
@@ -241,7 +277,7 @@ Expected<WebhookBody> parse_webhook(std::string_view text) {
     if (!root.is_object()) return Expected<WebhookBody>::fail("body is not a JSON object");
     try {
         return Expected<WebhookBody>::ok(parse_object(root));
-    } catch (const BadBody& e) {
+    } catch (const BadWhole& e) {
         return Expected<WebhookBody>::fail(e.what());
     }
 }

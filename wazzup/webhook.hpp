@@ -19,6 +19,10 @@
 namespace reglament::wazzup {
 
 inline constexpr std::size_t kWebhookBodyLimit = 1024 * 1024;  // larger: 413 at the intake
+// Items (messages, statuses, channel and template updates) one POST may carry; Wazzup sends a
+// handful. More is refused whole, like a body over the byte limit.
+inline constexpr std::size_t kWebhookItemLimit = 1000;
+inline constexpr std::size_t kMaxListedKinds = 10;
 
 // Wazzup sends "application/json; charset-utf-8" (sic, §4.2). Accepts that, the usual
 // "application/json[; charset=utf-8]" forms and a missing header (the body must still be
@@ -85,8 +89,14 @@ struct WebhookBody {
     std::vector<StatusUpdate> statuses;
     std::vector<ChannelUpdate> channels_updates;
     std::vector<TemplateStatusUpdate> template_statuses;
-    // Top-level keys not handled here (createContact, createDeal, new kinds), for the log.
+    // Top-level keys not handled here (createContact, createDeal, new kinds), for the log: the
+    // first kMaxListedKinds of them, and how many there were.
     std::vector<std::string> unknown_kinds;
+    std::size_t unknown_kind_count = 0;
+    // Items that could not be read, each a one-line reason ("messages[1]: missing messageId").
+    // The others are kept: one bad item must not lose the good ones (Wazzup's retry policy is
+    // not documented, so refusing the whole POST may lose them for good).
+    std::vector<std::string> rejected;
 
     bool empty() const {
         return !test && messages.empty() && statuses.empty() && channels_updates.empty() &&
@@ -94,7 +104,10 @@ struct WebhookBody {
     }
 };
 
-// Fails with a one-line reason ("not JSON: ...", "messages[1]: missing messageId") for a 400.
+// Fails with a one-line reason ("not JSON: ...", "messages is not a list") for a 400 when the
+// body as a whole cannot be read: not JSON, nested deeper than 32 levels, over the item limit,
+// a list that is no list. A malformed item (a missing id, a date outside 1970-2100) only
+// lands in WebhookBody::rejected.
 Expected<WebhookBody> parse_webhook(std::string_view body);
 
 }  // namespace reglament::wazzup

@@ -18,6 +18,14 @@ IntakeDecision decide_intake(std::string_view path_secret, std::string_view conf
     if (auto type = check_content_type(content_type); !type) return {415, type.error(), {}};
     auto parsed = parse_webhook(body);
     if (!parsed) return {400, parsed.error(), {}};
+    // Nothing but bad items: nothing to keep, and the sender learns why. With one good item
+    // the POST is 200 and the bad ones are the intake's to log and count.
+    if (!parsed->rejected.empty() && parsed->empty()) {
+        std::string reason = parsed->rejected.front();
+        if (parsed->rejected.size() > 1)
+            reason += " (and " + std::to_string(parsed->rejected.size() - 1) + " more)";
+        return {400, std::move(reason), {}};
+    }
     return {200, {}, std::move(parsed).value()};
 }
 

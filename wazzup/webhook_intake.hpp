@@ -21,7 +21,9 @@ struct IntakeDecision {
 };
 
 // Order: secret (404, as if nothing were there), size (413), Content-Type (415), body (400).
-// `{"test":true}` and bodies of kinds we do not handle are 200 with the body.
+// `{"test":true}` and bodies of kinds we do not handle are 200 with the body. A body with good
+// and malformed items is 200 with the good ones (WebhookBody::rejected names the others); one
+// with only malformed items is 400 with the first reason.
 IntakeDecision decide_intake(std::string_view path_secret, std::string_view configured_secret,
                              std::string_view content_type, std::string_view body);
 

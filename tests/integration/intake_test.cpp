@@ -3,6 +3,7 @@
 // no secret in any log line.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -273,6 +274,116 @@ TEST_CASE("intake: Wazzup webhooks", "[intake][integration]") {
         CHECK(rig.rows().empty());
     }
     CHECK(log.str().find(kSecret) == std::string::npos);
+}
+
+// Issue 18 §7: Wazzup's retry policy is undocumented, so a POST refused whole may lose real
+// messages for good.
+TEST_CASE("intake: a Wazzup POST with one malformed item keeps the good ones, answered 200",
+          "[intake][integration]") {
+    LogCapture log;
+    Rig rig;
+    const std::string path = "/hooks/wazzup/" + kSecret;
+    const std::string body = R"({
+      "messages":[{"messageId":"m-good","channelId":"c1","chatType":"whatsapp",
+                   "chatId":"79123456789","type":"text","isEcho":false,"status":"inbound",
+                   "text":"Здравствуйте"},
+                  {"channelId":"c1","chatId":"79123456789","text":"no id"}],
+      "statuses":[{"messageId":"out-1","status":"delivered"},
+                  {"messageId":"out-2","status":"read","timestamp":"2150-01-01T00:00:00Z"}]})";
+    auto r = rig.post(path, body, kWazzupJson);
+    CHECK(r.status == 200);
+    auto rows = rig.rows();
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].event.entity_key == "chat:79123456789");
+    CHECK(rows[1].event.entity_key == "wazzup_message:out-1");
+    auto counts = rig.counts();
+    CHECK(std::count(counts.begin(), counts.end(), "wazzup/item_rejected") == 2);
+    CHECK(std::count(counts.begin(), counts.end(), "wazzup/accepted") == 1);
+    auto lines = log.str();
+    CHECK_THAT(lines, Catch::Contains("messages[1]: missing messageId"));
+    CHECK_THAT(lines, Catch::Contains("statuses[1]: timestamp is not between 1970 and 2100"));
+
+    // Only bad items: nothing to keep, and the sender hears why.
+    auto all_bad = rig.post(path, R"({"messages":[{"channelId":"c1","chatId":"7"}]})", kWazzupJson);
+    CHECK(all_bad.status == 400);
+    CHECK(all_bad.body == "messages[0]: missing messageId\n");
+    CHECK(rig.rows().size() == 2);
+}
+
+TEST_CASE("intake: what strangers can repeat is logged a few lines a minute, not once each",
+          "[intake][integration]") {
+    LogCapture log;
+    Rig rig;
+    // One Wazzup body with 10,000 unknown keys wrote 10,001 lines (issue 19 §7).
+    std::string many = "{";
+    for (int i = 0; i < 10000; ++i)
+        many += std::string(i ? "," : "") + "\"unknownKind" + std::to_string(i) + "\":1";
+    CHECK(rig.post("/hooks/wazzup/" + kSecret, many + "}", kWazzupJson).status == 200);
+    // And 50 refused Bitrix24 bodies.
+    for (int i = 0; i < 50; ++i)
+        CHECK(rig.post("/hooks/bitrix", "event=ONCRMLEADADD&data%5BFIELDS").status == 400);
+    auto lines = log.str();
+    auto count_of = [&](const std::string& needle) {
+        std::size_t n = 0;
+        for (auto pos = lines.find(needle); pos != std::string::npos;
+             pos = lines.find(needle, pos + 1))
+            ++n;
+        return n;
+    };
+    CHECK(count_of("not handled") == 1);
+    CHECK_THAT(lines, Catch::Contains("and 9990 more"));
+    CHECK(count_of("refused (400)") <= 10);
+    CHECK(std::count(lines.begin(), lines.end(), '\n') <= 12);
+}
+
+TEST_CASE("intake: Bitrix24 ids that are not positive integers are 400 and not stored",
+          "[intake][integration]") {
+    Rig rig;
+    for (std::string id : {"abc", "12345678901234567890", "%FF%FE", "-1", "0"}) {
+        INFO(id);
+        auto r = rig.post("/hooks/bitrix",
+                          bitrix_body("event=ONCRMLEADUPDATE&data%5BFIELDS%5D%5BID%5D=" + id));
+        CHECK(r.status == 400);
+        CHECK(r.body.find('\n') == r.body.size() - 1);
+    }
+    CHECK(rig.rows().empty());
+    // A wrong token still comes first: a stranger learns nothing about the id.
+    CHECK(rig.post("/hooks/bitrix",
+                   bitrix_body("event=ONCRMLEADUPDATE&data%5BFIELDS%5D%5BID%5D=abc", "forged"))
+              .status == 401);
+}
+
+TEST_CASE(
+    "intake: Bitrix24 forms with broken escapes or bytes that are not UTF-8 are 400, not "
+    "stored altered",
+    "[intake][integration]") {
+    Rig rig;
+    for (std::string title : {"100%25+%zz", "%C3%28", "50%", "\xff\xfe"}) {
+        INFO(title);
+        auto r =
+            rig.post("/hooks/bitrix", bitrix_body("event=ONCRMLEADADD&data%5BFIELDS%5D%5BID%5D=1"
+                                                  "&data%5BFIELDS%5D%5BTITLE%5D=" +
+                                                  title));
+        CHECK(r.status == 400);
+    }
+    CHECK(rig.rows().empty());
+}
+
+TEST_CASE("intake: a form nested 50,000 levels deep is 400; one with too many fields 413",
+          "[intake][integration]") {
+    Rig rig;
+    std::string deep = "data";
+    for (int i = 0; i < 50000; ++i)
+        deep += "[]";
+    auto r = rig.post("/hooks/bitrix", deep + "=1");  // ~100 KB, within the byte limit
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains("nested deeper"));
+    std::string wide = kLeadAdd;
+    for (int i = 0; i < 2000; ++i)
+        wide += "&f" + std::to_string(i) + "=1";
+    CHECK(rig.post("/hooks/bitrix", wide).status == 413);
+    CHECK(rig.post("/hooks/bitrix", kLeadAdd).status == 200);  // still answering
+    CHECK(rig.rows().size() == 1);
 }
 
 TEST_CASE("intake: Wazzup answers 404 everywhere while no secret is configured",

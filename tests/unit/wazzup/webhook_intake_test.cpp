@@ -54,6 +54,19 @@ TEST_CASE("Intake: wrong secret 404, too big 413, wrong type 415, bad body 400",
     auto bad = decide_intake(kSecret, kSecret, kWazzupType, R"({"statuses":[{"status":"read"}]})");
     CHECK(bad.status == 400);
     CHECK(bad.reason == "statuses[0]: missing messageId");
+
+    auto all_bad = decide_intake(kSecret, kSecret, kWazzupType,
+                                 R"({"statuses":[{"status":"read"},{"messageId":"m"}]})");
+    CHECK(all_bad.status == 400);
+    CHECK(all_bad.reason == "statuses[0]: missing messageId (and 1 more)");
+
+    auto partly =
+        decide_intake(kSecret, kSecret, kWazzupType,
+                      R"({"statuses":[{"status":"read"},{"messageId":"m","status":"read"}]})");
+    CHECK(partly.status == 200);
+    REQUIRE(partly.body);
+    CHECK(partly.body->statuses.size() == 1);
+    CHECK(partly.body->rejected == std::vector<std::string>{"statuses[0]: missing messageId"});
 }
 
 }  // namespace webhook_intake_test

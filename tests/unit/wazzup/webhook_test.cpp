@@ -160,22 +160,57 @@ TEST_CASE("Bodies that cannot be used fail with a one-line reason", "[wazzup]") 
     CHECK(huge.error().starts_with("not JSON: number overflow"));
 
     CHECK(parse_webhook("[1,2]").error() == "body is not a JSON object");
-    CHECK(parse_webhook(R"({"messages":[{"channelId":"c","chatId":"1"}]})").error() ==
-          "messages[0]: missing messageId");
-    CHECK(
-        parse_webhook(R"({"messages":[{"messageId":"","channelId":"c","chatId":"1"}]})").error() ==
-        "messages[0]: messageId is not a non-empty string");
-    CHECK(parse_webhook(R"({"statuses":[{"messageId":"m","status":"read"},{"messageId":"m2"}]})")
-              .error() == "statuses[1]: missing status");
     CHECK(parse_webhook(R"({"messages":{"messageId":"m"}})").error() == "messages is not a list");
-    CHECK(parse_webhook(R"({"statuses":["m"]})").error() == "statuses[0] is not an object");
-    CHECK(
-        parse_webhook(
-            R"({"messages":[{"messageId":"m","channelId":"c","chatId":"1","dateTime":"yesterday"}]})")
-            .error() == "messages[0]: dateTime is not a date-time");
     CHECK(parse_webhook(std::string(100, '[') + std::string(100, ']')).error() ==
           "JSON nested deeper than 32 levels");
     CHECK(parse_webhook(std::string(kWebhookBodyLimit + 1, ' ')).error() == "body over 1 MiB");
+    std::string many = R"({"statuses":[)";
+    for (std::size_t i = 0; i <= kWebhookItemLimit; ++i)
+        many += std::string(i ? "," : "") + R"({"messageId":"m","status":"read"})";
+    CHECK(parse_webhook(many + "]}").error() == "more than 1000 items in one body");
+}
+
+// Issue 18 §7: Wazzup's retry policy is undocumented, so a POST refused whole may lose its
+// good items for good.
+TEST_CASE("A malformed item is set aside with its reason; the good ones are kept", "[wazzup]") {
+    auto reasons = [](std::string_view text) {
+        auto body = parse_webhook(text);
+        REQUIRE(body);
+        return body->rejected;
+    };
+    CHECK(reasons(R"({"messages":[{"channelId":"c","chatId":"1"}]})") ==
+          std::vector<std::string>{"messages[0]: missing messageId"});
+    CHECK(reasons(R"({"messages":[{"messageId":"","channelId":"c","chatId":"1"}]})") ==
+          std::vector<std::string>{"messages[0]: messageId is not a non-empty string"});
+    CHECK(reasons(R"({"statuses":["m"]})") ==
+          std::vector<std::string>{"statuses[0] is not an object"});
+    CHECK(reasons(R"({"messages":[{"messageId":"m","channelId":"c","chatId":"1",
+                      "dateTime":"yesterday"}]})") ==
+          std::vector<std::string>{"messages[0]: dateTime is not a date-time"});
+    CHECK(reasons(R"({"messages":[{"messageId":"m","channelId":"c","chatId":"1",
+                      "dateTime":"2101-01-01T00:00:00Z"}]})") ==
+          std::vector<std::string>{"messages[0]: dateTime is not between 1970 and 2100"});
+    CHECK(reasons(R"({"statuses":[{"messageId":"m","status":"read","timestamp":-5}]})") ==
+          std::vector<std::string>{"statuses[0]: timestamp is not between 1970 and 2100"});
+
+    auto mixed = parse_webhook(
+        R"({"statuses":[{"messageId":"m","status":"read"},{"messageId":"m2"},
+                        {"messageId":"m3","status":"delivered"}]})");
+    REQUIRE(mixed);
+    CHECK(mixed->rejected == std::vector<std::string>{"statuses[1]: missing status"});
+    REQUIRE(mixed->statuses.size() == 2);
+    CHECK(mixed->statuses[0].message_id == "m");
+    CHECK(mixed->statuses[1].message_id == "m3");
+}
+
+TEST_CASE("Unknown kinds are counted, and only the first few are listed", "[wazzup]") {
+    std::string text = "{";
+    for (int i = 0; i < 10000; ++i)
+        text += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\":1";
+    auto body = parse_webhook(text + "}");
+    REQUIRE(body);
+    CHECK(body->unknown_kind_count == 10000);
+    CHECK(body->unknown_kinds.size() == kMaxListedKinds);
 }
 
 }  // namespace webhook_test
