@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "daemon/admin.hpp"
+#include "daemon/log_limiter.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/spine.hpp"
@@ -118,6 +119,7 @@ class Service {
         admin_options.address = config_.server.admin_address;
         admin_options.port = config_.server.admin_port;
         admin_options.body_limit = 64 * 1024;
+        admin_options.on_refused = refusal_counter("admin");
         admin_server_ = std::make_unique<net::HttpServer>(
             io_, admin_options, [this, admin](net::Request&& req, net::Reply reply) {
                 auto response = handle_admin(req, admin);
@@ -131,6 +133,9 @@ class Service {
         hook_options.body_limit = 256 * 1024;
         hook_options.header_timeout = std::chrono::seconds(10);
         hook_options.body_timeout = std::chrono::seconds(30);
+        hook_options.max_connections = config_.server.max_connections;
+        hook_options.max_connections_per_address = config_.server.max_connections_per_address;
+        hook_options.on_refused = refusal_counter("hooks");
         make_hook_contexts();
         std::vector<asio::io_context*> hook_workers;
         for (auto& io : hook_ios_)
@@ -191,16 +196,55 @@ class Service {
             });
         metrics_.declare_counter("reglament_http_requests_total",
                                  "HTTP requests answered, by server, path and status.");
+        metrics_.declare_counter(
+            "reglament_http_rejected_total",
+            "HTTP requests refused with a 4xx, by the server itself (400 malformed, 408 too "
+            "slow, 413 too large, 431 headers too large) or by the endpoint, by server, endpoint "
+            "and code.");
+        metrics_.declare_counter("reglament_http_connections_refused_total",
+                                 "Connections closed at once for a connection cap, by server.");
     }
 
-    void count_request(const std::string& server, std::string path, int status) {
-        // Webhook secrets travel in paths (/hooks/wazzup/<secret>): never put them in labels.
-        if (path.rfind("/hooks/wazzup/", 0) == 0) path = "/hooks/wazzup/***";
-        if (path != "/healthz" && path != "/metrics" && path != "/admin/clock" &&
-            path != "/hooks/bitrix" && path != "/hooks/wazzup/***")
-            path = "other";
+    // What may appear as a path label: webhook secrets travel in paths
+    // (/hooks/wazzup/<secret>), and a stranger's paths are unbounded.
+    static std::string endpoint_label(std::string_view path) {
+        path = path.substr(0, path.find('?'));
+        if (path.starts_with("/hooks/wazzup/")) return "/hooks/wazzup/***";
+        if (path == "/healthz" || path == "/metrics" || path == "/admin/clock" ||
+            path == "/hooks/bitrix")
+            return std::string(path);
+        return path.empty() ? "unknown" : "other";
+    }
+
+    void count_request(const std::string& server, const std::string& path, int status) {
+        auto endpoint = endpoint_label(path);
         metrics_.add("reglament_http_requests_total",
-                     {{"server", server}, {"path", path}, {"status", std::to_string(status)}});
+                     {{"server", server}, {"path", endpoint}, {"status", std::to_string(status)}});
+        if (status >= 400 && status < 500)
+            metrics_.add(
+                "reglament_http_rejected_total",
+                {{"server", server}, {"endpoint", endpoint}, {"code", std::to_string(status)}});
+    }
+
+    // Requests and connections the HTTP server refuses before a handler sees them: counted,
+    // and logged at most a few lines a minute (a flood of them is one line and a count).
+    std::function<void(int, std::string_view, std::string_view, const std::string&)>
+    refusal_counter(std::string server) {
+        return [this, server](int status, std::string_view target, std::string_view reason,
+                              const std::string& remote) {
+            if (status == 0) {
+                metrics_.add("reglament_http_connections_refused_total", {{"server", server}});
+            } else {
+                metrics_.add("reglament_http_rejected_total", {{"server", server},
+                                                               {"endpoint", endpoint_label(target)},
+                                                               {"code", std::to_string(status)}});
+            }
+            if (auto left_out = refusal_log_.allow(server + (status == 0 ? ".conn" : ".http")))
+                spdlog::warn("http: {} {} from {} refused{}: {}{}", server,
+                             status == 0 ? "connection" : "request", remote,
+                             status == 0 ? std::string() : " (" + std::to_string(status) + ")",
+                             reason, left_out_suffix(*left_out));
+        };
     }
 
     void wait_for_signal(asio::signal_set& signals) {
@@ -251,10 +295,13 @@ class Service {
                 fresh.server.listen_port != config_.server.listen_port ||
                 fresh.server.admin_address != config_.server.admin_address ||
                 fresh.server.admin_port != config_.server.admin_port ||
+                fresh.server.max_connections != config_.server.max_connections ||
+                fresh.server.max_connections_per_address !=
+                    config_.server.max_connections_per_address ||
                 fresh.store.path != config_.store.path ||
                 fresh.store.keep_done_events != config_.store.keep_done_events ||
                 fresh.store.keep_journal != config_.store.keep_journal)
-                spdlog::warn("reload: listen addresses and [store] change only on restart");
+                spdlog::warn("reload: [server] and [store] change only on restart");
             for (const auto& w : fresh.warnings)
                 spdlog::warn("{}", config::format_problem(w));
             fresh.server = config_.server;
@@ -371,6 +418,7 @@ class Service {
     AdjustableClock* adjustable_clock_ = nullptr;
     Metrics metrics_;
     std::chrono::steady_clock::time_point started_;
+    LogLimiter refusal_log_;
     std::unique_ptr<net::HttpServer> admin_server_;
     std::unique_ptr<net::HttpServer> hook_server_;
     std::unique_ptr<Spine> spine_;

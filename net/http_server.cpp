@@ -155,6 +155,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     mutable std::mutex sessions_mutex;  // sessions start and end on any thread of io
     std::unordered_map<std::uint64_t, std::shared_ptr<SessionControl>> sessions;
     std::uint64_t next_session = 0;
+    // Connections admitted and not yet ended, in all and by peer address (under
+    // sessions_mutex): counted at accept, so a burst cannot slip past the caps.
+    std::size_t admitted = 0;
+    std::unordered_map<std::string, std::size_t> admitted_by_address;
     std::atomic<bool> stopping{false};
 
     Impl(asio::io_context& io_, std::vector<asio::io_context*> w, ServerOptions o, Handler h)
@@ -197,16 +201,53 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         auto socket =
             co_await acceptor.async_accept(executor, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
-        if (session_count() >= options.max_connections) {
+        auto endpoint = socket.remote_endpoint(ec);
+        std::string remote = ec ? "?" : endpoint.address().to_string();
+        ec = {};
+        if (const char* cap = admit(remote)) {
             socket.close(ec);
             ec = {};
+            refused(0, {}, cap, remote);
             co_return;
         }
-        asio::co_spawn(executor, run_session<Executor>(std::move(socket)), asio::detached);
+        asio::co_spawn(executor, run_session<Executor>(std::move(socket), std::move(remote)),
+                       asio::detached);
+    }
+
+    // Null when the connection may stay; otherwise which cap it hit.
+    const char* admit(const std::string& remote) {
+        std::lock_guard lock(sessions_mutex);
+        if (admitted >= options.max_connections) return "connection cap (max_connections) reached";
+        auto& from_here = admitted_by_address[remote];
+        if (options.max_connections_per_address > 0 &&
+            from_here >= options.max_connections_per_address)
+            return "per-address connection cap (max_connections_per_address) reached";
+        ++from_here;
+        ++admitted;
+        return nullptr;
+    }
+
+    void release(const std::string& remote) {
+        std::lock_guard lock(sessions_mutex);
+        --admitted;
+        if (auto it = admitted_by_address.find(remote);
+            it != admitted_by_address.end() && --it->second == 0)
+            admitted_by_address.erase(it);
+    }
+
+    void refused(int status, std::string_view target, std::string_view reason,
+                 const std::string& remote) const {
+        if (!options.on_refused) return;
+        try {
+            options.on_refused(status, target, reason, remote);
+        } catch (const std::exception&) {
+            // Counting a refusal must never break the connection's handling.
+        }
     }
 
     template <class Executor>
-    asio::awaitable<void, Executor> run_session(asio::basic_stream_socket<tcp, Executor> socket) {
+    asio::awaitable<void, Executor> run_session(asio::basic_stream_socket<tcp, Executor> socket,
+                                                std::string remote) {
         using Stream = beast::basic_stream<tcp, Executor>;
         auto self = shared_from_this();
         auto control = std::make_shared<SessionControl>(socket.get_executor());
@@ -217,8 +258,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             sessions.emplace(id, control);
         }
         error_code ec;
-        auto endpoint = socket.remote_endpoint(ec);
-        std::string remote = ec ? "?" : endpoint.address().to_string();
         try {
             if (tls) {
                 beast::ssl_stream<Stream> stream(std::move(socket), *tls);
@@ -240,6 +279,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         } catch (const std::exception&) {
             // The connection is gone either way; nothing else depends on it.
         }
+        release(remote);
         std::lock_guard lock(sessions_mutex);
         sessions.erase(id);
     }
@@ -260,43 +300,68 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             parser.body_limit(options.body_limit);
             parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
             error_code ec;
-            beast::get_lowest_layer(stream).expires_after(options.header_timeout);
-            co_await http::async_read_header(stream, buffer, parser, on_error<Executor>(ec));
+            bool late = co_await read_within(
+                stream, options.header_timeout,
+                [&](auto token) {
+                    return http::async_read_header(stream, buffer, parser, std::move(token));
+                },
+                ec);
             if (ec == http::error::header_limit) {
-                co_await write(stream, error_response(431, "request headers too large"), 11, false);
+                co_await refuse(stream, 431, "request headers too large", {}, 11, remote);
                 co_return;
             }
             if (ec == http::error::body_limit) {  // Content-Length already says too much
-                co_await write(stream, error_response(413, "request body too large"), 11, false);
+                co_await refuse(stream, 413, "request body too large", {}, 11, remote);
+                co_return;
+            }
+            if (late) {
+                // An idle keep-alive connection is closed without a word; a request begun and
+                // not finished in time is owed an answer.
+                if (buffer.size() > 0 || parser.got_some())
+                    co_await refuse(stream, 408, "request headers not received in time", {}, 11,
+                                    remote);
                 co_return;
             }
             if (ec == http::error::end_of_stream || ec == asio::error::eof ||
                 ec == beast::error::timeout || ec == asio::error::operation_aborted)
                 co_return;
             if (ec) {
-                co_await write(stream, error_response(400, "malformed HTTP request"), 11, false);
+                co_await refuse(stream, 400, "malformed HTTP request", {}, 11, remote);
                 co_return;
             }
             control.busy = true;
+            const auto sent_target = parser.get().target();
+            const std::string_view target(sent_target.data(), sent_target.size());
             if (auto len = parser.content_length(); len && *len > options.body_limit) {
-                co_await write(stream, error_response(413, "request body too large"),
-                               parser.get().version(), false);
+                co_await refuse(stream, 413, "request body too large", target,
+                                parser.get().version(), remote);
                 co_return;
             }
             if (!parser.is_done()) {
-                beast::get_lowest_layer(stream).expires_after(options.body_timeout);
-                co_await http::async_read(stream, buffer, parser, on_error<Executor>(ec));
+                late = co_await read_within(
+                    stream, options.body_timeout,
+                    [&](auto token) {
+                        return http::async_read(stream, buffer, parser, std::move(token));
+                    },
+                    ec);
                 if (ec == http::error::body_limit) {
-                    co_await write(stream, error_response(413, "request body too large"),
-                                   parser.get().version(), false);
+                    co_await refuse(stream, 413, "request body too large", target,
+                                    parser.get().version(), remote);
                     co_return;
                 }
-                if (ec == beast::error::timeout) {
-                    co_await write(stream, error_response(408, "request body not received in time"),
-                                   parser.get().version(), false);
+                if (late) {
+                    co_await refuse(stream, 408, "request body not received in time", target,
+                                    parser.get().version(), remote);
                     co_return;
                 }
-                if (ec) co_return;
+                if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                    ec == asio::error::operation_aborted)
+                    co_return;
+                if (ec) {
+                    co_await refuse(stream, 400, "malformed HTTP request body", target,
+                                    parser.get().version(), remote);
+                    co_return;
+                }
             }
             auto message = parser.release();
             Request request;
@@ -317,6 +382,42 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             if (!co_await write(stream, response, message.version(), keep_alive)) co_return;
             if (!keep_alive) co_return;
         }
+    }
+
+    // Runs `read(token)` with a deadline of our own and says whether the deadline ended it.
+    // Beast's stream timeout would close the socket, and a request that took too long is owed
+    // a 408 before the close.
+    template <class Stream, class Read, class Executor = typename Stream::executor_type>
+    asio::awaitable<bool, Executor> read_within(Stream& stream, std::chrono::milliseconds limit,
+                                                Read read, error_code& ec) {
+        auto& lowest = beast::get_lowest_layer(stream);
+        lowest.expires_never();
+        // Shared with the timer's handler, which may run after this frame is gone: it touches
+        // the socket only while the read it guards is still pending.
+        auto armed = std::make_shared<bool>(true);
+        auto fired = std::make_shared<bool>(false);
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(limit);
+        timer.async_wait([armed, fired, &lowest](const error_code& e) {
+            if (e || !*armed) return;
+            *fired = true;
+            error_code ignored;
+            lowest.socket().cancel(ignored);
+        });
+        co_await read(on_error<Executor>(ec));
+        *armed = false;
+        timer.cancel();
+        co_return *fired;
+    }
+
+    // Answers a request the server refuses itself, tells on_refused, and leaves the
+    // connection to be closed.
+    template <class Stream, class Executor = typename Stream::executor_type>
+    asio::awaitable<void, Executor> refuse(Stream& stream, int status, std::string_view reason,
+                                           std::string_view target, unsigned version,
+                                           const std::string& remote) {
+        refused(status, target, reason, remote);
+        co_await write(stream, error_response(status, reason), version, false);
     }
 
     template <class Stream, class Executor = typename Stream::executor_type>

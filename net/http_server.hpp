@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/http_message.hpp"
@@ -28,10 +29,21 @@ struct ServerOptions {
     // (also the keep-alive idle time), the body within body_timeout.
     std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
     std::chrono::milliseconds body_timeout = std::chrono::seconds(30);
+    // Connections open at once, in all and from one peer address (0: no per-address cap).
+    // One over either cap is closed at once, before a byte is read.
     std::size_t max_connections = 20000;
+    std::size_t max_connections_per_address = 0;
     // TLS when both are set (PEM files).
     std::optional<std::string> tls_certificate_file;
     std::optional<std::string> tls_private_key_file;
+    // Told of every request the server itself refuses before a handler sees it (400 malformed
+    // HTTP, 408 too slow, 413 too large, 431 headers too large): the status, the target when
+    // the request line was read (empty otherwise), a one-line reason and the peer address.
+    // And (status 0) of every connection closed for a connection cap. Runs on a connection's
+    // thread; must not throw.
+    std::function<void(int status, std::string_view target, std::string_view reason,
+                       const std::string& remote)>
+        on_refused;
 };
 
 // Called once per request. `reply` may be called later, from any thread; exactly once.

@@ -160,17 +160,90 @@ TEST_CASE("http: a body over the limit is answered 413 without reaching the hand
     CHECK(calls == 0);
 }
 
-TEST_CASE("http: garbage is answered 400 and a sender that stalls is cut off", "[net][http]") {
+TEST_CASE("http: garbage is answered 400 and a sender that stalls gets 408, then the close",
+          "[net][http]") {
     ServerOptions options;
     options.header_timeout = std::chrono::milliseconds(300);
+    options.body_timeout = std::chrono::milliseconds(300);
+    std::mutex mutex;
+    std::vector<std::string> refused;
+    options.on_refused = [&](int status, std::string_view target, std::string_view reason,
+                             const std::string& remote) {
+        std::lock_guard lock(mutex);
+        refused.push_back(std::to_string(status) + " " + std::string(target) + " " +
+                          std::string(reason) + " " + remote);
+    };
     TestServer srv(options, echo_handler());
     auto answer = raw_exchange(srv.server.port(), "NOT HTTP AT ALL\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
-    // Headers never finished: the server closes the connection after header_timeout.
+    // Headers never finished: 408 after header_timeout, then the close (issue 19 §7).
     auto start = std::chrono::steady_clock::now();
     auto stalled = raw_exchange(srv.server.port(), "POST / HTTP/1.1\r\nHost: x\r\n");
-    CHECK(stalled.empty());
+    CHECK(stalled.rfind("HTTP/1.1 408", 0) == 0);
+    CHECK_THAT(stalled, Catch::Contains("request headers not received in time"));
+    // A body that never comes in full: 408 after body_timeout.
+    auto slow_body = raw_exchange(srv.server.port(),
+                                  "POST /hooks/bitrix HTTP/1.1\r\nHost: x\r\n"
+                                  "Content-Length: 100\r\n\r\nevent=");
+    CHECK(slow_body.rfind("HTTP/1.1 408", 0) == 0);
+    CHECK_THAT(slow_body, Catch::Contains("request body not received in time"));
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    // A connection that never sent a byte is closed without a word.
+    CHECK(raw_exchange(srv.server.port(), "").empty());
+
+    std::lock_guard lock(mutex);
+    CHECK(refused == std::vector<std::string>{
+                         "400  malformed HTTP request 127.0.0.1",
+                         "408  request headers not received in time 127.0.0.1",
+                         "408 /hooks/bitrix request body not received in time 127.0.0.1"});
+}
+
+TEST_CASE("http: headers over the limit are 431 and told to on_refused", "[net][http]") {
+    ServerOptions options;
+    options.header_limit = 1024;
+    std::atomic<int> told{0};
+    options.on_refused = [&](int status, std::string_view, std::string_view, const std::string&) {
+        if (status == 431) ++told;
+    };
+    TestServer srv(options, echo_handler());
+    auto answer =
+        raw_exchange(srv.server.port(),
+                     "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
+    CHECK(answer.rfind("HTTP/1.1 431", 0) == 0);
+    CHECK(told == 1);
+}
+
+TEST_CASE("http: connections over the per-address cap are closed at once", "[net][http]") {
+    ServerOptions options;
+    options.max_connections_per_address = 2;
+    std::atomic<int> refused{0};
+    options.on_refused = [&](int status, std::string_view, std::string_view reason,
+                             const std::string&) {
+        if (status == 0 && std::string_view(reason).find("per-address") != std::string::npos)
+            ++refused;
+    };
+    TestServer srv(options, echo_handler());
+    asio::io_context io;
+    auto connect = [&] {
+        auto s = std::make_unique<asio::ip::tcp::socket>(io);
+        s->connect({asio::ip::make_address("127.0.0.1"), srv.server.port()});
+        return s;
+    };
+    auto a = connect();
+    auto b = connect();
+    for (int i = 0; i < 200 && srv.server.open_connections() < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // The third from the same address is closed at once (not after the 10 s header timeout).
+    auto start = std::chrono::steady_clock::now();
+    CHECK(raw_exchange(srv.server.port(), "").empty());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    CHECK(refused == 1);
+    // Once one of the two goes, the address may connect again.
+    a.reset();
+    for (int i = 0; i < 200 && srv.server.open_connections() > 1; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(raw_exchange(srv.server.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+              .rfind("HTTP/1.1 200", 0) == 0);
 }
 
 TEST_CASE("http: short answers go out byte for byte as Beast writes them, in order",
