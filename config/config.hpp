@@ -79,6 +79,10 @@ struct Server {
     std::string admin_address = "127.0.0.1";
     std::uint16_t admin_port = 9090;
     std::string public_url;  // how the portal and Wazzup reach listen_*; empty = not announced
+    // Webhook connections open at once, in all and from one peer address (0 = no per-address
+    // cap). Behind a reverse proxy every connection comes from the proxy's address.
+    std::size_t max_connections = 20000;
+    std::size_t max_connections_per_address = 1000;
 };
 
 struct Store {

@@ -39,6 +39,25 @@ bool readable_by_others(const std::filesystem::path& path) {
     return (info.st_mode & (S_IRGRP | S_IROTH)) != 0;
 }
 
+bool loopback(std::string_view address) {
+    return address.starts_with("127.") || address == "::1" || address == "localhost" ||
+           address == "[::1]";
+}
+
+// POST /admin/clock moves the daemon's time for everything it does, and the admin endpoint
+// has no authentication: with a manual or scaled clock it must not be reachable from the
+// network.
+void check_admin_exposure(const toml::table& root, const Config& config, Report& report) {
+    if (config.clock.mode == ClockMode::system || loopback(config.server.admin_address)) return;
+    const auto* node = root.at_path("server.admin_address").node();
+    report.warning(node != nullptr ? node->source() : root.source(),
+                   "server.admin_address " + config.server.admin_address +
+                       " is not a loopback address, and clock.mode \"" +
+                       std::string(to_string(config.clock.mode)) +
+                       "\" lets anyone who reaches it move the daemon's time through POST "
+                       "/admin/clock; use 127.0.0.1, or clock.mode \"system\"");
+}
+
 void sort_by_place(std::vector<Problem>& problems) {
     std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
         return std::pair(a.line, a.column) < std::pair(b.line, b.column);
@@ -179,6 +198,7 @@ CheckResult check(const std::filesystem::path& path, const LoadOptions& options)
         read_section(top, "rules", false, [&](TableReader& r) { read_rules(r, config); });
     }
     check_channel_down_notify(root, config, report);
+    check_admin_exposure(root, config, report);
 
     sort_by_place(report.errors());
     sort_by_place(report.warnings());

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -65,6 +67,15 @@ std::optional<Secret> read_secret(TableReader& reader, std::string_view name,
             reader.report().error(where->source(),
                                   reader.path(file_key) + " '" + *file_value + "' is empty");
             return std::nullopt;
+        }
+        // Every user of the machine can read it: a warning, since the daemon still works (the
+        // secret is as safe as the machine's other users). Group access is how systemd setups
+        // share a file with the daemon's group, so only "others" counts here.
+        struct stat info {};
+        if (::stat(file_value->c_str(), &info) == 0 && (info.st_mode & S_IROTH) != 0) {
+            reader.report().warning(where->source(), reader.path(file_key) + " '" + *file_value +
+                                                         "' can be read by every user of the " +
+                                                         "machine; chmod o-r it (or 600)");
         }
         return Secret(std::move(*text));
     }

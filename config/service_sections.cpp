@@ -242,6 +242,16 @@ void read_server(TableReader& reader, Server& server) {
         server.admin_port = static_cast<std::uint16_t>(*port);
     }
     read_url(reader, "public_url", server.public_url, false);
+    if (auto n = reader.integer("max_connections", 1, 1000000))
+        server.max_connections = static_cast<std::size_t>(*n);
+    if (auto n = reader.integer("max_connections_per_address", 0, 1000000))
+        server.max_connections_per_address = static_cast<std::size_t>(*n);
+    if (const auto* node = reader.node("max_connections_per_address");
+        node != nullptr && server.max_connections_per_address > server.max_connections) {
+        reader.report().warning(node->source(),
+                                "server.max_connections_per_address is above "
+                                "server.max_connections: only the total cap applies");
+    }
     if (server.listen_port == server.admin_port) {
         const auto* node = reader.node("admin_port");
         reader.report().error(node != nullptr ? node->source() : reader.where(),
@@ -292,7 +302,11 @@ void read_clock(TableReader& reader, ClockSettings& clock) {
                                  iso.find_first_of("+-", 19) != std::string::npos);
             if (has_offset) t = parse_iso8601(iso);
         }
-        if (t) {
+        if (t && (t->time_since_epoch().count() < 0 ||
+                  *t > TimePoint(std::chrono::seconds(4133980799)))) {
+            reader.report().error(start->source(),
+                                  "clock.start must lie between 1970-01-01 and 2100-12-31");
+        } else if (t) {
             clock.start = *t;
             if (clock.mode == ClockMode::system) {
                 reader.report().warning(start->source(),

@@ -10,8 +10,17 @@ namespace reglament::daemon {
 namespace {
 
 net::Response json_error(int status, const std::string& message) {
-    return net::Response::json(status, nlohmann::json{{"error", message}}.dump());
+    // Replace, not throw: the message may quote what the caller sent.
+    return net::Response::json(
+        status, nlohmann::json{{"error", message}}.dump(-1, ' ', false,
+                                                        nlohmann::json::error_handler_t::replace));
 }
+
+// The span of times the daemon works in (the same as the webhook intake's): before 1970 or
+// after 2100 a clock setting is a typo, and calendar arithmetic is not made for it.
+const TimePoint kEarliest{};
+const TimePoint kLatest{std::chrono::seconds(4133980799)};  // 2100-12-31T23:59:59Z
+const char* const kRangeError = "the clock must stay between 1970-01-01 and 2100-12-31";
 
 net::Response handle_clock(const net::Request& request, const AdminContext& ctx) {
     if (!ctx.adjustable_clock)
@@ -28,8 +37,9 @@ net::Response handle_clock(const net::Request& request, const AdminContext& ctx)
                 400, "\"now\" must be an ISO 8601 string such as 2026-03-02T09:00:00+03:00");
         auto t = parse_iso8601(body["now"].get<std::string>());
         if (!t)
-            return json_error(
-                400, "\"now\" is not an ISO 8601 date-time: " + body["now"].get<std::string>());
+            return json_error(400, "\"now\" is not an ISO 8601 date-time: " +
+                                       body["now"].get<std::string>().substr(0, 64));
+        if (*t < kEarliest || *t > kLatest) return json_error(400, kRangeError);
         ctx.adjustable_clock->set(*t);
     } else if (body.contains("advance")) {
         double seconds = 0;
@@ -49,6 +59,10 @@ net::Response handle_clock(const net::Request& request, const AdminContext& ctx)
         }
         if (!std::isfinite(seconds) || seconds < 0)
             return json_error(400, "\"advance\" must be a non-negative number of seconds");
+        // Checked in seconds before converting: a huge number would overflow the milliseconds.
+        const double room =
+            std::chrono::duration<double>(kLatest - ctx.adjustable_clock->now()).count();
+        if (seconds > room) return json_error(400, kRangeError);
         ctx.adjustable_clock->advance(
             std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
     } else {

@@ -59,6 +59,9 @@ struct RunningDaemon {
     std::string admin_url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(admin) + path;
     }
+    std::string hook_url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(listen) + path;
+    }
 };
 
 }  // namespace
@@ -150,6 +153,77 @@ TEST_CASE("e2e: the manual clock is set and advanced through /admin/clock", "[e2
         http.post(d.admin_url("/admin/clock"), R"({"now": "yesterday"})", "application/json");
     CHECK(bad.status == 400);
     CHECK_THAT(bad.body, Catch::Contains("ISO 8601"));
+
+    // Outside 1970-2100 is refused, and the clock stays where it was (issue 19 §7).
+    for (const char* body :
+         {R"({"now": "2101-01-01T00:00:00+03:00"})", R"({"now": "1969-12-31T23:59:59Z"})",
+          R"({"advance": 1e300})", R"({"advance": 3000000000})"}) {
+        INFO(body);
+        auto refused = http.post(d.admin_url("/admin/clock"), body, "application/json");
+        CHECK(refused.status == 400);
+        CHECK_THAT(refused.body, Catch::Contains("between 1970-01-01 and 2100-12-31"));
+    }
+    CHECK(nlohmann::json::parse(http.get(d.admin_url("/healthz")).body)["now"] ==
+          "2026-03-06T17:55:00+03:00");
+}
+
+// Issue 19 §1: a ~100 KB form of `data` and 50,000 `[]` crashed the daemon with a stack
+// overflow before the token was checked. Every refusal is now an answer, and counted.
+TEST_CASE("e2e: hostile requests are refused with a reason; the daemon lives on and counts them",
+          "[e2e][admin][hostile]") {
+    RunningDaemon d("system");
+    BlockingHttpClient http;
+    std::string deep = "data";
+    for (int i = 0; i < 50000; ++i)
+        deep += "[]";
+    auto crash =
+        http.post(d.hook_url("/hooks/bitrix"), deep + "=1", "application/x-www-form-urlencoded");
+    CHECK(crash.status == 400);
+    CHECK_THAT(crash.body, Catch::Contains("nested deeper"));
+
+    std::string wide = "event=ONCRMLEADADD";
+    for (int i = 0; i < 5000; ++i)
+        wide += "&f" + std::to_string(i) + "=1";
+    CHECK(
+        http.post(d.hook_url("/hooks/bitrix"), wide, "application/x-www-form-urlencoded").status ==
+        413);
+    // A request line past the header limit: the server itself answers 431.
+    CHECK(http.get(d.hook_url("/hooks/" + std::string(20000, 'x'))).status == 431);
+
+    CHECK(d.process->running());
+    auto health = http.get(d.admin_url("/healthz"));
+    CHECK(health.status == 200);
+    auto metrics = http.get(d.admin_url("/metrics")).body;
+    CHECK_THAT(metrics, Catch::Contains("reglament_http_rejected_total{server=\"hooks\",endpoint="
+                                        "\"/hooks/bitrix\",code=\"400\"} 1"));
+    CHECK_THAT(metrics, Catch::Contains("reglament_http_rejected_total{server=\"hooks\",endpoint="
+                                        "\"/hooks/bitrix\",code=\"413\"} 1"));
+    CHECK_THAT(metrics, Catch::Contains("reglament_http_rejected_total{server=\"hooks\",endpoint="
+                                        "\"unknown\",code=\"431\"} 1"));
+    CHECK_THAT(d.process->output(), Catch::Contains("refused (400)"));
+}
+
+TEST_CASE("e2e: check-config warns of an exposed adjustable clock and a world-readable secret",
+          "[e2e][config]") {
+    TempDir dir;
+    write_file(dir / "token", "b24AppTokenFromFile");
+    ::chmod((dir / "token").c_str(), 0644);
+    std::string text = test_config(dir, 18080, 19090, "manual");
+    text = std::regex_replace(text, std::regex("admin_address = \"127.0.0.1\""),
+                              "admin_address = \"0.0.0.0\"");
+    text = std::regex_replace(text, std::regex("\napplication_token = \"[^\"]*\""),
+                              "\napplication_token_file = \"" + (dir / "token").string() + "\"",
+                              std::regex_constants::format_first_only);
+    write_file(dir / "reglament.toml", text);
+    ::chmod((dir / "reglament.toml").c_str(), 0600);
+    ChildProcess p({REGLAMENTD_BIN, "check-config", (dir / "reglament.toml").string()},
+                   dir / "out.log");
+    CHECK(p.wait_exit(std::chrono::seconds(20)) == 0);
+    auto out = p.output();
+    INFO(out);
+    CHECK_THAT(out, Catch::Contains("server.admin_address 0.0.0.0 is not a loopback address"));
+    CHECK_THAT(out, Catch::Contains("portal.application_token_file"));
+    CHECK_THAT(out, Catch::Contains("can be read by every user"));
 }
 
 TEST_CASE("e2e: SIGHUP with a broken config keeps the old one; SIGTERM exits 0", "[e2e][signals]") {
