@@ -355,7 +355,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                     co_return;
                 }
                 if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                    ec == asio::error::operation_aborted)
+                    ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
                     co_return;
                 if (ec) {
                     co_await refuse(stream, 400, "malformed HTTP request body", target,
@@ -407,7 +407,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_await read(on_error<Executor>(ec));
         *armed = false;
         timer.cancel();
-        co_return *fired;
+        // A read that completed as the deadline passed is not late.
+        co_return *fired&& ec;
     }
 
     // Answers a request the server refuses itself, tells on_refused, and leaves the
