@@ -101,6 +101,9 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     // Transient read failures in a row, per entity (io thread only): each entity waits its
     // own backoff, the others go on at full speed.
     std::map<std::string, int> entity_streaks;
+    // Failed attempts of this step (io thread only), recorded in one transaction.
+    std::vector<store::EventFailure> failures;
+    std::vector<store::JournalEntry> failure_lines;
 
     // A retention round in progress (io thread only); its cutoffs are those of its start.
     struct Retention {
@@ -192,11 +195,12 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     // Runs `work` over the events; when it throws for the batch, finds the events it throws
     // for, one by one, and takes them out as failed attempts. A store failure is no event's
     // fault: it goes up (global backoff).
+    // Returns whether the whole batch passed (then `work` ran once, over all of them).
     template <typename Work>
-    void screen(std::vector<store::StoredEvent>& events, Work work) {
+    bool screen(std::vector<store::StoredEvent>& events, Work work) {
         try {
             work(std::span<const store::StoredEvent>(events));
-            return;
+            return true;
         } catch (const store::StoreError&) {
             throw;
         } catch (const std::exception&) {
@@ -213,18 +217,24 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             }
         }
         events = std::move(kept);
+        return false;
     }
 
     void read_then_decide(std::vector<store::StoredEvent> events, bool fired_timers) {
+        failures.clear();  // what a step that threw collected is not recorded twice
+        failure_lines.clear();
         bool more = fired_timers || events.size() >= options.batch;
-        screen(events,
-               [&](std::span<const store::StoredEvent> some) { (void)reads_needed(some, store); });
+        std::vector<rules::EntityRef> refs;
+        if (!screen(events, [&](std::span<const store::StoredEvent> some) {
+                refs = reads_needed(some, store);
+            }))
+            refs = reads_needed(events, store);
         if (events.empty()) {
+            record_failures();
             busy = false;
             if (more) wake();
             return;
         }
-        auto refs = reads_needed(events, store);
         auto pending = std::make_shared<Pending>();
         pending->events = std::move(events);
         pending->more = more;
@@ -270,10 +280,10 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         if (!running) return decide(pending);
         std::vector<std::string> deals;
         try {
-            screen(pending->events, [&](std::span<const store::StoredEvent> some) {
-                (void)histories_needed(some, pending->reads, store);
-            });
-            deals = histories_needed(pending->events, pending->reads, store);
+            if (!screen(pending->events, [&](std::span<const store::StoredEvent> some) {
+                    deals = histories_needed(some, pending->reads, store);
+                }))
+                deals = histories_needed(pending->events, pending->reads, store);
         } catch (const std::exception& e) {
             spdlog::error("engine: {}", e.what());
             busy = false;
@@ -376,6 +386,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                              error.to_string());
                 if (hooks.read_failed) hooks.read_failed();
             }
+            record_failures();
             commit(*builder);
             busy = false;
             if (auth_rejected) {
@@ -424,10 +435,23 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                 journal.push_back(std::move(line));
             }
         }
+        failures.push_back(std::move(f));
+        for (auto& line : journal)
+            failure_lines.push_back(std::move(line));
+    }
+
+    // One transaction for the step's failed attempts: during an outage every event of a step
+    // fails, and one fsync each would starve intake.
+    void record_failures() {
+        if (failures.empty()) return;
+        auto taken = std::exchange(failures, {});
+        auto lines = std::exchange(failure_lines, {});
         try {
-            store.record_event_failure(f, journal);
-        } catch (const std::exception& ex) {
-            spdlog::error("engine: cannot record the failure of event {}: {}", e.id, ex.what());
+            store.record_event_failures(taken, lines);
+        } catch (const std::exception& e) {
+            // The events stay pending as they were and are tried again after the backoff.
+            spdlog::error("engine: cannot record {} failed attempt(s): {}", taken.size(), e.what());
+            back_off();
         }
     }
 

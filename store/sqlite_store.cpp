@@ -219,10 +219,11 @@ void SqliteStore::mark_events_done(std::span<const std::int64_t> ids) {
     impl_->write([&](Connection& c) { sqlite::set_events_done(c, ids); });
 }
 
-void SqliteStore::record_event_failure(const EventFailure& failure,
-                                       std::span<const JournalEntry> journal) {
+void SqliteStore::record_event_failures(std::span<const EventFailure> failures,
+                                        std::span<const JournalEntry> journal) {
     impl_->write([&](Connection& c) {
-        sqlite::count_event_failure(c, failure);
+        for (const auto& failure : failures)
+            sqlite::count_event_failure(c, failure);
         for (const auto& line : journal)
             sqlite::insert_journal_entry(c, line);
     });

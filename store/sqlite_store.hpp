@@ -48,9 +48,8 @@ class SqliteStore final : public Store {
     std::vector<StoredEvent> next_pending(std::size_t limit,
                                           std::optional<TimePoint> ready_at) override;
     void mark_events_done(std::span<const std::int64_t> ids) override;
-    using Store::record_event_failure;
-    void record_event_failure(const EventFailure& failure,
-                              std::span<const JournalEntry> journal) override;
+    void record_event_failures(std::span<const EventFailure> failures,
+                               std::span<const JournalEntry> journal) override;
     std::vector<StoredEvent> parked_events(std::size_t limit) override;
     std::vector<StoredAction> parked_actions(std::size_t limit) override;
     std::int64_t requeue_events(std::optional<std::int64_t> id) override;

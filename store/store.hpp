@@ -33,13 +33,14 @@ class Store {
         return next_pending(limit, std::nullopt);
     }
     virtual void mark_events_done(std::span<const std::int64_t> ids) = 0;
-    // Records an attempt that did not finish (its reason and when to try again) with its
-    // journal lines, in one transaction; the event stays pending, or is parked (failed) when
-    // `give_up`.
-    virtual void record_event_failure(const EventFailure& failure,
-                                      std::span<const JournalEntry> journal) = 0;
+    // Records attempts that did not finish (each one's reason and when to try again) with
+    // their journal lines, in one transaction; each event stays pending, or is parked (failed)
+    // when `give_up`.
+    virtual void record_event_failures(std::span<const EventFailure> failures,
+                                       std::span<const JournalEntry> journal) = 0;
     void record_event_failure(std::int64_t id, bool give_up) {
-        record_event_failure(EventFailure{id, true, give_up, {}, {}}, {});
+        EventFailure f{id, true, give_up, {}, {}};
+        record_event_failures({&f, 1}, {});
     }
     // Parked (failed) events and actions, newest first, for `reglamentd status`.
     virtual std::vector<StoredEvent> parked_events(std::size_t limit) = 0;

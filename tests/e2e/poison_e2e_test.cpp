@@ -43,7 +43,7 @@ std::string run_cli(Portal& p, std::vector<std::string> args, const std::string&
     args.push_back("--config");
     args.push_back((p.dir / "reglament.toml").string());
     ChildProcess c(args, p.dir / out);
-    int rc = c.wait_exit(std::chrono::seconds(20));
+    int rc = c.wait_exit(std::chrono::seconds(20)).value_or(-1);
     if (code) *code = rc;
     return c.output();
 }
@@ -61,9 +61,10 @@ reglament::store::InboxEvent stored_lead_event(const std::string& dedup, const s
 
 }  // namespace
 
-TEST_CASE("e2e: stored poison events neither crash the daemon nor slow a new lead; they are "
-          "parked with their reason and requeued by the admin",
-          "[e2e][poison]") {
+TEST_CASE(
+    "e2e: stored poison events neither crash the daemon nor slow a new lead; they are "
+    "parked with their reason and requeued by the admin",
+    "[e2e][poison]") {
     Portal p;
     p.kill_daemon();
     {
@@ -77,9 +78,9 @@ TEST_CASE("e2e: stored poison events neither crash the daemon nor slow a new lea
 
     // A new lead is assigned as fast as ever: the poison events hold up no one.
     auto started = std::chrono::steady_clock::now();
-    long long id = to_id(p.control("act/lead", {{"title", "Заявка после яда"},
-                                                {"name", "Иван"},
-                                                {"phone", "+7 912 600-00-01"}})["id"]);
+    long long id = to_id(p.control(
+        "act/lead",
+        {{"title", "Заявка после яда"}, {"name", "Иван"}, {"phone", "+7 912 600-00-01"}})["id"]);
     REQUIRE(eventually([&] { return is_manager(assigned(p, id)); }, std::chrono::seconds(20)));
     auto took = std::chrono::steady_clock::now() - started;
     INFO(p.daemon->output());
@@ -123,8 +124,7 @@ TEST_CASE("e2e: a rotated webhook secret makes work wait, not fail; a reload res
     long long id = to_id(p.control("act/lead", {{"title", "Заявка при смене ключа"},
                                                 {"name", "Иван"},
                                                 {"phone", "+7 912 600-00-02"}})["id"]);
-    REQUIRE(eventually(
-        [&] { return has_line(metrics(p), "reglament_portal_auth_rejected 1"); }));
+    REQUIRE(eventually([&] { return has_line(metrics(p), "reglament_portal_auth_rejected 1"); }));
     // Well past the five attempts that would park a refused event.
     std::this_thread::sleep_for(std::chrono::seconds(12));
     CHECK_FALSE(is_manager(assigned(p, id)));

@@ -174,7 +174,7 @@ TEST_CASE("inbox: a failed attempt waits its own backoff, other events are taken
     f.count_attempt = false;  // an outage: no attempt counted
     f.reason = "TIMEOUT";
     f.retry_at = at_ms(5000);
-    store.record_event_failure(f, {});
+    store.record_event_failures({&f, 1}, {});
 
     auto ready = store.next_pending(10, at_ms(4999));
     REQUIRE(ready.size() == 1);
@@ -203,7 +203,7 @@ TEST_CASE("inbox: a parked event keeps its reason and journal line until it is r
     line.entity_key = "lead:1";
     line.action = "event.parked";
     line.result = "failed: " + f.reason;
-    store.record_event_failure(f, {&line, 1});
+    store.record_event_failures({&f, 1}, {&line, 1});
 
     auto parked = store.parked_events(10);
     REQUIRE(parked.size() == 1);
