@@ -104,6 +104,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     // Failed attempts of this step (io thread only), recorded in one transaction.
     std::vector<store::EventFailure> failures;
     std::vector<store::JournalEntry> failure_lines;
+    std::set<std::string> streaked;  // entities whose streak this step already counted
 
     // A retention round in progress (io thread only); its cutoffs are those of its start.
     struct Retention {
@@ -223,6 +224,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     void read_then_decide(std::vector<store::StoredEvent> events, bool fired_timers) {
         failures.clear();  // what a step that threw collected is not recorded twice
         failure_lines.clear();
+        streaked.clear();
         bool more = fired_timers || events.size() >= options.batch;
         std::vector<rules::EntityRef> refs;
         if (!screen(events, [&](std::span<const store::StoredEvent> some) {
@@ -415,7 +417,9 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         std::vector<store::JournalEntry> journal;
         if (fault(error) == bitrix::Fault::transient) {
             f.count_attempt = false;
-            f.retry_at = system_now() + retry_delay(++entity_streaks[e.event.entity_key]);
+            int& streak = entity_streaks[e.event.entity_key];
+            if (streaked.insert(e.event.entity_key).second) ++streak;
+            f.retry_at = system_now() + retry_delay(streak);
         } else {
             const int attempts = e.attempts + 1;
             f.give_up = attempts >= kParkAfterAttempts;
