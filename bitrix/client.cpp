@@ -52,6 +52,18 @@ void require_secure(const std::string& url) {
             redact_url(url));
 }
 
+// nlohmann throws on invalid UTF-8 when serialising: stored hostile input (an event's id) must
+// fail its own call, not abort the daemon from inside a timer.
+std::optional<Error> unsendable(const json& params) {
+    try {
+        (void)params.dump();
+        return std::nullopt;
+    } catch (const json::exception& e) {
+        return Error{std::string(codes::invalid_params),
+                     std::string("the call's parameters cannot be sent as JSON: ") + e.what(), 0};
+    }
+}
+
 Error transport_error(const net::TransportError& t) {
     Error e;
     e.code = !t.sent ? codes::connect_failed : t.timeout ? codes::timeout : codes::transport;
@@ -134,6 +146,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
 
     void enqueue(ItemPtr item) {
+        if (auto problem = unsendable(item->params)) {
+            // Alone, before it can share a batch: one bad call must not fail its neighbours.
+            Result r;
+            r.error = std::move(problem);
+            item->done(std::move(r));
+            return;
+        }
         if (stopped || fatal) {
             Result r;
             r.error =
@@ -244,6 +263,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         req.url = base + method;
         json body = params;
         if (oauth) body["auth"] = access_token;
+        if (auto problem = unsendable(body)) {  // checked per call already; never a crash
+            Envelope env;
+            env.error = std::move(problem);
+            done(std::move(env), generation);
+            return;
+        }
         req.body = body.dump();
         req.headers.emplace_back("Content-Type", "application/json");
         req.headers.emplace_back("Accept", "application/json");
@@ -535,6 +560,17 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         enqueue(std::move(item));
     }
 
+    void set_webhook_url(const std::string& url) {
+        if (oauth) return;
+        std::string fresh = with_slash(url);
+        if (fresh == base) return;
+        base = std::move(fresh);
+        bump([&](ClientStats&) { base_shown = base; });
+        spdlog::info("bitrix: webhook URL replaced from the reloaded config ({})",
+                     redact_url(base));
+        pump();
+    }
+
     void shutdown() {
         stopped = true;
         timer.cancel();
@@ -593,6 +629,11 @@ Client::RateBudget Client::rate_budget() const {
 std::string Client::base_url_redacted() const {
     std::lock_guard lock(impl_->stats_mutex);
     return redact_url(impl_->base_shown);
+}
+
+void Client::set_webhook_url(std::string url) {
+    require_secure(url);
+    asio::post(impl_->io, [impl = impl_, url = std::move(url)] { impl->set_webhook_url(url); });
 }
 
 void Client::shutdown() {

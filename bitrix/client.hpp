@@ -107,6 +107,9 @@ class Client {
     RateBudget rate_budget() const;
     // The base URL calls currently go to (redacted), e.g. after a portal move.
     std::string base_url_redacted() const;
+    // A reloaded config's inbound webhook (its secret code rotated): calls from now on go
+    // there. Ignored for OAuth. Throws std::invalid_argument for a plain-HTTP remote URL.
+    void set_webhook_url(std::string url);
     // Fails queued calls and stops timers; calls in flight complete with an error.
     void shutdown();
 

@@ -19,6 +19,10 @@ inline constexpr std::string_view unknown = "UNKNOWN_ERROR";            // "erro
 inline constexpr std::string_view result_missing = "BATCH_RESULT_MISSING";
 inline constexpr std::string_view query_limit = "QUERY_LIMIT_EXCEEDED";
 inline constexpr std::string_view operation_time_limit = "OPERATION_TIME_LIMIT";
+// The call's parameters cannot be sent at all (e.g. invalid UTF-8 from a stored event): no
+// request is made, and asking again will not help.
+inline constexpr std::string_view invalid_params = "INVALID_PARAMS";
+inline constexpr std::string_view no_auth = "NO_AUTH_FOUND";  // webhook code unknown (401)
 }  // namespace codes
 
 // ASCII case-insensitive equality: the portal mixes `expired_token` and `QUERY_LIMIT_EXCEEDED`
@@ -34,5 +38,15 @@ struct Error {
     // One line for logs: "QUERY_LIMIT_EXCEEDED (HTTP 503): Too many requests".
     std::string to_string() const;
 };
+
+// What a failed call (after the client's own retries) says about asking again; the engine
+// and the outbox decide with it.
+enum class Fault {
+    transient,      // outage, limits, timeouts, lost answers: the same call may work later
+    auth_rejected,  // the portal refused the credentials (a rotated webhook code, HTTP 401):
+                    // nothing works until the admin puts the new secret in the config
+    refused,        // the portal refused this call (4xx, an error inside a batch, bad params)
+};
+Fault fault_of(const Error& error);
 
 }  // namespace reglament::bitrix

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -17,6 +20,7 @@
 #include "daemon/call_log.hpp"
 #include "daemon/deal_comments.hpp"
 #include "daemon/entity_model.hpp"
+#include "daemon/portal_auth.hpp"
 #include "daemon/stage_history.hpp"
 
 namespace reglament::daemon {
@@ -26,7 +30,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kRefusedReadAttempts = 5;
+constexpr int kParkAfterAttempts = 5;
+// While the portal rejects the credentials, one probe per this long (a reload wakes at once).
+constexpr auto kAuthProbe = std::chrono::seconds(10);
 constexpr const char* kLastSweepKey = "engine:last_sweep";
 constexpr const char* kLastCallPruneKey = "engine:last_call_prune";
 constexpr auto kCallPruneInterval = std::chrono::hours(24);
@@ -47,11 +53,26 @@ bool means_gone(const bitrix::Error& e) {
     return e.http_status >= 400 && e.http_status < 500 && contains_ci(e.description, "not found");
 }
 
-// The portal refused the request itself; asking again will not help soon.
-bool refused(const bitrix::Error& e) {
-    if (e.http_status < 400 || e.http_status >= 500) return false;
-    return !e.is(bitrix::codes::query_limit) && !e.is(bitrix::codes::operation_time_limit) &&
-           !e.is("expired_token") && !e.is("invalid_token");
+// A failed read's fault; a 4xx that means "gone" is no failure at all (means_gone first).
+bitrix::Fault fault(const bitrix::Error& e) {
+    return bitrix::fault_of(e);
+}
+
+// Backoff of one event or entity after `n` failures in a row: 1 s doubling to 10 s.
+std::chrono::milliseconds retry_delay(int n) {
+    auto d = std::chrono::milliseconds(1000) * (1 << std::clamp(n - 1, 0, 4));
+    return std::min<std::chrono::milliseconds>(d, std::chrono::seconds(10));
+}
+
+// Retry times are system time, not the engine's clock: a manual clock may stand still.
+TimePoint system_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
+
+// A thrown exception, or an error made up for one, becomes the event's reason.
+bitrix::Error unreadable(const std::string& what) {
+    return bitrix::Error{"UNREADABLE_ENTITY", what, 0};
 }
 
 }  // namespace
@@ -64,6 +85,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     const rules::World& world;
     EngineOptions options;
     EngineHooks hooks;
+    PortalAuth* auth = nullptr;
     asio::steady_timer ticker;
 
     std::mutex rules_mutex;
@@ -76,6 +98,13 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     bool again = false;  // io thread only: woken while busy
     int failure_streak = 0;
     std::chrono::steady_clock::time_point backoff_until{};
+    // Transient read failures in a row, per entity (io thread only): each entity waits its
+    // own backoff, the others go on at full speed.
+    std::map<std::string, int> entity_streaks;
+    // Failed attempts of this step (io thread only), recorded in one transaction.
+    std::vector<store::EventFailure> failures;
+    std::vector<store::JournalEntry> failure_lines;
+    std::set<std::string> streaked;  // entities whose streak this step already counted
 
     // A retention round in progress (io thread only); its cutoffs are those of its start.
     struct Retention {
@@ -97,6 +126,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
           world(w),
           options(o),
           hooks(std::move(h)),
+          auth(hooks.portal_auth),
           ticker(io_),
           rules(std::move(r)) {}
 
@@ -138,7 +168,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         try {
             TimePoint now = clock.now();
             auto fired = store.take_due(now, options.timer_batch);
-            auto events = store.next_pending(options.batch);
+            auto events = store.next_pending(options.batch, system_now());
             if (events.empty()) {
                 maybe_sweep(now);
                 maybe_prune_retention(now);
@@ -163,11 +193,53 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         bool more = false;
     };
 
+    // Runs `work` over the events; when it throws for the batch, finds the events it throws
+    // for, one by one, and takes them out as failed attempts. A store failure is no event's
+    // fault: it goes up (global backoff).
+    // Returns whether the whole batch passed (then `work` ran once, over all of them).
+    template <typename Work>
+    bool screen(std::vector<store::StoredEvent>& events, Work work) {
+        try {
+            work(std::span<const store::StoredEvent>(events));
+            return true;
+        } catch (const store::StoreError&) {
+            throw;
+        } catch (const std::exception&) {
+        }
+        std::vector<store::StoredEvent> kept;
+        for (auto& e : events) {
+            try {
+                work(std::span<const store::StoredEvent>(&e, 1));
+                kept.push_back(std::move(e));
+            } catch (const store::StoreError&) {
+                throw;
+            } catch (const std::exception& ex) {
+                event_failed(e, unreadable(ex.what()));
+            }
+        }
+        events = std::move(kept);
+        return false;
+    }
+
     void read_then_decide(std::vector<store::StoredEvent> events, bool fired_timers) {
-        auto refs = reads_needed(events, store);
+        failures.clear();  // what a step that threw collected is not recorded twice
+        failure_lines.clear();
+        streaked.clear();
+        bool more = fired_timers || events.size() >= options.batch;
+        std::vector<rules::EntityRef> refs;
+        if (!screen(events, [&](std::span<const store::StoredEvent> some) {
+                refs = reads_needed(some, store);
+            }))
+            refs = reads_needed(events, store);
+        if (events.empty()) {
+            record_failures();
+            busy = false;
+            if (more) wake();
+            return;
+        }
         auto pending = std::make_shared<Pending>();
         pending->events = std::move(events);
-        pending->more = fired_timers || pending->events.size() >= options.batch;
+        pending->more = more;
         std::vector<std::pair<rules::EntityRef, EntityRead>> calls;
         for (const auto& ref : refs)
             if (auto read = entity_read(ref)) calls.emplace_back(ref, std::move(*read));
@@ -179,13 +251,25 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                             auto self = weak.lock();
                             if (!self) return;
                             if (r.ok())
-                                pending->reads[ref.key()] = entity_from_rest(ref, r.result);
+                                self->keep_read(*pending, ref, r.result);
                             else if (means_gone(*r.error))
                                 pending->reads[ref.key()] = std::monostate{};
                             else
                                 pending->failed.emplace(ref.key(), *r.error);
                             if (--pending->outstanding == 0) self->read_histories(pending);
                         });
+        }
+    }
+
+    // What the portal answered may still be unusable (hostile ids, odd shapes): that entity's
+    // events fail, the others are decided. Never an exception out of a completion.
+    void keep_read(Pending& pending, const rules::EntityRef& ref, const nlohmann::json& result) {
+        try {
+            pending.reads[ref.key()] = entity_from_rest(ref, result);
+            entity_streaks.erase(ref.key());
+            if (auth) auth->accepted();
+        } catch (const std::exception& e) {
+            pending.failed.emplace(ref.key(), unreadable(e.what()));
         }
     }
 
@@ -198,7 +282,10 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         if (!running) return decide(pending);
         std::vector<std::string> deals;
         try {
-            deals = histories_needed(pending->events, pending->reads, store);
+            if (!screen(pending->events, [&](std::span<const store::StoredEvent> some) {
+                    deals = histories_needed(some, pending->reads, store);
+                }))
+                deals = histories_needed(pending->events, pending->reads, store);
         } catch (const std::exception& e) {
             spdlog::error("engine: {}", e.what());
             busy = false;
@@ -226,15 +313,22 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                     [weak = weak_from_this(), pending, id, what, keep](bitrix::Result r) {
                         auto self = weak.lock();
                         if (!self) return;
-                        if (r.ok())
-                            keep(*pending, id, r.result);
-                        else if (refused(*r.error))
+                        if (r.ok()) {
+                            try {
+                                keep(*pending, id, r.result);
+                            } catch (const std::exception& e) {
+                                // Unusable as read: decided on the snapshots, as below.
+                                spdlog::warn("engine: cannot use the {} of deal {}: {}", what, id,
+                                             e.what());
+                            }
+                        } else if (fault(*r.error) == bitrix::Fault::refused) {
                             // Asking again will not help: the deal is decided on what the
                             // snapshots know, as it was before this was read at all.
                             spdlog::warn("engine: cannot read the {} of deal {}: {}", what, id,
                                          r.error->to_string());
-                        else
+                        } else {
                             pending->failed.emplace("deal:" + id, *r.error);
+                        }
                         if (--pending->outstanding == 0) self->decide(pending);
                     });
     }
@@ -246,38 +340,61 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         }
         try {
             auto ruleset = current_rules();
-            StepBuilder builder(store, world, *ruleset, clock.now(), options.dry_run);
-            for (const auto& [deal_id, rows] : pending->histories)
-                builder.add_stage_history(deal_id, rows);
-            for (const auto& [deal_id, comments] : pending->comments)
-                builder.add_deal_comments(deal_id, comments);
-            bool transient = false;
+            // An event whose decision throws is taken out and the step decided again without
+            // it: a half-built step is never committed, and one poison event holds up no other.
+            std::unique_ptr<StepBuilder> builder;
+            for (;;) {
+                builder = std::make_unique<StepBuilder>(store, world, *ruleset, clock.now(),
+                                                        options.dry_run);
+                for (const auto& [deal_id, rows] : pending->histories)
+                    builder->add_stage_history(deal_id, rows);
+                for (const auto& [deal_id, comments] : pending->comments)
+                    builder->add_deal_comments(deal_id, comments);
+                auto bad = pending->events.end();
+                std::string why;
+                for (auto it = pending->events.begin(); it != pending->events.end(); ++it) {
+                    if (pending->failed.count(it->event.entity_key)) continue;
+                    try {
+                        builder->add_event(*it, pending->reads);
+                    } catch (const store::StoreError&) {
+                        throw;
+                    } catch (const std::exception& e) {
+                        bad = it;
+                        why = e.what();
+                        break;
+                    }
+                }
+                if (bad == pending->events.end()) break;
+                event_failed(*bad, unreadable("cannot decide: " + why));
+                pending->events.erase(bad);
+            }
+            bool auth_rejected = false;
             for (const auto& e : pending->events) {
                 auto f = pending->failed.find(e.event.entity_key);
-                if (f == pending->failed.end()) {
-                    builder.add_event(e, pending->reads);
-                    continue;
-                }
-                if (refused(f->second)) {
-                    bool give_up = e.attempts + 1 >= kRefusedReadAttempts;
-                    store.record_event_failure(e.id, give_up);
-                    spdlog::warn("engine: cannot read {} for event {} ({}): {}", e.event.entity_key,
-                                 e.id, e.event.kind,
-                                 give_up ? "parked as failed" : "will try again");
-                } else {
-                    transient = true;
-                }
+                if (f == pending->failed.end()) continue;
+                if (fault(f->second) == bitrix::Fault::auth_rejected)
+                    auth_rejected = true;
+                else
+                    event_failed(e, f->second);
             }
+            for (const auto& [key, error] : pending->failed)
+                if (fault(error) == bitrix::Fault::auth_rejected) {
+                    auth_rejected = true;
+                    if (auth) auth->rejected(error);
+                }
             if (!pending->failed.empty()) {
                 const auto& [key, error] = *pending->failed.begin();
                 spdlog::warn("engine: {} read(s) failed, first {}: {}", pending->failed.size(), key,
                              error.to_string());
                 if (hooks.read_failed) hooks.read_failed();
             }
-            commit(builder);
+            record_failures();
+            commit(*builder);
             busy = false;
-            if (transient) {
-                back_off();
+            if (auth_rejected) {
+                // Nothing can be read until the admin reloads with the new secret: the events
+                // wait untouched (no attempt counted), one probe per kAuthProbe meanwhile.
+                backoff_until = std::chrono::steady_clock::now() + kAuthProbe;
                 return;
             }
             failure_streak = 0;
@@ -287,6 +404,67 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             busy = false;
             back_off();
         }
+    }
+
+    // One event's attempt did not finish. A transient fault (outage, limits) waits its
+    // entity's backoff and never parks; anything else counts an attempt and, after
+    // kParkAfterAttempts, parks the event with its reason (status, journal, metric) until
+    // `reglamentd requeue`.
+    void event_failed(const store::StoredEvent& e, const bitrix::Error& error) {
+        store::EventFailure f;
+        f.id = e.id;
+        f.reason = error.to_string();
+        std::vector<store::JournalEntry> journal;
+        if (fault(error) == bitrix::Fault::transient) {
+            f.count_attempt = false;
+            int& streak = entity_streaks[e.event.entity_key];
+            if (streaked.insert(e.event.entity_key).second) ++streak;
+            f.retry_at = system_now() + retry_delay(streak);
+        } else {
+            const int attempts = e.attempts + 1;
+            f.give_up = attempts >= kParkAfterAttempts;
+            f.retry_at = system_now() + retry_delay(attempts);
+            spdlog::warn("engine: event {} ({} {}) failed attempt {} of {}: {}{}", e.id,
+                         e.event.kind, e.event.entity_key, attempts, kParkAfterAttempts, f.reason,
+                         f.give_up ? "; parked until `reglamentd requeue`" : "");
+            if (f.give_up) {
+                store::JournalEntry line;
+                line.time = clock.now();
+                line.rule_id = "engine";
+                line.entity_key = e.event.entity_key;
+                line.action = "event.parked";
+                line.reason = "event " + std::to_string(e.id) + " (" + e.event.source + " " +
+                              e.event.kind + ") failed " + std::to_string(attempts) + " times";
+                line.result = "failed: " + f.reason;
+                journal.push_back(std::move(line));
+            }
+        }
+        failures.push_back(std::move(f));
+        for (auto& line : journal)
+            failure_lines.push_back(std::move(line));
+    }
+
+    // One transaction for the step's failed attempts: during an outage every event of a step
+    // fails, and one fsync each would starve intake.
+    void record_failures() {
+        if (failures.empty()) return;
+        auto taken = std::exchange(failures, {});
+        auto lines = std::exchange(failure_lines, {});
+        try {
+            store.record_event_failures(taken, lines);
+        } catch (const std::exception& e) {
+            // The events stay pending as they were and are tried again after the backoff.
+            spdlog::error("engine: cannot record {} failed attempt(s): {}", taken.size(), e.what());
+            back_off();
+        }
+    }
+
+    // A reloaded config (a new webhook secret): whatever waited for it is tried at once.
+    void resume() {
+        backoff_until = {};
+        failure_streak = 0;
+        entity_streaks.clear();
+        wake();
     }
 
     void commit(StepBuilder& builder) {
@@ -455,6 +633,12 @@ void Engine::wake() {
 void Engine::sweep_soon() {
     impl_->sweep_requested = true;
     impl_->wake();
+}
+
+void Engine::resume() {
+    asio::post(impl_->io, [self = impl_] {
+        if (self->running) self->resume();
+    });
 }
 
 void Engine::set_rules(std::shared_ptr<const RuleSet> rules) {

@@ -5,10 +5,15 @@
 // one transaction. When the inbox is empty and a sweep is due, it sweeps the snapshots; once a
 // day of clock time it also deletes what retention lets go (done events, old journal lines).
 //
-// A read the portal cannot answer (outage, rate limit, timeout) leaves that entity's events
-// pending and the engine backs off (1 s doubling to 10 s, steady time); other entities go on.
-// An entity the portal no longer has is a deletion. A read the portal refuses outright (4xx)
-// counts a failed attempt; after five the event is parked as failed.
+// No poison event: every failure is the failing event's or entity's alone. A read the portal
+// cannot answer (outage, rate limit, timeout) leaves that entity's events pending for its own
+// backoff (1 s doubling to 10 s, system time); other entities go on at full speed. An entity
+// the portal no longer has is a deletion. A read the portal refuses (4xx, an error inside a
+// batch, parameters that cannot be sent) and an event whose reading or deciding throws count
+// a failed attempt; after five the event is parked (status failed, its reason in last_error
+// and a journal line) until `reglamentd requeue`. A 401 is nobody's fault but the config's:
+// events wait untouched, one probe per 10 s, until resume() (a reload). Only a store failure
+// backs the whole engine off.
 //
 // Threading: everything runs on the io_context given (the one the Bitrix24 client completes
 // on); wake() may be called from any thread.
@@ -34,6 +39,8 @@ class Client;
 
 namespace reglament::daemon {
 
+class PortalAuth;
+
 struct EngineOptions {
     std::size_t batch = 500;  // inbox events per step
     // Due timers turned into events per step: each batch is one write transaction that intake
@@ -58,6 +65,7 @@ struct EngineHooks {
     std::function<void()> channels_changed;          // Wazzup reported a channel's new state
     // Rows deleted by retention, by table ("inbox", "journal"), after each chunk (metrics).
     std::function<void(std::string_view table, std::int64_t rows)> pruned;
+    PortalAuth* portal_auth = nullptr;  // told of 401s and of reads that went through
 };
 
 class Engine {
@@ -76,6 +84,9 @@ class Engine {
     // Sweeps at the next look, however recent the last sweep: who is present changed, and
     // leads of a manager who left must not wait up to a sweep interval (any thread).
     void sweep_soon();
+    // A reloaded config: whatever waits for the portal (a rejected credential, a backoff) is
+    // tried at once. Any thread.
+    void resume();
     // The rules from a reloaded config, from the next step on. Any thread.
     void set_rules(std::shared_ptr<const RuleSet> rules);
 

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "daemon/command_config.hpp"
+#include "daemon/terminal_text.hpp"
 #include "rules/iso_time.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -37,9 +38,10 @@ int journal_command(const JournalOptions& options) {
         so.read_only = true;
         store::SqliteStore store(path, so);
         for (const auto& e : store.query_journal(query)) {
-            std::cout << format_iso8601(e.time) << "  " << e.rule_id << "  " << e.entity_key << "  "
-                      << e.action << (e.dry_run ? "  [dry-run]" : "") << "  " << e.reason;
-            if (!e.result.empty()) std::cout << "  → " << e.result;
+            std::cout << format_iso8601(e.time) << "  " << e.rule_id << "  "
+                      << printable(e.entity_key) << "  " << e.action
+                      << (e.dry_run ? "  [dry-run]" : "") << "  " << printable(e.reason);
+            if (!e.result.empty()) std::cout << "  → " << printable(e.result);
             std::cout << "\n";
         }
     } catch (const std::exception& e) {

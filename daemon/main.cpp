@@ -9,6 +9,7 @@
 #include "daemon/journal_command.hpp"
 #include "daemon/portal_ids_command.hpp"
 #include "daemon/replacement_report_command.hpp"
+#include "daemon/requeue_command.hpp"
 #include "daemon/status_command.hpp"
 #include "daemon/version.hpp"
 #include "daemon/wazzup_setup.hpp"
@@ -96,6 +97,22 @@ int main(int argc, char** argv) {
     status->add_option("--errors", status_options.errors,
                        "How many of the latest failed actions to show (5)");
 
+    reglament::daemon::RequeueOptions requeue_options;
+    auto* requeue = app.add_subcommand(
+        "requeue",
+        "Put parked events and actions (see `status`) back in the queue, once their cause is "
+        "fixed");
+    requeue->add_option("--config,-c", requeue_options.config_path, "Configuration file (TOML)")
+        ->required();
+    auto* requeue_event = requeue->add_option("--event", requeue_options.event,
+                                              "The parked inbox event with this id");
+    auto* requeue_action =
+        requeue->add_option("--action", requeue_options.action, "The parked action with this id");
+    auto* requeue_all =
+        requeue->add_flag("--all", requeue_options.all, "Every parked event and action");
+    requeue_event->excludes(requeue_action)->excludes(requeue_all);
+    requeue_action->excludes(requeue_all);
+
     std::string portal_ids_config;
     auto* portal_ids = app.add_subcommand(
         "portal-ids",
@@ -120,6 +137,7 @@ int main(int argc, char** argv) {
     if (*journal) return reglament::daemon::journal_command(journal_options);
     if (*setup) return reglament::daemon::wazzup_setup_command(wazzup_config);
     if (*status) return reglament::daemon::status_command(status_options);
+    if (*requeue) return reglament::daemon::requeue_command(requeue_options);
     if (*portal_ids) return reglament::daemon::portal_ids_command(portal_ids_config);
     if (*report) return reglament::daemon::replacement_report_command(report_options);
     return 0;

@@ -10,12 +10,23 @@
 
 #include "bitrix/client.hpp"
 #include "daemon/duplicate_lookup.hpp"
+#include "daemon/portal_auth.hpp"
 #include "wazzup/client.hpp"
 
 namespace reglament::daemon {
 
 namespace asio = boost::asio;
 using nlohmann::json;
+
+namespace {
+
+// An action whose carrying out throws (a bug, hostile stored params) is parked after this
+// many attempts; what the portal refuses is parked at once, as before.
+constexpr int kActionParkAfterAttempts = 5;
+// While the portal rejects the credentials, one probe per this long (a reload resumes at once).
+constexpr auto kActionAuthProbe = std::chrono::seconds(10);
+
+}  // namespace
 
 struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
     asio::io_context& io;
@@ -30,6 +41,8 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<bool> running{false};
     std::atomic<std::size_t> busy{0};
     bool pump_posted = false;  // io thread only
+    // io thread only: the portal rejected the credentials; no rows are taken before this.
+    std::chrono::steady_clock::time_point paused_until{};
 
     Impl(asio::io_context& io_, store::Store& store_, const Clock& clock_, bitrix::Client& b,
          wazzup::Client* w, PlanSettings s, OutboxOptions o, OutboxObserver obs)
@@ -56,6 +69,7 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
 
     void pump() {
         if (!running) return;
+        if (std::chrono::steady_clock::now() < paused_until) return;
         try {
             while (busy < options.max_in_flight) {
                 auto rows = store.next_ready(clock.now(), options.max_in_flight - busy);
@@ -63,8 +77,9 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
                 for (auto& row : rows) {
                     store.mark_action_in_flight(row.id);
                     ++busy;
-                    execute(std::move(row));
+                    execute_guarded(std::move(row));
                 }
+                if (std::chrono::steady_clock::now() < paused_until) break;
             }
         } catch (const std::exception& e) {
             spdlog::error("outbox: cannot take actions: {}", e.what());
@@ -140,7 +155,42 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
                [&] { store.mark_action_unknown(row.id, clock.now() + wait, error); });
     }
 
+    // A bug or hostile stored params must neither abort the daemon nor leave the row in
+    // flight for ever: the row fails this attempt, and after kActionParkAfterAttempts it is parked.
+    void crashed(const store::StoredAction& row, const std::exception& e) {
+        std::string why = std::string("cannot carry out the action: ") + e.what();
+        if (row.attempts + 1 >= kActionParkAfterAttempts) return failed(row, why);
+        retry(row, why);
+    }
+
+    void execute_guarded(store::StoredAction row) {
+        auto copy = row;
+        try {
+            execute(std::move(row));
+        } catch (const std::exception& e) {
+            crashed(copy, e);
+        }
+    }
+
+    // 401: nothing this daemon sends can work until the admin reloads with the new secret.
+    // The row goes back to pending, due at once, with no failure counted; the worker stops
+    // taking rows and probes once per kActionAuthProbe until resume().
+    void auth_rejected(const store::StoredAction& row, const bitrix::Error& error) {
+        if (options.auth) options.auth->rejected(error);
+        paused_until = std::chrono::steady_clock::now() + kActionAuthProbe;
+        finish(row, "retry", [&] {
+            store.retry_action_at(row.id, clock.now(),
+                                  "waiting for valid portal credentials: " + error.to_string());
+        });
+    }
+
+    void bitrix_ok() {
+        if (options.auth) options.auth->accepted();
+    }
+
     void bitrix_failure(const store::StoredAction& row, const bitrix::Error& error) {
+        if (bitrix::fault_of(error) == bitrix::Fault::auth_rejected)
+            return auth_rejected(row, error);
         switch (recovery_for(error)) {
             case Recovery::unknown:
                 return unknown(row, error.to_string());
@@ -174,31 +224,37 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         call(std::move(row), shared_plan, 0, {}, json::array(), false);
     }
 
-    // Completions are posted back to the io_context, whatever thread the client uses.
+    // Completions are posted back to the io_context, whatever thread the client uses. An
+    // exception out of one (an odd answer) fails the row's attempt, never the daemon.
     template <class F>
-    auto on_io(F f) {
-        return [self = shared_from_this(), f = std::move(f)](auto value) mutable {
-            asio::post(self->io, [f = std::move(f), value = std::move(value)]() mutable {
-                f(std::move(value));
+    auto on_io(const store::StoredAction& row, F f) {
+        return [self = shared_from_this(), row, f = std::move(f)](auto value) mutable {
+            asio::post(self->io, [self, row = std::move(row), f = std::move(f),
+                                  value = std::move(value)]() mutable {
+                try {
+                    f(std::move(value));
+                } catch (const std::exception& e) {
+                    self->crashed(row, e);
+                }
             });
         };
     }
 
     void look_up(store::StoredAction row, std::shared_ptr<ActionPlan> plan) {
         const Lookup& l = *plan->lookup;
-        bitrix.call(l.call.method, l.call.params, l.call.idempotency,
-                    on_io([self = shared_from_this(), row = std::move(row),
-                           plan](bitrix::Result r) mutable {
-                        if (!r.ok()) return self->bitrix_failure(row, *r.error);
-                        auto found = find_tagged(*plan->lookup, r.result);
-                        if (!found)
-                            return self->call(std::move(row), plan, 0, {}, json::array(), false);
-                        spdlog::info("outbox: action {} {} found at the portal as {}", row.id,
-                                     row.action.kind, *found);
-                        json calls = json::array(
-                            {{{"method", plan->lookup->call.method}, {"found", *found}}});
-                        self->call(std::move(row), plan, 1, *found, std::move(calls), true);
-                    }));
+        bitrix.call(
+            l.call.method, l.call.params, l.call.idempotency,
+            on_io(row, [self = shared_from_this(), row = row, plan](bitrix::Result r) mutable {
+                if (!r.ok()) return self->bitrix_failure(row, *r.error);
+                self->bitrix_ok();
+                auto found = find_tagged(*plan->lookup, r.result);
+                if (!found) return self->call(std::move(row), plan, 0, {}, json::array(), false);
+                spdlog::info("outbox: action {} {} found at the portal as {}", row.id,
+                             row.action.kind, *found);
+                json calls =
+                    json::array({{{"method", plan->lookup->call.method}, {"found", *found}}});
+                self->call(std::move(row), plan, 1, *found, std::move(calls), true);
+            }));
     }
 
     void call(store::StoredAction row, std::shared_ptr<ActionPlan> plan, std::size_t index,
@@ -219,10 +275,11 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         }
         std::string method = c.method;
         bitrix.call(std::move(c.method), std::move(c.params), c.idempotency,
-                    on_io([self = shared_from_this(), row = std::move(row), plan, index,
-                           created = std::move(created), results = std::move(results), found,
-                           method](bitrix::Result r) mutable {
+                    on_io(row, [self = shared_from_this(), row = row, plan, index,
+                                created = std::move(created), results = std::move(results), found,
+                                method](bitrix::Result r) mutable {
                         if (!r.ok()) return self->bitrix_failure(row, *r.error);
+                        self->bitrix_ok();
                         if (index == 0) created = created_id(method, r.result);
                         results.push_back({{"method", method}, {"result", r.result}});
                         self->call(std::move(row), plan, index + 1, std::move(created),
@@ -238,9 +295,10 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         const BitrixCall& c = (*calls)[results.size()];
         bitrix.call(
             c.method, c.params, c.idempotency,
-            on_io([self = shared_from_this(), row = std::move(row), calls,
-                   results = std::move(results), done = std::move(done)](bitrix::Result r) mutable {
+            on_io(row, [self = shared_from_this(), row = row, calls, results = std::move(results),
+                        done = std::move(done)](bitrix::Result r) mutable {
                 if (!r.ok()) return self->bitrix_failure(row, *r.error);
+                self->bitrix_ok();
                 results.push_back(std::move(r.result));
                 self->read_all(std::move(row), calls, std::move(results), std::move(done));
             }));
@@ -285,8 +343,9 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         if (!wazzup) return failed(row, "Wazzup is not configured");
         wazzup->send(
             std::move(plan.message),
-            on_io([self = shared_from_this(), row = std::move(row)](
-                      wazzup::SendOutcome outcome) mutable { self->on_sent(row, outcome); }));
+            on_io(row, [self = shared_from_this(), row = row](wazzup::SendOutcome outcome) mutable {
+                self->on_sent(row, outcome);
+            }));
     }
 
     void on_sent(const store::StoredAction& row, const wazzup::SendOutcome& outcome) {
@@ -369,6 +428,13 @@ void OutboxWorker::stop() {
 
 void OutboxWorker::wake() {
     asio::post(impl_->io, [impl = impl_] { impl->pump(); });
+}
+
+void OutboxWorker::resume() {
+    asio::post(impl_->io, [impl = impl_] {
+        impl->paused_until = {};
+        impl->pump();
+    });
 }
 
 std::size_t OutboxWorker::in_flight() const {

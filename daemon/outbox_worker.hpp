@@ -9,7 +9,10 @@
 //   unknown  mark_action_unknown for a create that may have happened: the next attempt looks
 //            for its tag first (every later attempt of a create does);
 //   failed   mark_action_failed with a journal line, for refusals by the portal or Wazzup and
-//            params the outbox cannot carry out.
+//            params the outbox cannot carry out: the row is parked until `reglamentd requeue`;
+//            an attempt that throws is retried and parked after five.
+//   waiting  a 401 (rotated webhook code): the row goes back to pending, due at once, nothing
+//            counted as failed; the worker takes no rows (one probe per 10 s) until resume().
 // Retries and unknowns are logged, not journalled: a 10-minute outage would otherwise bury
 // the journal in lines. A final Wazzup error also appends an inbox event for the rule that
 // sent it (source "wazzup", kind "wazzup.send_failed", entity_key = the row's entity,
@@ -46,11 +49,14 @@ class Client;
 
 namespace reglament::daemon {
 
+class PortalAuth;
+
 struct OutboxOptions {
     std::size_t max_in_flight = 8;  // rows executed at once (different entities)
     Backoff backoff;                // 5 s … 10 min, in Clock time
     // Steady time between looks for rows whose retry time has come (wake() runs at once).
     std::chrono::milliseconds tick = std::chrono::seconds(1);
+    PortalAuth* auth = nullptr;  // told of 401s and of calls that went through
 };
 
 // One row finished an attempt: outcome is "done", "failed", "retry" or "unknown".
@@ -74,6 +80,8 @@ class OutboxWorker {
     void stop();
     // Look for ready rows now (the engine calls it after committing actions). Any thread.
     void wake();
+    // A reloaded config: rows waiting for valid credentials are taken at once. Any thread.
+    void resume();
     std::size_t in_flight() const;
 
   private:

@@ -11,6 +11,7 @@
 #include "daemon/intake.hpp"
 #include "daemon/outbox_worker.hpp"
 #include "daemon/poller.hpp"
+#include "daemon/portal_auth.hpp"
 #include "daemon/portal_presence.hpp"
 #include "daemon/presence_refresher.hpp"
 #include "daemon/rule_set.hpp"
@@ -85,6 +86,7 @@ struct Spine::Impl {
     boost::asio::io_context& io;
     const Clock& clock;
     Metrics& metrics;
+    PortalAuth portal_auth;
     std::unique_ptr<store::SqliteStore> store;
     std::unique_ptr<bitrix::Client> bitrix;
     std::unique_ptr<net::AsyncHttpClient> http;
@@ -121,6 +123,7 @@ struct Spine::Impl {
         // full batches: at 2 requests/s a batch of 50 is what keeps a busy portal up to date.
         OutboxOptions oo;
         oo.max_in_flight = 50;
+        oo.auth = &portal_auth;
         outbox = std::make_unique<OutboxWorker>(
             io, *store, clock, *bitrix, wazzup.get(), plan_settings(config), oo,
             [this](const store::StoredAction& row, std::string_view outcome) {
@@ -162,6 +165,7 @@ struct Spine::Impl {
         eo.keep_done_events = config.store.keep_done_events;
         eo.keep_journal = config.store.keep_journal;
         EngineHooks eh;
+        eh.portal_auth = &portal_auth;
         eh.committed = [this] { outbox->wake(); };
         // Sends on a channel Wazzup reports inactive are refused without a request: keep the
         // client's view of the channels current (GET /v3/channels at start and on each update).
@@ -296,6 +300,31 @@ struct Spine::Impl {
                 }
                 return out;
             });
+        // Worth an alert: a parked row waits for the admin (`reglamentd requeue` once fixed).
+        metrics.gauge_callback(
+            "reglament_parked",
+            "Events and actions parked after failing for good, by kind (reglamentd status "
+            "shows why; reglamentd requeue retries them).",
+            [this] {
+                std::vector<std::pair<Labels, double>> out;
+                if (!store) return out;
+                try {
+                    auto m = store->metrics(clock.now());
+                    out.push_back({{{"kind", "event"}}, static_cast<double>(m.inbox_failed)});
+                    out.push_back({{{"kind", "action"}}, static_cast<double>(m.outbox_failed)});
+                } catch (const std::exception& e) {
+                    spdlog::warn("metrics: cannot read the store: {}", e.what());
+                }
+                return out;
+            });
+        metrics.gauge_callback(
+            "reglament_portal_auth_rejected",
+            "1 while Bitrix24 rejects the daemon's credentials (HTTP 401: the webhook code was "
+            "rotated); events and actions wait for a reload with the new secret.",
+            [this] {
+                return std::vector<std::pair<Labels, double>>{
+                    {{}, portal_auth.is_rejected() ? 1.0 : 0.0}};
+            });
         // Worth an alert: work that waits (oldest open row) and timers firing late.
         metrics.gauge_callback(
             "reglament_queue_oldest_age_seconds",
@@ -388,6 +417,10 @@ bool Spine::handle_hook(net::Request& request, net::Reply& reply) {
 }
 
 void Spine::reload(const config::Config& config) {
+    // A rotated webhook code: calls go out with the new one (first: a URL the client refuses
+    // refuses the whole reload).
+    if (config.portal.webhook_url)
+        impl_->bitrix->set_webhook_url(config.portal.webhook_url->reveal());
     auto rules = make_rule_set(config);
     impl_->calendar = rules->calendar;
     impl_->set_shifts(config.people);
@@ -395,6 +428,9 @@ void Spine::reload(const config::Config& config) {
     impl_->presence_refresher->update(presence_options(config.people));
     impl_->engine->set_rules(std::move(rules));
     impl_->intake->update(intake_settings(config));
+    // Whatever waited for the credentials (a 401) is tried at once.
+    impl_->engine->resume();
+    impl_->outbox->resume();
     // Who is present may have changed: L1 hands on the leads of whoever left the staff.
     impl_->engine->sweep_soon();
 }

@@ -14,6 +14,7 @@
 
 #include "config/config.hpp"
 #include "daemon/command_config.hpp"
+#include "daemon/terminal_text.hpp"
 #include "net/http_client.hpp"
 #include "rules/calendar.hpp"
 #include "rules/iso_time.hpp"
@@ -262,6 +263,13 @@ int status_command(const StatusOptions& options) {
             auto poll_failures = sum_by(live.metrics, "reglament_poll_failures_total", "");
             std::cout << "polls       " << static_cast<long long>(polls[""]) << ", "
                       << static_cast<long long>(poll_failures[""]) << " failed listing(s)\n";
+            auto rejected = sum_by(live.metrics, "reglament_portal_auth_rejected", "");
+            std::cout << "portal auth "
+                      << (rejected[""] > 0 ? "REJECTED (HTTP 401): events and actions wait; put "
+                                             "the current webhook URL in the config and run "
+                                             "`systemctl reload reglamentd`"
+                                           : "accepted")
+                      << "\n";
             // The Bitrix24 client's rate limiter (burst less headroom, shrunk after a 503).
             auto left = sum_by(live.metrics, "reglament_rest_budget_remaining", "");
             auto capacity = sum_by(live.metrics, "reglament_rest_budget_capacity", "");
@@ -277,8 +285,27 @@ int status_command(const StatusOptions& options) {
         auto failures = latest_failures(store, now, options.errors);
         std::cout << "last errors " << (failures.empty() ? "none" : "") << "\n";
         for (const auto& e : failures)
-            std::cout << "  " << local(e.time) << "  " << e.rule_id << "  " << e.entity_key << "  "
-                      << e.action << "  " << e.result << "\n";
+            std::cout << "  " << local(e.time) << "  " << e.rule_id << "  "
+                      << printable(e.entity_key) << "  " << e.action << "  " << printable(e.result)
+                      << "\n";
+
+        // Parked rows wait for the admin: the reason, and the command once it is fixed.
+        auto parked_events = store.parked_events(options.errors);
+        auto parked_actions = store.parked_actions(options.errors);
+        std::cout << "parked      " << m.inbox_failed << " event(s), " << m.outbox_failed
+                  << " action(s)";
+        if (m.inbox_failed + m.outbox_failed > 0)
+            std::cout << "; once the cause is fixed: reglamentd requeue --config " << cfg.file
+                      << " --all (or --event ID, --action ID)";
+        std::cout << "\n";
+        for (const auto& e : parked_events)
+            std::cout << "  event " << e.id << "  " << printable(e.event.entity_key) << "  "
+                      << printable(e.event.kind) << "  " << e.attempts << " attempt(s)  "
+                      << printable(e.last_error) << "\n";
+        for (const auto& a : parked_actions)
+            std::cout << "  action " << a.id << "  " << printable(a.action.entity_key) << "  "
+                      << a.action.kind << "  " << a.attempts << " attempt(s)  "
+                      << printable(a.last_error) << "\n";
     } catch (const std::exception& e) {
         std::cerr << "reglamentd status: " << e.what() << "\n";
         return 1;

@@ -34,6 +34,19 @@ struct StoredEvent {
     InboxEvent event;
     EventStatus status = EventStatus::pending;
     int attempts = 0;
+    std::string last_error;  // why the last attempt did not finish (a parked event's reason)
+    // Not taken again before this moment (system time): a failed attempt's backoff, per event,
+    // so one entity that cannot be processed never slows the others.
+    TimePoint not_before{};
+};
+
+// One attempt at an event that did not finish (Store::record_event_failure).
+struct EventFailure {
+    std::int64_t id = 0;
+    bool count_attempt = true;  // false: the cause is not the event's (outage, credentials)
+    bool give_up = false;       // parked: status failed until `reglamentd requeue`
+    std::string reason;
+    TimePoint retry_at{};  // system time; ignored when parked
 };
 
 enum class AppendOutcome { inserted, duplicate };

@@ -149,6 +149,13 @@ struct SqliteStore::Impl {
         sqlite::migrate(*writer);
     }
 
+    void open_writer_beside_daemon() {
+        writer = std::make_unique<Connection>(path, Connection::Mode::read_write,
+                                              static_cast<int>(options.busy_timeout.count()));
+        writer->exec("PRAGMA synchronous = FULL");
+        writer->exec("PRAGMA foreign_keys = ON");
+    }
+
     void check_readable_schema() {
         Reader reader(*this);
         const int version = sqlite::current_schema_version(*reader);
@@ -165,11 +172,12 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, SqliteOptions option
     : impl_(std::make_unique<Impl>()) {
     impl_->path = path.string();
     impl_->options = options;
-    if (options.read_only) {
+    if (options.read_only || options.beside_daemon) {
         if (!std::filesystem::exists(path)) {
             throw StoreError("store " + impl_->path + ": no such database file");
         }
         impl_->check_readable_schema();
+        if (options.beside_daemon) impl_->open_writer_beside_daemon();
     } else {
         impl_->open_writer();
     }
@@ -201,16 +209,40 @@ std::vector<AppendResult> SqliteStore::append_events(std::span<const InboxEvent>
     });
 }
 
-std::vector<StoredEvent> SqliteStore::next_pending(std::size_t limit) {
-    return impl_->read([&](Connection& c) { return sqlite::select_pending_events(c, limit); });
+std::vector<StoredEvent> SqliteStore::next_pending(std::size_t limit,
+                                                   std::optional<TimePoint> ready_at) {
+    return impl_->read(
+        [&](Connection& c) { return sqlite::select_pending_events(c, limit, ready_at); });
 }
 
 void SqliteStore::mark_events_done(std::span<const std::int64_t> ids) {
     impl_->write([&](Connection& c) { sqlite::set_events_done(c, ids); });
 }
 
-void SqliteStore::record_event_failure(std::int64_t id, bool give_up) {
-    impl_->write([&](Connection& c) { sqlite::count_event_failure(c, id, give_up); });
+void SqliteStore::record_event_failures(std::span<const EventFailure> failures,
+                                        std::span<const JournalEntry> journal) {
+    impl_->write([&](Connection& c) {
+        for (const auto& failure : failures)
+            sqlite::count_event_failure(c, failure);
+        for (const auto& line : journal)
+            sqlite::insert_journal_entry(c, line);
+    });
+}
+
+std::vector<StoredEvent> SqliteStore::parked_events(std::size_t limit) {
+    return impl_->read([&](Connection& c) { return sqlite::select_parked_events(c, limit); });
+}
+
+std::vector<StoredAction> SqliteStore::parked_actions(std::size_t limit) {
+    return impl_->read([&](Connection& c) { return sqlite::select_failed_actions(c, limit); });
+}
+
+std::int64_t SqliteStore::requeue_events(std::optional<std::int64_t> id) {
+    return impl_->write([&](Connection& c) { return sqlite::requeue_parked_events(c, id); });
+}
+
+std::int64_t SqliteStore::requeue_actions(std::optional<std::int64_t> id) {
+    return impl_->write([&](Connection& c) { return sqlite::requeue_failed_actions(c, id); });
 }
 
 std::int64_t SqliteStore::prune_done_events(TimePoint before, std::size_t limit) {

@@ -27,6 +27,10 @@ struct SqliteOptions {
     // For `reglamentd journal` and other readers beside a running daemon: no migrations, no
     // lock file; every write throws StoreError.
     bool read_only = false;
+    // For `reglamentd requeue` beside a running daemon: writes without the lock file (SQLite's
+    // own locking keeps the two writers apart) and without migrations (the schema must be
+    // current). Only for small admin writes: the daemon remains the one writer of its work.
+    bool beside_daemon = false;
 };
 
 class SqliteStore final : public Store {
@@ -40,9 +44,16 @@ class SqliteStore final : public Store {
     static int latest_schema_version();
 
     std::vector<AppendResult> append_events(std::span<const InboxEvent> events) override;
-    std::vector<StoredEvent> next_pending(std::size_t limit) override;
+    using Store::next_pending;
+    std::vector<StoredEvent> next_pending(std::size_t limit,
+                                          std::optional<TimePoint> ready_at) override;
     void mark_events_done(std::span<const std::int64_t> ids) override;
-    void record_event_failure(std::int64_t id, bool give_up) override;
+    void record_event_failures(std::span<const EventFailure> failures,
+                               std::span<const JournalEntry> journal) override;
+    std::vector<StoredEvent> parked_events(std::size_t limit) override;
+    std::vector<StoredAction> parked_actions(std::size_t limit) override;
+    std::int64_t requeue_events(std::optional<std::int64_t> id) override;
+    std::int64_t requeue_actions(std::optional<std::int64_t> id) override;
     std::int64_t prune_done_events(TimePoint before, std::size_t limit) override;
 
     std::optional<Snapshot> get_snapshot(std::string_view entity_key) override;

@@ -25,11 +25,31 @@ class Store {
     // All events in one transaction (group commit); one result per event, in order. An event
     // whose dedup_key is already stored (or repeated earlier in the batch) is a duplicate.
     virtual std::vector<AppendResult> append_events(std::span<const InboxEvent> events) = 0;
-    // Pending events, oldest (lowest id) first.
-    virtual std::vector<StoredEvent> next_pending(std::size_t limit) = 0;
+    // Pending events, oldest (lowest id) first; with `ready_at`, only those whose not_before
+    // has come by then (the engine passes system time).
+    virtual std::vector<StoredEvent> next_pending(std::size_t limit,
+                                                  std::optional<TimePoint> ready_at) = 0;
+    std::vector<StoredEvent> next_pending(std::size_t limit) {
+        return next_pending(limit, std::nullopt);
+    }
     virtual void mark_events_done(std::span<const std::int64_t> ids) = 0;
-    // Counts a failed attempt; the event stays pending, or becomes failed when `give_up`.
-    virtual void record_event_failure(std::int64_t id, bool give_up) = 0;
+    // Records attempts that did not finish (each one's reason and when to try again) with
+    // their journal lines, in one transaction; each event stays pending, or is parked (failed)
+    // when `give_up`.
+    virtual void record_event_failures(std::span<const EventFailure> failures,
+                                       std::span<const JournalEntry> journal) = 0;
+    void record_event_failure(std::int64_t id, bool give_up) {
+        EventFailure f{id, true, give_up, {}, {}};
+        record_event_failures({&f, 1}, {});
+    }
+    // Parked (failed) events and actions, newest first, for `reglamentd status`.
+    virtual std::vector<StoredEvent> parked_events(std::size_t limit) = 0;
+    virtual std::vector<StoredAction> parked_actions(std::size_t limit) = 0;
+    // `reglamentd requeue`: parked events (all, or the one with `id`) become pending with a
+    // fresh count of attempts; parked actions become pending, due at once (an earlier attempt
+    // of a create is looked up before it is repeated). Returns how many rows moved.
+    virtual std::int64_t requeue_events(std::optional<std::int64_t> id) = 0;
+    virtual std::int64_t requeue_actions(std::optional<std::int64_t> id) = 0;
     // Deletes at most `limit` done events received before `before`, oldest first, and returns
     // how many; pending and failed events are never deleted. Their dedup keys are forgotten with
     // them, so a repeat of one would be a new event: callers keep events far longer than any

@@ -11,6 +11,25 @@ EventStatus parse_event_status(const std::string& s) {
     return EventStatus::pending;
 }
 
+constexpr const char* kEventColumns =
+    "id, source, dedup_key, entity_key, kind, payload, received_at, status, attempts, "
+    "last_error, not_before";
+
+std::vector<StoredEvent> read_events(Query& q) {
+    std::vector<StoredEvent> events;
+    while (q.step()) {
+        StoredEvent e;
+        e.id = q.integer(0);
+        e.event = {q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.time(6)};
+        e.status = parse_event_status(q.text(7));
+        e.attempts = static_cast<int>(q.integer(8));
+        e.last_error = q.text(9);
+        e.not_before = q.time(10);
+        events.push_back(std::move(e));
+    }
+    return events;
+}
+
 }  // namespace
 
 AppendResult insert_event(Connection& conn, const InboxEvent& event) {
@@ -25,21 +44,21 @@ AppendResult insert_event(Connection& conn, const InboxEvent& event) {
     return {AppendOutcome::inserted, conn.last_insert_rowid()};
 }
 
-std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t limit) {
-    auto q = conn.query(
-        "SELECT id, source, dedup_key, entity_key, kind, payload, received_at, status, attempts "
-        "FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?1",
-        limit);
-    std::vector<StoredEvent> events;
-    while (q.step()) {
-        StoredEvent e;
-        e.id = q.integer(0);
-        e.event = {q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.time(6)};
-        e.status = parse_event_status(q.text(7));
-        e.attempts = static_cast<int>(q.integer(8));
-        events.push_back(std::move(e));
+// Through the partial index inbox_pending: events waiting their backoff are skipped in the
+// scan, and there are only as many of them as entities that currently fail.
+std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t limit,
+                                               std::optional<TimePoint> ready_at) {
+    static const std::string all = std::string("SELECT ") + kEventColumns +
+                                   " FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?1";
+    static const std::string ready =
+        std::string("SELECT ") + kEventColumns +
+        " FROM inbox WHERE status = 'pending' AND not_before <= ?2 ORDER BY id LIMIT ?1";
+    if (!ready_at) {
+        auto q = conn.query(all.c_str(), limit);
+        return read_events(q);
     }
-    return events;
+    auto q = conn.query(ready.c_str(), limit, *ready_at);
+    return read_events(q);
 }
 
 void set_events_done(Connection& conn, std::span<const std::int64_t> ids) {
@@ -48,11 +67,34 @@ void set_events_done(Connection& conn, std::span<const std::int64_t> ids) {
     }
 }
 
-void count_event_failure(Connection& conn, std::int64_t id, bool give_up) {
+void count_event_failure(Connection& conn, const EventFailure& f) {
     conn.run(
-        "UPDATE inbox SET attempts = attempts + 1, "
-        "status = CASE WHEN ?2 THEN 'failed' ELSE status END WHERE id = ?1",
-        id, give_up);
+        "UPDATE inbox SET attempts = attempts + ?2, "
+        "status = CASE WHEN ?3 THEN 'failed' ELSE status END, last_error = ?4, not_before = ?5 "
+        "WHERE id = ?1 AND status = 'pending'",
+        f.id, f.count_attempt ? 1 : 0, f.give_up, f.reason, f.retry_at);
+}
+
+// Through the partial index inbox_failed.
+std::vector<StoredEvent> select_parked_events(Connection& conn, std::size_t limit) {
+    static const std::string sql = std::string("SELECT ") + kEventColumns +
+                                   " FROM inbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?1";
+    auto q = conn.query(sql.c_str(), limit);
+    return read_events(q);
+}
+
+// The reason stays until the next attempt overwrites it: `status` then shows what happened.
+std::int64_t requeue_parked_events(Connection& conn, std::optional<std::int64_t> id) {
+    if (id)
+        conn.run(
+            "UPDATE inbox SET status = 'pending', attempts = 0, not_before = 0 "
+            "WHERE id = ?1 AND status = 'failed'",
+            *id);
+    else
+        conn.run(
+            "UPDATE inbox SET status = 'pending', attempts = 0, not_before = 0 "
+            "WHERE status = 'failed'");
+    return conn.changes();
 }
 
 // Through the partial index inbox_done (migration 2): a chunk reads only the rows it deletes,

@@ -108,7 +108,14 @@ constexpr const char* kMigration2 = R"sql(
 CREATE INDEX inbox_done ON inbox (received_at) WHERE status = 'done';
 )sql";
 
-constexpr std::array kMigrations = {kMigration1, kMigration2};
+// Poison events (issue 19): an event that cannot be processed waits its own backoff
+// (not_before, system-time milliseconds) and, when parked, keeps its reason for `status`.
+constexpr const char* kMigration3 = R"sql(
+ALTER TABLE inbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

@@ -112,6 +112,30 @@ void set_action_waiting(Connection& conn, std::int64_t id, ActionStatus status, 
     require_changed(conn, id);
 }
 
+std::vector<StoredAction> select_failed_actions(Connection& conn, std::size_t limit) {
+    static const std::string sql = std::string("SELECT ") + kColumns +
+                                   " FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?1";
+    auto q = conn.query(sql.c_str(), limit);
+    std::vector<StoredAction> out;
+    while (q.step())
+        out.push_back(read_action(q));
+    return out;
+}
+
+// Due at once (time 0): the daemon's clock may be manual and the requeue cannot know it. The
+// attempts stay, so a create that may have reached the portal is looked up first.
+std::int64_t requeue_failed_actions(Connection& conn, std::optional<std::int64_t> id) {
+    if (id)
+        conn.run(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = 0 "
+            "WHERE id = ?1 AND status = 'failed'",
+            *id);
+    else
+        conn.run(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE status = 'failed'");
+    return conn.changes();
+}
+
 std::int64_t set_in_flight_unknown(Connection& conn) {
     conn.run(
         "UPDATE outbox SET status = 'unknown', "

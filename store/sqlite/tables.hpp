@@ -17,9 +17,12 @@ namespace reglament::store::sqlite {
 
 // inbox_table.cpp
 AppendResult insert_event(Connection& conn, const InboxEvent& event);
-std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t limit);
+std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t limit,
+                                               std::optional<TimePoint> ready_at);
 void set_events_done(Connection& conn, std::span<const std::int64_t> ids);
-void count_event_failure(Connection& conn, std::int64_t id, bool give_up);
+void count_event_failure(Connection& conn, const EventFailure& failure);
+std::vector<StoredEvent> select_parked_events(Connection& conn, std::size_t limit);
+std::int64_t requeue_parked_events(Connection& conn, std::optional<std::int64_t> id);
 std::int64_t delete_done_events(Connection& conn, TimePoint before, std::size_t limit);
 
 // state_tables.cpp: snapshots, rule state, kv
@@ -55,6 +58,8 @@ void set_action_failed(Connection& conn, std::int64_t id, std::string_view error
 void set_action_waiting(Connection& conn, std::int64_t id, ActionStatus status, TimePoint when,
                         std::string_view error);
 std::int64_t set_in_flight_unknown(Connection& conn);
+std::vector<StoredAction> select_failed_actions(Connection& conn, std::size_t limit);
+std::int64_t requeue_failed_actions(Connection& conn, std::optional<std::int64_t> id);
 
 // journal_table.cpp
 void insert_journal_entry(Connection& conn, const JournalEntry& entry);

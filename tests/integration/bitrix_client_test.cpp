@@ -608,3 +608,33 @@ TEST_CASE("bitrix client: HTTPS with a test CA; plain HTTP only for loopback",
 }
 
 }  // namespace bitrix_client_test
+
+namespace bitrix_client_test {
+
+// Issue 19: a stored event's id with invalid UTF-8 made nlohmann throw inside the client's
+// send timer, which aborted the daemon on every start.
+TEST_CASE("bitrix client: a call whose params cannot be sent fails alone; its batch goes on",
+          "[bitrix][integration][poison]") {
+    PortalServer portal(10);
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    options.coalesce_window = 20ms;
+    Client client(runner.io, options, clock);
+    auto before = client.call("crm.lead.get", {{"id", 1}});
+    auto poison = client.call("crm.lead.get", {{"id", std::string("1\xff\xfe")}});
+    auto after = client.call("crm.lead.get", {{"id", 2}});
+    auto bad = get(poison);
+    REQUIRE(bad.error);
+    CHECK(bad.error->code == "INVALID_PARAMS");
+    CHECK(fault_of(*bad.error) == Fault::refused);
+    auto one = get(before);
+    auto two = get(after);
+    REQUIRE(one.ok());
+    REQUIRE(two.ok());
+    CHECK(two.result["ID"] == "2");
+    CHECK(client.stats().commands == 2);  // the poison call never left
+}
+
+}  // namespace bitrix_client_test

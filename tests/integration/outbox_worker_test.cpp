@@ -4,14 +4,17 @@
 // line.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bitrix/client.hpp"
 #include "daemon/outbox_worker.hpp"
+#include "daemon/portal_auth.hpp"
 #include "net/http_client.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/integration/daemon_portal.hpp"
@@ -57,6 +60,7 @@ struct Bench {
     net::AsyncHttpClient http{runner.io};
     std::unique_ptr<wazzup::Client> wazzup;
     Outcomes outcomes;
+    daemon::PortalAuth auth;
     std::unique_ptr<daemon::OutboxWorker> worker;
 
     Bench() {
@@ -79,9 +83,10 @@ struct Bench {
         settings.wazzup_channel_id = "chan-1";
         settings.user_names["7"] = "Иван Петров";
         settings.templates["Недозвон"] = {"{client_name}, не дозвонились", "", {}};
+        daemon::OutboxOptions oo;
+        oo.auth = &auth;
         worker = std::make_unique<daemon::OutboxWorker>(
-            runner.io, store, clock, *bitrix, wazzup.get(), settings, daemon::OutboxOptions{},
-            outcomes.observer());
+            runner.io, store, clock, *bitrix, wazzup.get(), settings, oo, outcomes.observer());
         worker->start();
     }
     ~Bench() {
@@ -303,6 +308,42 @@ TEST_CASE("outbox: lookup.duplicates answers the rule through the inbox",
                             {"assigned_by_id", "7"},
                             {"assigned_name", "Иван Петров"}}}}});
     CHECK(b.portal.task_count() == 0);  // a lookup writes nothing to the portal
+}
+
+}  // namespace outbox_worker_test
+
+namespace outbox_worker_test {
+
+// Issue 19: a rotated webhook code used to fail every action for good.
+TEST_CASE("outbox: a 401 makes the action wait, not fail, until resume()",
+          "[daemon][outbox][integration][auth]") {
+    Bench b;
+    std::atomic<bool> rotated{true};
+    b.portal.refuse = [&](const std::string&, int) -> std::optional<net::Response> {
+        if (rotated)
+            return net::Response::json(
+                401, R"({"error":"NO_AUTH_FOUND","error_description":"Wrong authorization data"})");
+        return std::nullopt;
+    };
+    b.enqueue("lead.update", {{"lead_id", 12}, {"fields", {{"STATUS_ID", "X"}}}}, "st");
+    CHECK(b.outcomes.wait(1) == "retry");
+    auto row = b.action(0);
+    CHECK(row.status == store::ActionStatus::pending);
+    CHECK(row.last_error.find("NO_AUTH_FOUND") != std::string::npos);
+    CHECK(b.auth.is_rejected());
+    CHECK(b.store.parked_actions(10).empty());
+    CHECK(b.store.query_journal({}).empty());  // nothing failed, nothing journalled
+
+    // Paused: a wake takes nothing while the credentials are rejected.
+    b.worker->wake();
+    std::this_thread::sleep_for(300ms);
+    CHECK(b.outcomes.seen.size() == 1);
+
+    rotated = false;  // the admin put the new secret in the config and reloaded
+    b.worker->resume();
+    CHECK(b.outcomes.wait(2) == "done");
+    CHECK(b.action(1).status == store::ActionStatus::done);
+    CHECK_FALSE(b.auth.is_rejected());
 }
 
 }  // namespace outbox_worker_test

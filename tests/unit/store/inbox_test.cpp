@@ -159,3 +159,91 @@ TEST_CASE("inbox: an event without a dedup key is refused", "[store]") {
 }
 
 }  // namespace inbox_test
+
+namespace inbox_test {
+
+TEST_CASE("inbox: a failed attempt waits its own backoff, other events are taken meanwhile",
+          "[store][poison]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    const std::vector<InboxEvent> events = {lead_event("b:1", 1), lead_event("b:2", 2)};
+    const auto ids = store.append_events(events);
+
+    EventFailure f;
+    f.id = ids[0].id;
+    f.count_attempt = false;  // an outage: no attempt counted
+    f.reason = "TIMEOUT";
+    f.retry_at = at_ms(5000);
+    store.record_event_failures({&f, 1}, {});
+
+    auto ready = store.next_pending(10, at_ms(4999));
+    REQUIRE(ready.size() == 1);
+    CHECK(ready[0].id == ids[1].id);
+    ready = store.next_pending(10, at_ms(5000));
+    REQUIRE(ready.size() == 2);
+    CHECK(ready[0].attempts == 0);
+    CHECK(ready[0].last_error == "TIMEOUT");
+    CHECK(store.next_pending(10).size() == 2);  // without a time: every pending event
+}
+
+TEST_CASE("inbox: a parked event keeps its reason and journal line until it is requeued",
+          "[store][poison]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    const std::vector<InboxEvent> events = {lead_event("b:1", 1), lead_event("b:2", 2)};
+    const auto ids = store.append_events(events);
+
+    EventFailure f;
+    f.id = ids[0].id;
+    f.give_up = true;
+    f.reason = "INVALID_ARG_VALUE (HTTP 400): Parameter 'id' must be an integer";
+    JournalEntry line;
+    line.time = at_ms(3000);
+    line.rule_id = "engine";
+    line.entity_key = "lead:1";
+    line.action = "event.parked";
+    line.result = "failed: " + f.reason;
+    store.record_event_failures({&f, 1}, {&line, 1});
+
+    auto parked = store.parked_events(10);
+    REQUIRE(parked.size() == 1);
+    CHECK(parked[0].id == ids[0].id);
+    CHECK(parked[0].attempts == 1);
+    CHECK(parked[0].last_error == f.reason);
+    CHECK(store.query_journal({}).size() == 1);
+    CHECK(store.next_pending(10, at_ms(1'000'000)).size() == 1);
+
+    CHECK(store.requeue_events(ids[1].id) == 0);  // not parked
+    CHECK(store.requeue_events(std::nullopt) == 1);
+    CHECK(store.parked_events(10).empty());
+    auto pending = store.next_pending(10, at_ms(0));
+    REQUIRE(pending.size() == 2);
+    CHECK(pending[0].attempts == 0);
+}
+
+TEST_CASE("inbox: requeue works beside the daemon's open store, without its lock",
+          "[store][poison]") {
+    TempDir dir;
+    SqliteStore daemon(dir.file("state.db"));
+    const std::vector<InboxEvent> events = {lead_event("b:1", 1)};
+    const auto id = daemon.append_events(events)[0].id;
+    daemon.record_event_failure(id, true);
+    NewAction a{"k1", "lead:1", "L1", "bitrix.lead.update", "{}", at_ms(1000)};
+    daemon.enqueue_actions({&a, 1});
+    auto action = daemon.next_ready(at_ms(1000), 1).at(0);
+    daemon.mark_action_in_flight(action.id);
+    daemon.mark_action_failed(action.id, "ACCESS_DENIED (HTTP 403)", {});
+    CHECK(daemon.parked_actions(10).at(0).last_error == "ACCESS_DENIED (HTTP 403)");
+
+    SqliteOptions o;
+    o.beside_daemon = true;
+    SqliteStore admin(dir.file("state.db"), o);
+    CHECK(admin.requeue_events(id) == 1);
+    CHECK(admin.requeue_actions(std::nullopt) == 1);
+    CHECK(daemon.next_pending(10).size() == 1);
+    auto ready = daemon.next_ready(at_ms(0), 10);  // due at once, whatever the daemon's clock
+    REQUIRE(ready.size() == 1);
+    CHECK(ready[0].attempts == 1);  // kept: a create is looked up before it is repeated
+}
+
+}  // namespace inbox_test

@@ -59,7 +59,9 @@ TEST_CASE("store: a file of schema version 1 gets the done-events index and keep
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
         REQUIRE(sqlite3_exec(db,
-                             "DROP INDEX inbox_done; DELETE FROM schema_version WHERE version > 1",
+                             "DROP INDEX inbox_done; ALTER TABLE inbox DROP COLUMN last_error; "
+                             "ALTER TABLE inbox DROP COLUMN not_before; "
+                             "DELETE FROM schema_version WHERE version > 1",
                              nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
     }
