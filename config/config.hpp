@@ -62,8 +62,9 @@ struct MessageTemplate {
 struct Wazzup {
     std::string api_url = "https://api.wazzup24.com/v3";
     Secret api_key;
-    std::string channel_id;
-    Secret webhook_secret;  // the last segment of POST /hooks/wazzup/<secret>
+    std::string channel_id;       // the WhatsApp channel free texts go through
+    std::string waba_channel_id;  // the WABA channel templates go through; empty: none
+    Secret webhook_secret;        // the last segment of POST /hooks/wazzup/<secret>
     std::map<std::string, MessageTemplate> templates;  // by the regulation's template name
     // Told once per outage when a send is refused because the channel is not active: keys of
     // [people] (empty = every head), and the text ({channel}, {state}).
@@ -71,6 +72,14 @@ struct Wazzup {
     std::string channel_down_text =
         "Сообщения клиентам в WhatsApp не отправляются: канал Wazzup {channel} в состоянии "
         "«{state}». Проверьте канал в личном кабинете Wazzup.";
+    // Told to the responsible manager when a message to a client did not go ({template},
+    // {title} of the lead or deal, {reason}), or may not have gone (send_unknown_text).
+    std::string send_refused_text =
+        "Сообщение «{template}» клиенту («{title}») не отправлено: {reason}. Свяжитесь с "
+        "клиентом сами.";
+    std::string send_unknown_text =
+        "Не знаю, ушло ли сообщение «{template}» клиенту («{title}»): Wazzup не ответил. "
+        "Проверьте чат с клиентом в Wazzup; повторно оно отправлено не будет.";
 };
 
 struct Server {

@@ -192,6 +192,13 @@ void read_wazzup(TableReader& reader, Wazzup& wazzup, const SecretSources& sourc
     read_url(reader, "api_url", wazzup.api_url, false);
     if (auto key = read_secret(reader, "api_key", sources, true)) wazzup.api_key = std::move(*key);
     if (auto channel = required_string(reader, "channel_id")) wazzup.channel_id = *channel;
+    if (auto channel = reader.string("waba_channel_id")) {
+        if (channel->empty())
+            reader.report().error(reader.node("waba_channel_id")->source(),
+                                  "wazzup.waba_channel_id is empty");
+        else
+            wazzup.waba_channel_id = *channel;
+    }
     if (auto secret = read_secret(reader, "webhook_secret", sources, true)) {
         // It is the last segment of POST /hooks/wazzup/<secret> (ARCHITECTURE.md, "Contracts").
         const auto& value = secret->reveal();
@@ -214,6 +221,16 @@ void read_wazzup(TableReader& reader, Wazzup& wazzup, const SecretSources& sourc
         else
             wazzup.channel_down_text = *text;
     }
+    for (auto [key, field] : {std::pair{"send_refused_text", &wazzup.send_refused_text},
+                              std::pair{"send_unknown_text", &wazzup.send_unknown_text}}) {
+        if (auto text = reader.string(key)) {
+            if (text->empty())
+                reader.report().error(reader.node(key)->source(),
+                                      "wazzup." + std::string(key) + " is empty");
+            else
+                *field = *text;
+        }
+    }
     if (const auto* templates = reader.table("templates")) {
         for (auto&& [name, node] : *templates) {
             const std::string key(name.str());
@@ -228,6 +245,16 @@ void read_wazzup(TableReader& reader, Wazzup& wazzup, const SecretSources& sourc
             TableReader template_reader(*table, "wazzup.templates.\"" + key + "\"",
                                         reader.report());
             wazzup.templates[key] = read_template(template_reader, key);
+            // What the config declares is all check-config knows of the channels: channel_id is
+            // the WhatsApp channel for free text, waba_channel_id the WABA one for templates
+            // (the same id in both: one WABA channel for everything).
+            if (!wazzup.templates[key].waba_template_id.empty() && wazzup.waba_channel_id.empty())
+                reader.report().error(
+                    template_reader.node("waba_template_id")->source(),
+                    "wazzup.templates.\"" + key +
+                        "\" is a WABA template, but [wazzup] has no waba_channel_id: a WABA "
+                        "template goes only through a WABA channel, and channel_id is the "
+                        "WhatsApp channel for free text");
         }
     }
 }

@@ -6,9 +6,11 @@
 
 #include "daemon/call_log.hpp"
 #include "daemon/entity_model.hpp"
+#include "daemon/send_refusal.hpp"
 #include "rules/iso_time.hpp"
 #include "rules/phone.hpp"
 #include "wazzup/delivery_status.hpp"
+#include "wazzup/unknown_send.hpp"
 
 namespace reglament::daemon {
 
@@ -260,6 +262,7 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         // The echo of a message we sent (a template of L5 or a cadence) is news about its
         // delivery, with `status: error` when it failed, and not a manager's answer to H5.
         if (m && !m->inbound && add_own_message_status(*m, ev, reads)) return;
+        if (m && !m->inbound && claim_echo(*m, payload.value("type", ""), ev, reads)) return;
     }
     if (in.kind == "ONVOXIMPLANTCALLEND" || in.kind == "wazzup.message") {
         bool call = in.kind == "ONVOXIMPLANTCALLEND";
@@ -293,6 +296,8 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
         m.error_code = payload.value("code", "");
         if (m.error_code == "CHANNEL_NOT_ACTIVE")
             tell_channel_down(ref, payload.value("channel_state", ""));
+        tell_send_refused(ref, m.error_code, payload.value("template", ""),
+                          payload.value("action_key", std::to_string(stored.id)), reads);
         ev.entity = ref;
         ev.message = m;
         rules::Entity e = current(ref, reads);
@@ -304,10 +309,42 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
     // Kinds no rule reads: done, nothing to decide.
 }
 
+// An echo whose messageId the outbox never learnt (the answer to the send was lost): kept for
+// the outbox, which decides an unanswered send by it, and, when it shows a send of ours, taken
+// as ours from now on (wazzup/unknown_send.hpp).
+bool StepBuilder::claim_echo(const rules::ChatMessage& m, const std::string& type,
+                             const rules::Event& ev, const Reads& reads) {
+    if (m.message_id.empty() || m.channel_id.empty() || m.chat_id.empty()) return false;
+    const bool is_template = type == "wapi_template";
+    const auto fingerprint = wazzup::echo_fingerprint(m.channel_id, m.chat_id, m.text, is_template);
+    const TimePoint at = m.at.value_or(ev.at);
+    const auto at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+    commit_.kv_puts.emplace_back("wazzup.echo:" + fingerprint,
+                                 json{{"message_id", m.message_id}, {"at", at_ms}}.dump());
+    auto sending = store_.get_kv("wazzup.sending:" + fingerprint);
+    if (!sending) return false;
+    json where = json::parse(*sending, nullptr, false);
+    if (!where.is_object() || !where.contains("first_at") || !where["first_at"].is_number_integer())
+        return false;
+    TimePoint first(std::chrono::milliseconds(where["first_at"].get<std::int64_t>()));
+    if (!wazzup::echo_matches(first, at)) return false;
+    json sent{{"entity_key", where.value("entity_key", "")},
+              {"rule_id", where.value("rule_id", "")},
+              {"template", where.value("template", "")}};
+    claimed_[m.message_id] = sent.dump();
+    commit_.kv_puts.emplace_back("wazzup.sent:" + m.message_id, sent.dump());
+    return add_own_message_status(m, ev, reads);
+}
+
 bool StepBuilder::add_own_message_status(rules::ChatMessage m, rules::Event ev,
                                          const Reads& reads) {
     const std::string sent_key = "wazzup.sent:" + m.message_id;
-    auto sent = store_.get_kv(sent_key);
+    std::optional<std::string> sent;
+    if (auto claimed = claimed_.find(m.message_id); claimed != claimed_.end())
+        sent = claimed->second;
+    else
+        sent = store_.get_kv(sent_key);
     if (!sent) return false;  // not a message of ours, or sent before we kept track
     json where = json::parse(*sent, nullptr, false);
     if (!where.is_object()) return false;
@@ -328,6 +365,11 @@ bool StepBuilder::add_own_message_status(rules::ChatMessage m, rules::Event ev,
         ++counts_.unchanged;
         return true;
     }
+    // Wazzup took the message and then could not deliver it (no WhatsApp, the 24-hour window,
+    // a rejected template): as much a refusal as one answered at once.
+    if (merged == wazzup::DeliveryStatus::error)
+        tell_send_refused(ref, m.error_code, where.value("template", ""), "message:" + m.message_id,
+                          reads);
     m.status = std::string(wazzup::to_string(merged));
     m.inbound = false;
     sent_status_[m.message_id] = m.status;
@@ -421,6 +463,48 @@ void StepBuilder::tell_channel_down(const EntityRef& about, const std::string& s
         n.kind = "notify";
         n.payload = json{{"params", {{"user_id", user}, {"message", text}}},
                          {"reason", "Wazzup refused a send: the channel is not active"}}
+                        .dump();
+        n.created_at = now_;
+        commit_.outbox_actions.push_back(std::move(n));
+        ++counts_.actions;
+        ++counts_.actions_by_rule["wazzup"];
+    }
+}
+
+void StepBuilder::tell_send_refused(const EntityRef& about, const std::string& code,
+                                    const std::string& template_name, const std::string& key,
+                                    const Reads& reads) {
+    const SendRefusal refusal = classify_refusal(code);
+    ++counts_.sends_refused[refusal.label];
+    const auto& notice = rules_.send_refused;
+    const std::string& text = refusal.outcome_unknown ? notice.unknown_text : notice.text;
+    if (text.empty()) return;
+    std::string title, responsible;
+    rules::Entity e = current(about, reads);
+    if (const auto* lead = std::get_if<rules::Lead>(&e)) {
+        title = lead->title;
+        responsible = lead->assigned_by_id;
+    } else if (const auto* deal = std::get_if<rules::Deal>(&e)) {
+        title = deal->title;
+        responsible = deal->assigned_by_id;
+    }
+    std::vector<std::string> to;
+    if (!responsible.empty() && responsible != "0")
+        to.push_back(responsible);
+    else
+        to = notice.fallback_user_ids;
+    const std::string message =
+        refusal_notice(text, template_name.empty() ? std::string("шаблон") : template_name, title,
+                       refusal.reason_text);
+    for (const auto& user : to) {
+        store::NewAction n;
+        n.idempotency_key = "wazzup:send_refused:" + key + ":" + user;
+        n.entity_key = about.key();
+        n.rule_id = "wazzup";
+        n.kind = "notify";
+        n.payload = json{{"params", {{"user_id", user}, {"message", message}}},
+                         {"reason", "a message to the client did not go: " +
+                                        (code.empty() ? std::string("error") : code)}}
                         .dump();
         n.created_at = now_;
         commit_.outbox_actions.push_back(std::move(n));
@@ -608,6 +692,7 @@ store::EngineCommit StepBuilder::take() {
     histories_.clear();
     projected_.clear();
     sent_status_.clear();
+    claimed_.clear();
     channel_down_told_ = false;
     erased_.clear();
     states_.clear();

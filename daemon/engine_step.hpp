@@ -17,7 +17,12 @@
 //   wazzup.message              `chat_message` on every lead with the chat's number.
 //   wazzup.status               `chat_status` on the entity whose action sent the message
 //       (kv "wazzup.sent:<messageId>", written by the outbox).
+//       An echo (isEcho) whose messageId no send learnt is kept by its fingerprint
+//       (kv "wazzup.echo:<fp>") for the outbox, and is ours when it matches a send of ours
+//       (kv "wazzup.sending:<fp>", wazzup/unknown_send.hpp).
 //   wazzup.send_failed          `chat_status` (status "error", the code) on the action's entity.
+//       It, and a status "error" of a message of ours, also tells the entity's responsible
+//       (send_refusal.hpp) and counts in StepCounts::sends_refused.
 //   timer, lookup.duplicates    only to the rule that armed / asked, on the entity's snapshot.
 // A rule's actions go to the outbox with the idempotency key "<rule>:<entity>:<action key>", or,
 // for a rule in dry-run, to the journal only (once per key, kv "dry-run:<key>"). Rules decide in
@@ -60,11 +65,20 @@ struct ChannelDownNotice {
 };
 inline constexpr std::string_view channel_down_kv = "wazzup.channel_down";
 
+// Who hears that a message to a client did not go, or may not have (send_refusal.hpp): the
+// responsible of the lead or deal it was for; without one, `fallback_user_ids` (the heads).
+struct SendRefusedNotice {
+    std::string text;          // {template}, {title}, {reason}; empty: nobody is told
+    std::string unknown_text;  // the outcome is unknown: the manager checks the chat
+    std::vector<std::string> fallback_user_ids;
+};
+
 struct RuleSet {
     std::vector<RuleSlot> slots;
     rules::Staff staff;
     std::shared_ptr<const Calendar> calendar;
     ChannelDownNotice channel_down;
+    SendRefusedNotice send_refused;
 };
 
 // Entities re-read for a step, by entity key; monostate = the portal no longer has it.
@@ -93,6 +107,7 @@ struct StepCounts {
     std::size_t rule_errors = 0;
     std::size_t channel_updates = 0;  // Wazzup channelsUpdates seen
     std::map<std::string, std::size_t> actions_by_rule;
+    std::map<std::string, std::size_t> sends_refused;  // by SendRefusal::label
 };
 
 class StepBuilder {
@@ -172,9 +187,17 @@ class StepBuilder {
                rules::Decision decision);
     void remember(const rules::EntityRef& ref, const rules::Entity& entity);
     void tell_channel_down(const rules::EntityRef& about, const std::string& state);
+    // A message to a client did not go (or may not have): its manager hears it, once per key.
+    void tell_send_refused(const rules::EntityRef& about, const std::string& code,
+                           const std::string& template_name, const std::string& key,
+                           const Reads& reads);
     // A delivery status of a message we sent (`statuses[]`, or the echo in `messages[]`),
     // decided on the entity it was sent for. False when the message is not one of ours.
     bool add_own_message_status(rules::ChatMessage m, rules::Event ev, const Reads& reads);
+    // The echo of a send whose answer was lost (wazzup/unknown_send.hpp): remembered for the
+    // outbox and, when it matches a send of ours, decided as add_own_message_status does.
+    bool claim_echo(const rules::ChatMessage& m, const std::string& type, const rules::Event& ev,
+                    const Reads& reads);
     void keep_call(const rules::Call& call, const std::vector<std::string>& lead_ids);
     nlohmann::json state_of(const std::string& rule_id, const std::string& entity_key);
 
@@ -197,6 +220,7 @@ class StepBuilder {
     std::set<std::string> erased_;
     std::set<std::string> dry_seen_;
     bool channel_down_told_ = false;
+    std::map<std::string, std::string> claimed_;  // messageId → kv value, claimed by this step
     std::map<std::string, std::string> sent_status_;  // Wazzup messageId → status set this step  //
                                                       // dry-run lines journaled by this step
     std::map<std::tuple<std::string, std::string, std::string>, std::optional<store::Timer>>

@@ -157,8 +157,12 @@ std::vector<store::InboxEvent> inbox_events_from_wazzup(const wazzup::WebhookBod
         // An edit or a deletion changes a message that already came: it is kept, but it is
         // neither the client writing again nor an answer (wazzup.md §4.3), so no rule reads it.
         const bool changed = m.is_edited || m.is_deleted;
+        // The type tells the echo of a WABA template (wapi_template) from text: an unanswered
+        // send is matched by it (wazzup/unknown_send.hpp).
+        json payload = cm;
+        if (!m.type.empty()) payload["type"] = m.type;
         out.push_back({"wazzup", message_dedup_key(m), "chat:" + cm.chat_id,
-                       changed ? "wazzup.message_changed" : "wazzup.message", dump(json(cm)),
+                       changed ? "wazzup.message_changed" : "wazzup.message", dump(payload),
                        received_at});
     }
     for (const auto& s : body.statuses) {

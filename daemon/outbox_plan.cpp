@@ -232,7 +232,12 @@ ActionPlan plan_wazzup(const store::NewAction& action, const json& p, const Plan
     auto rendered = wazzup::render(spec, values);
     if (!rendered) throw BadParams("template '" + name + "': " + rendered.error());
     plan.skip = rendered->skip;
-    plan.message = {s.wazzup_channel_id, *phone, *rendered, action.idempotency_key};
+    // A WABA template goes through the WABA channel, free text through the WhatsApp one
+    // (check-config refuses a WABA template without a WABA channel).
+    const std::string& channel = rendered->is_template() && !s.wazzup_waba_channel_id.empty()
+                                     ? s.wazzup_waba_channel_id
+                                     : s.wazzup_channel_id;
+    plan.message = {channel, *phone, *rendered, action.idempotency_key};
     return plan;
 }
 
@@ -244,6 +249,7 @@ PlanSettings plan_settings(const config::Config& config) {
     if (config.wazzup) {
         s.templates = config.wazzup->templates;
         s.wazzup_channel_id = config.wazzup->channel_id;
+        s.wazzup_waba_channel_id = config.wazzup->waba_channel_id;
     }
     for (const auto* group : {&config.people.managers, &config.people.heads})
         for (const auto& person : *group)

@@ -35,7 +35,8 @@ namespace reglament::daemon {
 struct PlanSettings {
     std::string marker;  // Config.portal.marker, e.g. "[Регламент]"
     std::map<std::string, config::MessageTemplate> templates;  // Config.wazzup.templates
-    std::string wazzup_channel_id;
+    std::string wazzup_channel_id;                             // free text
+    std::string wazzup_waba_channel_id;  // WABA templates; empty: none configured
     std::string default_country = "7";
     std::map<std::string, std::string> user_names;  // Bitrix24 user id -> name (people)
 };

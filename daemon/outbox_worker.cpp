@@ -1,6 +1,7 @@
 #include "daemon/outbox_worker.hpp"
 
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include "daemon/duplicate_lookup.hpp"
 #include "daemon/portal_auth.hpp"
 #include "wazzup/client.hpp"
+#include "wazzup/unknown_send.hpp"
 
 namespace reglament::daemon {
 
@@ -338,9 +340,112 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         done(row, result, std::to_string(result["hits"].size()) + " duplicate(s) found");
     }
 
+    // ---- Wazzup: at most once (wazzup/unknown_send.hpp) ----
+
+    // What the outbox keeps about a send between attempts and restarts (kv
+    // "wazzup.attempt:<idempotency key>"): when it was first tried, and whether an attempt may
+    // have reached Wazzup without an answer. The engine finds the send by its fingerprint
+    // (kv "wazzup.sending:<fingerprint>") when the echo comes.
+    struct SendRecord {
+        TimePoint first_at{};
+        bool unsure = false;
+    };
+
+    // The regulation's name of the template, for the manager's notice.
+    static std::string template_of(const store::StoredAction& row) {
+        json p = json::parse(row.action.payload, nullptr, false);
+        if (!p.is_object() || !p.contains("params") || !p["params"].is_object()) return {};
+        const json& t = p["params"].value("template", json());
+        return t.is_string() ? t.get<std::string>() : std::string();
+    }
+
+    static std::string attempt_key(const store::StoredAction& row) {
+        return "wazzup.attempt:" + row.action.idempotency_key;
+    }
+
+    static std::int64_t ms(TimePoint t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    }
+
+    std::optional<SendRecord> send_record(const store::StoredAction& row) {
+        auto text = store.get_kv(attempt_key(row));
+        if (!text) return std::nullopt;
+        json j = json::parse(*text, nullptr, false);
+        if (!j.is_object() || !j.contains("first_at") || !j["first_at"].is_number_integer())
+            return std::nullopt;
+        SendRecord r;
+        r.first_at = TimePoint(std::chrono::milliseconds(j["first_at"].get<std::int64_t>()));
+        r.unsure = j.value("unsure", false);
+        return r;
+    }
+
+    void put_send_record(const store::StoredAction& row, const SendRecord& r) {
+        store.put_kv(attempt_key(row),
+                     json{{"first_at", ms(r.first_at)}, {"unsure", r.unsure}}.dump());
+    }
+
     void send(store::StoredAction row, ActionPlan plan) {
         if (plan.skip) return done(row, json{{"skipped", true}}, "skipped: empty template");
         if (!wazzup) return failed(row, "Wazzup is not configured");
+        const auto& m = plan.message;
+        const std::string fingerprint = wazzup::echo_fingerprint(
+            m.channel_id, m.chat_id, m.content.text, m.content.is_template());
+        std::optional<SendRecord> record;
+        try {
+            record = send_record(row);
+            if (!record) {
+                // Before the first request: a crash after it leaves the time behind. A row
+                // interrupted before this version kept none: its creation is the earliest
+                // moment it can have gone, which errs towards not sending again.
+                record = SendRecord{row.attempts > 0 || row.status == store::ActionStatus::unknown
+                                        ? row.action.created_at
+                                        : clock.now(),
+                                    row.status == store::ActionStatus::unknown};
+                put_send_record(row, *record);
+                store.put_kv("wazzup.sending:" + fingerprint,
+                             json{{"entity_key", row.action.entity_key},
+                                  {"rule_id", row.action.rule_id},
+                                  {"template", template_of(row)},
+                                  {"action_key", row.action.idempotency_key},
+                                  {"first_at", ms(record->first_at)}}
+                                 .dump());
+            } else if (row.status == store::ActionStatus::unknown && !record->unsure) {
+                record->unsure = true;  // interrupted in flight: the store said so at start
+                put_send_record(row, *record);
+            }
+        } catch (const std::exception& e) {
+            return retry(row, std::string("cannot record the send: ") + e.what());
+        }
+        if (record->unsure) {
+            std::optional<TimePoint> echo_at;
+            std::string echo_id;
+            try {
+                if (auto echo = store.get_kv("wazzup.echo:" + fingerprint)) {
+                    json j = json::parse(*echo, nullptr, false);
+                    if (j.is_object() && j.contains("at") && j["at"].is_number_integer()) {
+                        echo_at = TimePoint(std::chrono::milliseconds(j["at"].get<std::int64_t>()));
+                        echo_id = j.value("message_id", "");
+                    }
+                }
+            } catch (const std::exception& e) {
+                return unknown_until(row, clock.now() + std::chrono::seconds(5),
+                                     std::string("cannot read the echo: ") + e.what());
+            }
+            auto decision = wazzup::decide_unknown_send(record->first_at, echo_at, clock.now());
+            switch (decision.step) {
+                case wazzup::UnknownSendStep::sent:
+                    return done(row, json{{"already_sent", true}, {"message_id", echo_id}},
+                                "sent (its echo came back, messageId " +
+                                    (echo_id.empty() ? std::string("unknown") : echo_id) + ")");
+                case wazzup::UnknownSendStep::wait:
+                    return unknown_until(row, decision.look_again,
+                                         "no answer from Wazzup; waiting for the echo");
+                case wazzup::UnknownSendStep::give_up:
+                    return give_up(row);
+                case wazzup::UnknownSendStep::resend:
+                    break;  // inside the dedupe window: the same crmMessageId is safe
+            }
+        }
         wazzup->send(
             std::move(plan.message),
             on_io(row, [self = shared_from_this(), row = row](wazzup::SendOutcome outcome) mutable {
@@ -348,15 +453,33 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
             }));
     }
 
+    // The send may have reached the client: it is never tried blindly again.
+    void unknown_until(const store::StoredAction& row, TimePoint when, const std::string& why) {
+        spdlog::warn("outbox: action {} {} for {}: {}; looked at again at {} ms", row.id,
+                     row.action.kind, row.action.entity_key, why, ms(when));
+        finish(row, "unknown", [&] { store.mark_action_unknown(row.id, when, why); });
+    }
+
+    void give_up(const store::StoredAction& row) {
+        wazzup::FinalError error;
+        error.code = "OUTCOME_UNKNOWN";
+        error.description =
+            "Wazzup never answered and no echo came back: the message may or may not have "
+            "reached the client; it is not sent again";
+        tell_rule(row, error);
+        failed(row, "outcome unknown (" + error.code + "): " + error.description);
+    }
+
     void on_sent(const store::StoredAction& row, const wazzup::SendOutcome& outcome) {
         if (auto* sent = std::get_if<wazzup::Sent>(&outcome)) {
             // Wazzup's later statuses name only the message: the engine finds the rule's
             // entity by it (a "no WhatsApp" error comes that way, engine_step.hpp).
             try {
-                store.put_kv(
-                    "wazzup.sent:" + sent->message_id,
-                    json{{"entity_key", row.action.entity_key}, {"rule_id", row.action.rule_id}}
-                        .dump());
+                store.put_kv("wazzup.sent:" + sent->message_id,
+                             json{{"entity_key", row.action.entity_key},
+                                  {"rule_id", row.action.rule_id},
+                                  {"template", template_of(row)}}
+                                 .dump());
             } catch (const std::exception& e) {
                 spdlog::warn("outbox: cannot remember message {}: {}", sent->message_id, e.what());
             }
@@ -365,8 +488,20 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         }
         if (std::holds_alternative<wazzup::AlreadySent>(outcome))
             return done(row, json{{"already_sent", true}}, wazzup::describe(outcome));
-        if (auto* later = std::get_if<wazzup::RetryAfter>(&outcome))
-            return retry(row, later->reason, later->delay);
+        if (auto* later = std::get_if<wazzup::RetryAfter>(&outcome)) {
+            if (!later->may_have_been_sent) return retry(row, later->reason, later->delay);
+            // The request left and no answer came (the client gave up inside the 60 s window,
+            // or stopped): from now on only the echo or the window decides (send() above).
+            try {
+                auto record = send_record(row).value_or(SendRecord{clock.now(), true});
+                record.unsure = true;
+                put_send_record(row, record);
+            } catch (const std::exception& e) {
+                spdlog::error("outbox: cannot record the unsure send of action {}: {}", row.id,
+                              e.what());
+            }
+            return unknown_until(row, clock.now() + std::chrono::seconds(5), later->reason);
+        }
         const auto& error = std::get<wazzup::FinalError>(outcome);
         tell_rule(row, error);
         failed(row, wazzup::describe(outcome));
@@ -380,14 +515,12 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         event.kind = "wazzup.send_failed";
         event.entity_key = row.action.entity_key;
         event.dedup_key = "wazzup.send_failed:" + row.action.idempotency_key;
-        event.payload = json{{"rule_id", row.action.rule_id},
-                             {"action_key", row.action.idempotency_key},
-                             {"code", error.code},
-                             {"description", error.description},
-                             {"http_status", error.http_status},
-                             {"no_whatsapp", error.no_whatsapp},
-                             {"channel_state", error.channel_state}}
-                            .dump();
+        event.payload =
+            json{{"rule_id", row.action.rule_id},    {"action_key", row.action.idempotency_key},
+                 {"template", template_of(row)},     {"code", error.code},
+                 {"description", error.description}, {"http_status", error.http_status},
+                 {"no_whatsapp", error.no_whatsapp}, {"channel_state", error.channel_state}}
+                .dump();
         event.received_at = clock.now();
         try {
             store.append_events({&event, 1});

@@ -7,7 +7,9 @@
 //            and a journal line, in one store call;
 //   retry    retry_action_at(now + backoff) for errors that are safe to repeat later;
 //   unknown  mark_action_unknown for a create that may have happened: the next attempt looks
-//            for its tag first (every later attempt of a create does);
+//            for its tag first (every later attempt of a create does). A Wazzup send that may
+//            have gone is repeated only inside Wazzup's 60 s crmMessageId window, later settled
+//            by its echo or given up (wazzup/unknown_send.hpp): a message goes at most once;
 //   failed   mark_action_failed with a journal line, for refusals by the portal or Wazzup and
 //            params the outbox cannot carry out: the row is parked until `reglamentd requeue`;
 //            an attempt that throws is retried and parked after five.
@@ -17,7 +19,9 @@
 // the journal in lines. A final Wazzup error also appends an inbox event for the rule that
 // sent it (source "wazzup", kind "wazzup.send_failed", entity_key = the row's entity,
 // dedup_key "wazzup.send_failed:<idempotency key>", payload {"rule_id", "action_key",
-// "code", "description", "http_status", "no_whatsapp"}), so L5 can write "нет ватсапа".
+// "template", "code", "description", "http_status", "no_whatsapp"}), so L5 can write "нет
+// ватсапа" and the manager is told; a send given up unsettled comes the same way with code
+// OUTCOME_UNKNOWN.
 //
 // lookup.duplicates rows run their reads (duplicate_lookup.hpp) and answer the rule with an
 // inbox event (source "outbox", kind "lookup.duplicates", payload {"rule_id", "result"}).

@@ -29,6 +29,10 @@ std::shared_ptr<const RuleSet> make_rule_set(const config::Config& config) {
                 if (const auto* person = config.people.find(key))
                     set->channel_down.user_ids.push_back(std::to_string(person->user_id));
         }
+        set->send_refused.text = w.send_refused_text;
+        set->send_refused.unknown_text = w.send_unknown_text;
+        for (const auto& head : config.people.heads)
+            set->send_refused.fallback_user_ids.push_back(std::to_string(head.user_id));
         set->channel_down.text = w.channel_down_text;
         for (auto at = set->channel_down.text.find("{channel}"); at != std::string::npos;
              at = set->channel_down.text.find("{channel}", at + w.channel_id.size()))

@@ -100,7 +100,8 @@ struct Spine::Impl {
     std::unique_ptr<store::InboxWriter> writer;
     std::unique_ptr<Intake> intake;
     std::shared_ptr<const Calendar> calendar;
-    std::string wazzup_channel_id;  // the one channel the rules send on
+    std::string wazzup_channel_id;       // the channel free texts go through
+    std::string wazzup_waba_channel_id;  // the channel WABA templates go through; may be empty
     // [people] shifts, replaced on a reload; read by the engine's world on any thread.
     mutable std::mutex shifts_mutex;
     std::shared_ptr<const Presence> shifts;
@@ -118,6 +119,7 @@ struct Spine::Impl {
             wc.api_key = config.wazzup->api_key.reveal();
             wazzup = std::make_unique<wazzup::Client>(io, *http, clock, wc);
             wazzup_channel_id = config.wazzup->channel_id;
+            wazzup_waba_channel_id = config.wazzup->waba_channel_id;
         }
         // Rows of different entities run side by side, so the client can pack their calls into
         // full batches: at 2 requests/s a batch of 50 is what keeps a busy portal up to date.
@@ -183,6 +185,9 @@ struct Spine::Impl {
                 metrics.add("reglament_dry_run_actions_total", {}, static_cast<double>(c.dry_run));
             if (c.rule_errors)
                 metrics.add("reglament_rule_errors_total", {}, static_cast<double>(c.rule_errors));
+            for (const auto& [reason, n] : c.sends_refused)
+                metrics.add("reglament_wazzup_send_refused_total", {{"reason", reason}},
+                            static_cast<double>(n));
         };
         engine = std::make_unique<Engine>(io, *store, *bitrix, clock, *world, std::move(rules), eo,
                                           std::move(eh));
@@ -215,6 +220,15 @@ struct Spine::Impl {
         if (!wazzup) return;
         wazzup->refresh_channels([this](wazzup::Expected<std::vector<wazzup::Channel>> r) {
             if (!r) return spdlog::warn("wazzup: cannot list channels: {}", r.error());
+            // check-config only knows what the config declares; the account says what each
+            // channel is. A misfit is refused per send (and the manager told), and said here.
+            auto check = [&](const std::string& id, wazzup::ChannelUse use) {
+                if (id.empty()) return;
+                if (auto ok = wazzup::check_channel_transport(*r, id, use); !ok)
+                    spdlog::error("wazzup: {}", ok.error());
+            };
+            check(wazzup_channel_id, wazzup::ChannelUse::whatsapp_text);
+            check(wazzup_waba_channel_id, wazzup::ChannelUse::waba_templates);
             // The channel is back: the next refused send starts a new outage the head hears of.
             for (const auto& channel : *r)
                 if (channel.channel_id == wazzup_channel_id && channel.sendable())
@@ -260,6 +274,13 @@ struct Spine::Impl {
             metrics.add("reglament_store_pruned_total", {{"table", table}}, 0);
         metrics.declare_counter("reglament_actions_total",
                                 "Outbox attempts by rule, kind and outcome.");
+        metrics.declare_counter("reglament_wazzup_send_refused_total",
+                                "Messages to clients that did not go (or may not have), by "
+                                "reason; each one's manager was told.");
+        for (const char* reason :
+             {"no_whatsapp", "channel_down", "template_rejected", "outside_24h_window",
+              "wrong_channel", "outcome_unknown", "refused"})
+            metrics.add("reglament_wazzup_send_refused_total", {{"reason", reason}}, 0);
         metrics.declare_counter("reglament_poll_failures_total", "Poller listings that failed.");
         metrics.declare_counter("reglament_polls_total",
                                 "Polls in which every kind of entity was listed.");

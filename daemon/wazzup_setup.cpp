@@ -43,16 +43,23 @@ int wazzup_setup_command(const std::filesystem::path& config_path) {
         if (!t.waba_template_id.empty()) subscriptions.template_status = true;
 
     int code = 1;
-    client.setup(
-        uri, {cfg.wazzup->channel_id}, subscriptions, [&](wazzup::Expected<wazzup::Done> result) {
-            if (result) {
-                std::cout << "Wazzup: key and channel " << cfg.wazzup->channel_id
-                          << " are fine; webhooks now go to " << base << "/hooks/wazzup/***\n";
-                code = 0;
-            } else {
-                std::cerr << "Wazzup set-up failed: " << result.error() << "\n";
-            }
-        });
+    std::vector<std::pair<std::string, wazzup::ChannelUse>> uses{
+        {cfg.wazzup->channel_id, wazzup::ChannelUse::whatsapp_text}};
+    std::string names = cfg.wazzup->channel_id;
+    if (!cfg.wazzup->waba_channel_id.empty()) {
+        uses.emplace_back(cfg.wazzup->waba_channel_id, wazzup::ChannelUse::waba_templates);
+        if (cfg.wazzup->waba_channel_id != cfg.wazzup->channel_id)
+            names += " and WABA channel " + cfg.wazzup->waba_channel_id;
+    }
+    client.setup(uri, std::move(uses), subscriptions, [&](wazzup::Expected<wazzup::Done> result) {
+        if (result) {
+            std::cout << "Wazzup: key and channel " << names << " are fine; webhooks now go to "
+                      << base << "/hooks/wazzup/***\n";
+            code = 0;
+        } else {
+            std::cerr << "Wazzup set-up failed: " << result.error() << "\n";
+        }
+    });
     io.run();
     return code;
 }

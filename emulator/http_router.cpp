@@ -49,6 +49,19 @@ HttpOutcome Emulator::handle_http(const net::Request& request) {
         return out;
     }
     if (path.rfind("/v3/", 0) == 0) {
+        // A Wazzup fault is set by the route's path ("/v3/message"), never by "*": "500" answers
+        // without taking the request; "slow" takes it and holds the answer; "drop" takes it and
+        // closes the connection unanswered (the answer is lost, the message went).
+        std::optional<Fault> fault;
+        if (auto it = faults.find(path); it != faults.end()) {
+            fault = it->second;
+            if (it->second.remaining > 0 && --it->second.remaining == 0) faults.erase(it);
+        }
+        if (fault && fault->kind == "500") {
+            out.response = json_response(
+                500, {{"error", "UNKNOWN_ERROR"}, {"description", "Internal server error"}});
+            return out;
+        }
         auto a = wazzup.handle(request.method, path, std::string(request.query()),
                                std::string(request.header("Authorization")), request.body, now);
         if (a.test_url) {
@@ -56,6 +69,8 @@ HttpOutcome Emulator::handle_http(const net::Request& request) {
             return out;
         }
         out.response = json_response(a.status, a.body);
+        if (fault && fault->kind == "slow") out.delay = fault->delay;
+        if (fault && fault->kind == "drop") out.drop = true;
         return out;
     }
     if (path.rfind("/rest/", 0) == 0) return handle_rest_http(request, now);

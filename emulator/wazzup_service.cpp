@@ -183,7 +183,9 @@ json WazzupService::message_webhook(const WazzupMessage& m, Instant now,
               {"chatType", m.chat_type},
               {"chatId", m.chat_id},
               {"dateTime", format_utc_ms(now)},
-              {"type", m.content_uri.empty() ? "text" : "document"},
+              {"type", !m.template_id.empty()  ? "wapi_template"
+                       : m.content_uri.empty() ? "text"
+                                               : "document"},
               {"isEcho", !m.inbound},
               {"contact", {{"name", name.empty() ? m.chat_id : name}}},
               {"text", m.text},
@@ -219,6 +221,10 @@ WazzupAnswer WazzupService::send(const json& b, Instant now) {
     if (!text.empty() && !content.empty())
         return error(400, "MESSAGE_ONLY_TEXT_OR_CONTENT",
                      "Text and content cannot be sent together");
+    // Only a WABA channel sends templates (wazzup.md §5: a personal WhatsApp channel has none).
+    if (!tpl.empty() && ch->transport != "wapi")
+        return error(400, "VALIDATION_ERROR", "templateId can be sent only through a WABA channel",
+                     {{"fields", {"templateId"}}});
     if (text.empty() && content.empty() && tpl.empty())
         return error(400, "MESSAGE_NOTHING_TO_SEND", "No message text found");
     if (text.size() > 10000) return error(400, "MESSAGE_TEXT_TOO_LONG", "Text is too long");

@@ -64,6 +64,25 @@ Expected<Done> check_channel(const std::vector<Channel>& channels, std::string_v
         (known.empty() ? " (it has no channels)" : " (it has: " + known + ")"));
 }
 
+Expected<Done> check_channel_transport(const std::vector<Channel>& channels,
+                                       std::string_view channel_id, ChannelUse use) {
+    for (const auto& channel : channels) {
+        if (channel.channel_id != channel_id) continue;
+        const std::string transport = ascii_lowercase(channel.transport);
+        if (use == ChannelUse::waba_templates && !channel.is_waba())
+            return Expected<Done>::fail("channel " + channel.channel_id + " is \"" +
+                                        channel.transport +
+                                        "\", not WABA (wapi): WABA templates cannot go through "
+                                        "it; name a WABA channel in waba_channel_id");
+        if (use == ChannelUse::whatsapp_text && transport != "whatsapp" && !channel.is_waba())
+            return Expected<Done>::fail("channel " + channel.channel_id + " is \"" +
+                                        channel.transport +
+                                        "\", not WhatsApp: channel_id must be a WhatsApp channel");
+        return Expected<Done>::ok({});
+    }
+    return check_channel(channels, channel_id);  // not listed: says so
+}
+
 void ChannelRegistry::replace(std::vector<Channel> channels) {
     channels_.clear();
     for (auto& channel : channels) {

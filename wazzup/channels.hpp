@@ -35,6 +35,13 @@ Expected<std::vector<Channel>> parse_channels(std::string_view body);
 // Fails with a plain sentence, with a hint for the common states.
 Expected<Done> check_channel(const std::vector<Channel>& channels, std::string_view channel_id);
 
+// What the config uses a channel for: channel_id sends free text (a WhatsApp channel, or a WABA
+// one inside the 24-hour window), waba_channel_id sends WABA templates (only transport wapi).
+enum class ChannelUse { whatsapp_text, waba_templates };
+// For `wazzup setup` and the start-up check: does the channel's transport fit its use?
+Expected<Done> check_channel_transport(const std::vector<Channel>& channels,
+                                       std::string_view channel_id, ChannelUse use);
+
 // One entry of a `channelsUpdates` webhook.
 struct ChannelUpdate {
     std::string channel_id;

@@ -116,6 +116,20 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
             error.channel_state = channel->state;
             return error;
         }
+        // A template Wazzup would refuse on this channel, or a chat type the channel does not
+        // serve: refused here, so the manager hears why rather than a bare Wazzup code.
+        if (channel && !channel->transport.empty() && m.content.is_template() &&
+            !channel->is_waba()) {
+            return refuse("TEMPLATE_NEEDS_WABA", "channel " + m.channel_id + " is \"" +
+                                                     channel->transport +
+                                                     "\", not WABA (wapi): a WABA template "
+                                                     "cannot go through it");
+        }
+        if (channel && !channel->transport.empty() && !channel->is_waba() &&
+            !same_error_code(channel->transport, "whatsapp")) {
+            return refuse("WRONG_TRANSPORT", "channel " + m.channel_id + " is \"" +
+                                                 channel->transport + "\", not WhatsApp");
+        }
         if (channel && channel->is_waba() && !m.content.is_template() &&
             windows.decide(m.channel_id, m.chat_id, clock.now()) == WindowDecision::template_only) {
             return refuse("OUTSIDE_24H_WINDOW",
@@ -290,6 +304,20 @@ void Client::setup(std::string webhook_uri, std::vector<std::string> channel_ids
         if (!channels) return done(Expected<Done>::fail(channels.error()));
         for (const auto& id : ids) {
             if (auto ok = check_channel(*channels, id); !ok) return done(ok);
+        }
+        Client::set_webhooks_on(impl, std::move(uri), subscriptions, std::move(done));
+    });
+}
+
+void Client::setup(std::string webhook_uri, std::vector<std::pair<std::string, ChannelUse>> uses,
+                   WebhookSubscriptions subscriptions, std::function<void(Expected<Done>)> done) {
+    auto impl = impl_;
+    refresh_channels([impl, uri = std::move(webhook_uri), uses = std::move(uses), subscriptions,
+                      done = std::move(done)](Expected<std::vector<Channel>> channels) mutable {
+        if (!channels) return done(Expected<Done>::fail(channels.error()));
+        for (const auto& [id, use] : uses) {
+            if (auto ok = check_channel(*channels, id); !ok) return done(ok);
+            if (auto ok = check_channel_transport(*channels, id, use); !ok) return done(ok);
         }
         Client::set_webhooks_on(impl, std::move(uri), subscriptions, std::move(done));
     });

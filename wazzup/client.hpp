@@ -72,6 +72,9 @@ class Client {
     // problem is reported in plain words; nothing after it is attempted.
     void setup(std::string webhook_uri, std::vector<std::string> channel_ids,
                WebhookSubscriptions subscriptions, std::function<void(Expected<Done>)> done);
+    // The same, and each channel's transport must fit what the config uses it for.
+    void setup(std::string webhook_uri, std::vector<std::pair<std::string, ChannelUse>> channels,
+               WebhookSubscriptions subscriptions, std::function<void(Expected<Done>)> done);
     // GET /v3/templates/whatsapp, all pages.
     void templates(std::function<void(Expected<std::vector<WabaTemplateInfo>>)> done);
 

@@ -1,7 +1,9 @@
 // R4: which numbers the provider replaces (seed, "Какие номера подлежат замене"): never reached
 // in 3 working days despite the full dial plan, or reached within them and answered "no" to the
 // script's qualifying questions. A never-reached number whose plan broke is not eligible: the
-// provider refuses it, so it is told apart with what broke.
+// provider refuses it, so it is told apart with what broke. Condition 3 (the first call within
+// 6 working hours) is stated per number: a number first called later is never eligible, even
+// when the client was reached and said "no".
 #pragma once
 
 #include <string>

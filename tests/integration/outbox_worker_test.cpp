@@ -20,6 +20,7 @@
 #include "tests/integration/daemon_portal.hpp"
 #include "tests/unit/store/temp_dir.hpp"
 #include "wazzup/client.hpp"
+#include "wazzup/unknown_send.hpp"
 
 namespace outbox_worker_test {
 
@@ -248,6 +249,77 @@ TEST_CASE("outbox: a Wazzup send carries its crmMessageId; 'no WhatsApp' goes ba
     auto journal = b.store.query_journal({.entity_key = "lead:12"});
     REQUIRE(journal.size() == 2);
     CHECK(journal[1].result.find("BAD_CONTACT") != std::string::npos);
+}
+
+TEST_CASE("outbox: a Wazzup send interrupted in flight is repeated only inside the 60 s window",
+          "[daemon][outbox][integration][wazzup]") {
+    Bench b;
+    b.worker->stop();
+    json params = {{"phone", "8 912 345-67-89"},
+                   {"template", "Недозвон"},
+                   {"values", {{"client_name", "Анна"}}}};
+    store::NewAction a;
+    a.idempotency_key = "L5:lead:12:nedozvon";
+    a.entity_key = "lead:12";
+    a.rule_id = "L5";
+    a.kind = "wazzup.send";
+    a.payload = json{{"params", params}, {"reason", "r"}}.dump();
+    a.created_at = b.clock.now();
+    b.store.enqueue_actions({&a, 1});
+    auto ready = b.store.next_ready(b.clock.now(), 1);
+    REQUIRE(ready.size() == 1);
+    b.store.mark_action_in_flight(ready[0].id);  // the daemon died with it in flight
+
+    daemon::PlanSettings settings;
+    settings.wazzup_channel_id = "chan-1";
+    settings.templates["Недозвон"] = {"{client_name}, не дозвонились", "", {}};
+    auto restart = [&] {
+        auto w = std::make_unique<daemon::OutboxWorker>(
+            b.runner.io, b.store, b.clock, *b.bitrix, b.wazzup.get(), settings,
+            daemon::OutboxOptions{}, b.outcomes.observer());
+        CHECK(w->start() == 1);
+        return w;
+    };
+    SECTION("back 20 s later: the same crmMessageId again, Wazzup dedups it") {
+        b.clock.advance(20s);
+        auto w = restart();
+        CHECK(b.outcomes.wait(1) == "done");
+        REQUIRE(b.portal.wazzup_bodies.size() == 1);
+        CHECK(b.portal.wazzup_bodies[0]["crmMessageId"] == "L5:lead:12:nedozvon");
+        w->stop();
+    }
+    SECTION("back 2 minutes later: never sent again; no echo in 5 minutes → given up, told") {
+        b.clock.advance(2min);
+        auto w = restart();
+        CHECK(b.outcomes.wait(1) == "unknown");
+        b.clock.advance(3min);
+        w->wake();
+        CHECK(b.outcomes.wait(2) == "failed");
+        CHECK(b.portal.wazzup_bodies.empty());
+        auto events = b.store.next_pending(10);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].event.kind == "wazzup.send_failed");
+        auto payload = json::parse(events[0].event.payload);
+        CHECK(payload["code"] == "OUTCOME_UNKNOWN");
+        CHECK(payload["template"] == "Недозвон");
+        w->stop();
+    }
+    SECTION("back 2 minutes later, its echo came meanwhile: done, never sent again") {
+        b.clock.advance(2min);
+        const auto fp =
+            wazzup::echo_fingerprint("chan-1", "79123456789", "Анна, не дозвонились", false);
+        b.store.put_kv("wazzup.echo:" + fp,
+                       json{{"message_id", "m-1"},
+                            {"at", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       (b.clock.now() - 119s).time_since_epoch())
+                                       .count()}}
+                           .dump());
+        auto w = restart();
+        CHECK(b.outcomes.wait(1) == "done");
+        CHECK(b.portal.wazzup_bodies.empty());
+        CHECK(json::parse(b.action(0).result)["message_id"] == "m-1");
+        w->stop();
+    }
 }
 
 TEST_CASE("outbox: a create interrupted by a crash is looked up at the next start",

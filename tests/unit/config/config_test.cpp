@@ -411,6 +411,46 @@ TEST_CASE("config: the channel-down notice names people of [people]", "[config]"
     CHECK(errors[0].message == "wazzup.channel_down_notify names 'x', who is not in [people]");
 }
 
+TEST_CASE("config: a WABA template needs a WABA channel; texts keep going through channel_id",
+          "[config][wazzup]") {
+    TempDir dir;
+    const std::string wazzup =
+        "[wazzup]\n"                 // 4
+        "api_key = \"k\"\n"          // 5
+        "channel_id = \"c-1\"\n"     // 6
+        "webhook_secret = \"s\"\n";  // 7
+    const std::string templates =
+        "[wazzup.templates.\"Текст\"]\n"
+        "text = \"Здравствуйте\"\n"
+        "[wazzup.templates.\"Аудио\"]\n"
+        "waba_template_id = \"6201005a-9a6f-486f-bdd5-e6cb86c76ddb\"\n";
+    SECTION("an old config with text templates only loads as before") {
+        auto result = check(dir.write("old.toml", minimal_portal + wazzup +
+                                                      "[wazzup.templates.\"Текст\"]\n"
+                                                      "text = \"Здравствуйте\"\n"),
+                            isolated(dir));
+        INFO(all_messages(result.errors));
+        REQUIRE(result.config);
+        CHECK(result.config->wazzup->waba_channel_id.empty());
+    }
+    SECTION("a WABA template on the WhatsApp channel is refused at its line") {
+        const auto errors = check_config(
+            dir.write("waba.toml", minimal_portal + wazzup + templates), isolated(dir));
+        INFO(all_messages(errors));
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].line == 11);
+        CHECK(mentions(errors, "is a WABA template, but [wazzup] has no waba_channel_id"));
+    }
+    SECTION("with a WABA channel it loads") {
+        auto result = check(dir.write("ok.toml", minimal_portal + wazzup +
+                                                     "waba_channel_id = \"c-2\"\n" + templates),
+                            isolated(dir));
+        INFO(all_messages(result.errors));
+        REQUIRE(result.config);
+        CHECK(result.config->wazzup->waba_channel_id == "c-2");
+    }
+}
+
 TEST_CASE("config: a rule's own parameters are checked, unknown ones included", "[config]") {
     TempDir dir;
     const auto file = dir.write("params.toml", minimal_portal +

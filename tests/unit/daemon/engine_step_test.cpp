@@ -8,6 +8,7 @@
 #include "rules/iso_time.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/unit/store/temp_dir.hpp"
+#include "wazzup/unknown_send.hpp"
 
 namespace engine_step_test {
 
@@ -293,6 +294,65 @@ TEST_CASE("the echo of a message we sent is its delivery status, not a manager's
     auto kept = rig.store.get_kv("wazzup.sent:ours");
     REQUIRE(kept);
     CHECK(json::parse(*kept)["status"] == "error");
+}
+
+TEST_CASE("the echo of a send whose answer was lost is ours, kept for the outbox",
+          "[engine_step][wazzup]") {
+    Rig rig;
+    rig.first->wants = {rules::EventKind::chat_status, rules::EventKind::chat_message};
+    rig.set.send_refused.text = "«{template}» для «{title}» не ушло: {reason}";
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    const auto fp = wazzup::echo_fingerprint("chan-1", "79123456789", "Не дозвонились", false);
+    const auto first_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(kNow.time_since_epoch()).count();
+    rig.store.put_kv("wazzup.sending:" + fp, json{{"entity_key", "lead:7"},
+                                                  {"rule_id", "L5"},
+                                                  {"template", "Недозвон"},
+                                                  {"first_at", first_ms}}
+                                                 .dump());
+    auto echo = [](std::int64_t id, const std::string& message_id, const std::string& text,
+                   const std::string& status) {
+        store::StoredEvent e;
+        e.id = id;
+        e.event.source = "wazzup";
+        e.event.kind = "wazzup.message";
+        e.event.entity_key = "chat:79123456789";
+        json m = {{"message_id", message_id},
+                  {"channel_id", "chan-1"},
+                  {"chat_id", "79123456789"},
+                  {"inbound", false},
+                  {"status", status},
+                  {"text", text},
+                  {"at", "2026-03-02T09:00:01+03:00"}};
+        if (status == "error") m["error_code"] = "BAD_CONTACT";
+        e.event.payload = m.dump();
+        e.event.received_at = kNow;
+        return e;
+    };
+    std::vector<std::string> seen;
+    rig.first->answer = [&seen](const rules::RuleContext& c) {
+        seen.push_back(
+            std::string(c.event.kind == rules::EventKind::chat_status ? "status " : "message ") +
+            c.event.message->message_id + " " + c.event.message->status);
+        return rules::Decision{};
+    };
+    auto work = rig.step(
+        {echo(1, "m-1", "Не дозвонились", "error"), echo(2, "m-2", "Перезвоню вечером", "sent")},
+        {});
+    // Ours: a status of the send (and its failure told to the responsible); the manager's own
+    // message stays a message.
+    CHECK(seen == std::vector<std::string>{"status m-1 error", "message m-2 sent"});
+    auto sent = rig.store.get_kv("wazzup.sent:m-1");
+    REQUIRE(sent);
+    CHECK(json::parse(*sent)["entity_key"] == "lead:7");
+    auto kept = rig.store.get_kv("wazzup.echo:" + fp);
+    REQUIRE(kept);
+    CHECK(json::parse(*kept)["message_id"] == "m-1");
+    REQUIRE(work.outbox_actions.size() == 1);
+    auto notice = json::parse(work.outbox_actions[0].payload);
+    CHECK(notice["params"]["user_id"] == "11");
+    CHECK(notice["params"]["message"] ==
+          "«Недозвон» для «Заявка» не ушло: у номера клиента нет WhatsApp");
 }
 
 TEST_CASE("a deal's stage history is read when it moved; the rules see it before the commit",

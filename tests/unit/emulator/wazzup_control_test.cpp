@@ -63,6 +63,18 @@ TEST_CASE("emulator: Wazzup send, idempotency and validation", "[emulator][wazzu
     bad["chatType"] = "vk";
     CHECK(json::parse(wz(p, "POST", "/v3/message", bad).body)["error"] == "WRONG_TRANSPORT");
 
+    // A personal WhatsApp channel has no templates; the WABA one sends them.
+    json tpl = {
+        {"channelId", kWa},           {"chatType", "whatsapp"},
+        {"chatId", "79161234501"},    {"templateId", "7a3c0e2e-1b7f-4c9e-9a55-000000000001"},
+        {"templateValues", {"Иван"}}, {"crmMessageId", "t-1"}};
+    auto refused = wz(p, "POST", "/v3/message", tpl);
+    CHECK(refused.status == 400);
+    CHECK(json::parse(refused.body)["error"] == "VALIDATION_ERROR");
+    CHECK(json::parse(refused.body)["data"]["fields"] == json::array({"templateId"}));
+    tpl["channelId"] = kWaba;
+    CHECK(wz(p, "POST", "/v3/message", tpl).status == 201);
+
     auto channels = json::parse(wz(p, "GET", "/v3/channels").body);
     CHECK(channels.size() == 2);
     CHECK(channels[1]["transport"] == "wapi");

@@ -172,6 +172,54 @@ TEST_CASE("R4: never reached despite the full plan → на замену", "[rul
     }
 }
 
+TEST_CASE("R4: a number first called after 6 working hours is not replaced, whatever was answered",
+          "[rules_deal]") {
+    Run run("R4");
+    auto lead = new_lead(at("2026-03-02 10:00"));
+    // Six working hours from Monday 10:00 end at 16:00; the no comes on the first call.
+    lead.fields["UF_CRM_QUALIFIED"] = "Нет";
+    SECTION("called at 16:30: late, no replacement") {
+        run.world.calls.push_back(*call_event(at("2026-03-02 16:30"), true).call);
+        CHECK(run(event(EventKind::updated, "lead:12", at("2026-03-02 16:40")), lead, lead,
+                  at("2026-03-02 16:40"))
+                  .empty());
+        NumberRecord n{"79991234567",
+                       "12",
+                       at("2026-03-02 10:00"),
+                       {{at("2026-03-02 16:30"), 95, "200", true}},
+                       true};
+        auto a = assess_number(n, at("2026-03-06 12:00"), moscow(), DialPlanSpec{});
+        CHECK(a.verdict == Verdict::plan_broken);
+        CHECK(a.check.breaks == std::vector<std::string>{"первый звонок позже 6 рабочих часов"});
+    }
+    SECTION("called at 15:30: in time, replaced") {
+        run.world.calls.push_back(*call_event(at("2026-03-02 15:30"), true).call);
+        auto d = run(event(EventKind::updated, "lead:12", at("2026-03-02 15:40")), lead, lead,
+                     at("2026-03-02 15:40"));
+        REQUIRE(find(d, "lead.update"));
+        CHECK(find(d, "lead.update")->params["fields"]["STATUS_ID"] == "UC_REPLACEMENT");
+    }
+}
+
+TEST_CASE("R5: a reached number that said no after a late first call is listed as broken",
+          "[rules_deal]") {
+    auto arrived = at("2026-03-02 10:00");
+    std::vector<NumberRecord> numbers = {
+        {"79000000001", "L1", arrived, {{at("2026-03-02 11:00"), 60, "200", true}}, true},
+        {"79000000002", "L2", arrived, {{at("2026-03-03 11:00"), 60, "200", true}}, true}};
+    ReplacementReportInput input;
+    input.from = at("2026-03-02 00:00");
+    input.to = at("2026-03-03 00:00");
+    input.as_of = at("2026-03-06 12:00");
+    auto r = build_replacement_report(numbers, input, moscow(), DialPlanSpec{});
+    REQUIRE(r.eligible.size() == 1);
+    CHECK(r.eligible[0].number.lead_id == "L1");
+    REQUIRE(r.plan_broken.size() == 1);
+    CHECK(r.plan_broken[0].number.lead_id == "L2");
+    CHECK(r.csv.find("79000000002,L2,02.03.2026 10:00,plan_broken,первый звонок позже 6 рабочих "
+                     "часов") != std::string::npos);
+}
+
 TEST_CASE("R5: a replacement report over 200 numbers matches the hand count", "[rules_deal]") {
     const auto& cal = moscow();
     auto monday = at("2026-03-02 10:00");
