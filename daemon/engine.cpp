@@ -18,6 +18,7 @@
 
 #include "bitrix/client.hpp"
 #include "daemon/call_log.hpp"
+#include "daemon/call_target.hpp"
 #include "daemon/deal_comments.hpp"
 #include "daemon/entity_model.hpp"
 #include "daemon/portal_auth.hpp"
@@ -189,6 +190,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         std::map<std::string, std::vector<StageHistoryRow>> histories;  // by deal id
         std::map<std::string, DealComments> comments;                   // by deal id
         std::map<std::string, bitrix::Error> failed;
+        CallTargets call_targets;
         std::size_t outstanding = 0;
         bool more = false;
     };
@@ -226,11 +228,10 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         failure_lines.clear();
         streaked.clear();
         bool more = fired_timers || events.size() >= options.batch;
-        std::vector<rules::EntityRef> refs;
-        if (!screen(events, [&](std::span<const store::StoredEvent> some) {
-                refs = reads_needed(some, store);
-            }))
-            refs = reads_needed(events, store);
+        // Only to find the events that cannot be read at all: the reads themselves are
+        // chosen once the calls' targets are known (read_entities).
+        screen(events,
+               [&](std::span<const store::StoredEvent> some) { (void)reads_needed(some, store); });
         if (events.empty()) {
             record_failures();
             busy = false;
@@ -240,11 +241,88 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         auto pending = std::make_shared<Pending>();
         pending->events = std::move(events);
         pending->more = more;
+        resolve_calls(pending);
+    }
+
+    // Whose call each ONVOXIMPLANTCALLEND is (call_target.hpp): the owner of its CRM_ACTIVITY_ID,
+    // else the call statistics' entity, else nobody named (the number decides in the step). A
+    // read the portal could not answer now keeps the call in the inbox, to be tried again.
+    void resolve_calls(const std::shared_ptr<Pending>& pending) {
+        std::vector<std::pair<const store::StoredEvent*, rules::Call>> calls;
+        for (const auto& e : pending->events) {
+            if (e.event.source != "bitrix" || e.event.kind != "ONVOXIMPLANTCALLEND") continue;
+            json payload = json::parse(e.event.payload, nullptr, false);
+            if (!payload.is_object() || !payload.contains("call") || !payload["call"].is_object())
+                continue;
+            try {
+                calls.emplace_back(&e, payload["call"].get<rules::Call>());
+            } catch (const std::exception&) {
+            }
+        }
+        pending->outstanding = calls.size();
+        if (calls.empty()) return read_entities(pending);
+        for (const auto& [event, call] : calls)
+            resolve_call(pending, event->id, event->event.entity_key, call);
+    }
+
+    void resolve_call(const std::shared_ptr<Pending>& pending, std::int64_t event_id,
+                      const std::string& event_key, const rules::Call& call) {
+        auto finish = [weak = weak_from_this(), pending, event_id](CallTarget target) {
+            pending->call_targets[event_id] = std::move(target);
+            if (auto self = weak.lock(); self && --pending->outstanding == 0)
+                self->read_entities(pending);
+        };
+        auto fail = [weak = weak_from_this(), pending, event_key](const bitrix::Error& e) {
+            pending->failed.emplace(event_key, e);
+            if (auto self = weak.lock(); self && --pending->outstanding == 0)
+                self->read_entities(pending);
+        };
+        auto statistics = [weak = weak_from_this(), call, finish, fail] {
+            auto self = weak.lock();
+            if (!self) return;
+            if (call.call_id.empty()) return finish(CallTarget{});
+            auto read = call_statistic_read(call.call_id);
+            self->bitrix.call(read.method, read.params, bitrix::Idempotency::read,
+                              [call, finish, fail](bitrix::Result r) {
+                                  if (r.ok()) return finish(target_from_statistic(r.result));
+                                  if (!refused(*r.error)) return fail(*r.error);
+                                  // No telephony scope, say: the number is all there is to go by.
+                                  spdlog::warn("engine: cannot read the statistics of call {}: {}",
+                                               call.call_id, r.error->to_string());
+                                  finish(CallTarget{});
+                              });
+        };
+        if (call.crm_activity_id.empty() || call.crm_activity_id == "0") return statistics();
+        rules::EntityRef ref{"activity", call.crm_activity_id};
+        auto read = entity_read(ref);
+        bitrix.call(read->method, read->params, bitrix::Idempotency::read,
+                    [ref, finish, fail, statistics](bitrix::Result r) {
+                        if (r.ok()) {
+                            if (auto t = target_from_activity(entity_from_rest(ref, r.result)))
+                                return finish(*t);
+                        } else if (!means_gone(*r.error) && !refused(*r.error)) {
+                            return fail(*r.error);
+                        }
+                        statistics();
+                    });
+    }
+
+    void read_entities(const std::shared_ptr<Pending>& pending) {
+        if (!running) return decide(pending);
+        std::vector<rules::EntityRef> refs;
+        try {
+            refs = reads_needed(pending->events, store, pending->call_targets);
+        } catch (const std::exception& e) {
+            spdlog::error("engine: {}", e.what());
+            busy = false;
+            back_off();
+            return;
+        }
         std::vector<std::pair<rules::EntityRef, EntityRead>> calls;
         for (const auto& ref : refs)
             if (auto read = entity_read(ref)) calls.emplace_back(ref, std::move(*read));
         pending->outstanding = calls.size();
-        if (calls.empty()) return decide(pending);
+        if (calls.empty()) return read_histories(pending);
         for (auto& [ref, read] : calls) {
             bitrix.call(read.method, read.params, bitrix::Idempotency::read,
                         [weak = weak_from_this(), pending, ref](bitrix::Result r) {
@@ -340,12 +418,21 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         }
         try {
             auto ruleset = current_rules();
+            // A call waits for its lead as an entity change waits for its entity.
+            auto failure_of = [&](const store::StoredEvent& e) {
+                auto f = pending->failed.find(e.event.entity_key);
+                if (auto t = call_target_of(e, pending->call_targets);
+                    f == pending->failed.end() && t && t->kind == CallTarget::Kind::lead)
+                    f = pending->failed.find("lead:" + t->lead_id);
+                return f;
+            };
             // An event whose decision throws is taken out and the step decided again without
             // it: a half-built step is never committed, and one poison event holds up no other.
             std::unique_ptr<StepBuilder> builder;
             for (;;) {
                 builder = std::make_unique<StepBuilder>(store, world, *ruleset, clock.now(),
                                                         options.dry_run);
+                builder->set_call_targets(pending->call_targets);
                 for (const auto& [deal_id, rows] : pending->histories)
                     builder->add_stage_history(deal_id, rows);
                 for (const auto& [deal_id, comments] : pending->comments)
@@ -353,7 +440,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                 auto bad = pending->events.end();
                 std::string why;
                 for (auto it = pending->events.begin(); it != pending->events.end(); ++it) {
-                    if (pending->failed.count(it->event.entity_key)) continue;
+                    if (failure_of(*it) != pending->failed.end()) continue;
                     try {
                         builder->add_event(*it, pending->reads);
                     } catch (const store::StoreError&) {
@@ -370,7 +457,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             }
             bool auth_rejected = false;
             for (const auto& e : pending->events) {
-                auto f = pending->failed.find(e.event.entity_key);
+                auto f = failure_of(e);
                 if (f == pending->failed.end()) continue;
                 if (fault(f->second) == bitrix::Fault::auth_rejected)
                     auth_rejected = true;

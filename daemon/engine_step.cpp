@@ -67,35 +67,25 @@ std::optional<rules::ChatMessage> message_of(const json& payload) {
     }
 }
 
-// Leads a call or a chat is about: the one the call names, else every lead with the number.
-std::vector<std::string> leads_for(const store::StoredEvent& e, const json& payload,
-                                   const rules::World& world) {
-    std::string phone;
-    if (e.event.kind == "ONVOXIMPLANTCALLEND") {
-        auto call = call_of(payload);
-        if (!call) return {};
-        if (call->crm_entity_type == "LEAD" && !call->crm_entity_id.empty())
-            return {call->crm_entity_id};
-        phone = rules::normalise_phone(call->phone);
-    } else if (e.event.kind == "wazzup.message") {
-        auto m = message_of(payload);
-        if (!m) return {};
-        phone = rules::normalise_phone(m->chat_id);
-        if (phone.empty()) phone = m->chat_id;
-    }
-    if (phone.empty()) return {};
-    return world.leads_with_phone(phone);
-}
-
 }  // namespace
+
+std::optional<CallTarget> call_target_of(const store::StoredEvent& e, const CallTargets& targets) {
+    if (e.event.source != "bitrix" || e.event.kind != "ONVOXIMPLANTCALLEND") return std::nullopt;
+    if (auto it = targets.find(e.id); it != targets.end()) return it->second;
+    // Not resolved by the engine (a step built without the portal): what the payload names.
+    auto call = call_of(parse_payload(e));
+    if (call && call->crm_entity_type == "LEAD" && !call->crm_entity_id.empty())
+        return CallTarget::of_lead(call->crm_entity_id);
+    return CallTarget{};
+}
 
 bool is_readable_type(const std::string& type) {
     return type == "lead" || type == "deal" || type == "task" || type == "activity" ||
            type == "timeline_comment";
 }
 
-std::vector<EntityRef> reads_needed(std::span<const store::StoredEvent> events,
-                                    store::Store& store) {
+std::vector<EntityRef> reads_needed(std::span<const store::StoredEvent> events, store::Store& store,
+                                    const CallTargets& targets) {
     std::vector<EntityRef> out;
     std::set<std::string> seen;
     auto want = [&](const EntityRef& ref) {
@@ -109,12 +99,12 @@ std::vector<EntityRef> reads_needed(std::span<const store::StoredEvent> events,
             }
             continue;
         }
-        if (e.event.source == "bitrix" && e.event.kind == "ONVOXIMPLANTCALLEND") {
-            auto call = call_of(parse_payload(e));
-            if (call && call->crm_entity_type == "LEAD" && !call->crm_entity_id.empty() &&
-                !store.get_snapshot("lead:" + call->crm_entity_id))
-                want({"lead", call->crm_entity_id});
-        }
+        // A call for a lead the daemon has not seen yet (its ADD event is later in the
+        // backlog, or was lost): read it, so the call is not dropped for want of its lead.
+        auto target = call_target_of(e, targets);
+        if (target && target->kind == CallTarget::Kind::lead &&
+            !store.get_snapshot("lead:" + target->lead_id))
+            want({"lead", target->lead_id});
     }
     return out;
 }
@@ -267,22 +257,20 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
     if (in.kind == "ONVOXIMPLANTCALLEND" || in.kind == "wazzup.message") {
         bool call = in.kind == "ONVOXIMPLANTCALLEND";
         ev.kind = call ? EventKind::call_ended : EventKind::chat_message;
+        const std::string lead_id = lead_for(stored, payload, reads);
         if (call) {
             ev.call = call_of(payload);
             if (ev.call && ev.call->start) ev.at = *ev.call->start;
-            if (ev.call) keep_call(*ev.call, leads_for(stored, payload, world_));
+            if (ev.call && !lead_id.empty()) keep_call(*ev.call, {lead_id});
         } else {
             ev.message = message_of(payload);
             if (ev.message && ev.message->at) ev.at = *ev.message->at;
         }
-        for (const auto& lead_id : leads_for(stored, payload, world_)) {
-            EntityRef lead{"lead", lead_id};
-            rules::Event routed = ev;
-            routed.entity = lead;
-            rules::Entity e = current(lead, reads);
-            if (empty_entity(e)) continue;
-            decide(routed, e, e, "");
-        }
+        if (lead_id.empty()) return;
+        EntityRef lead{"lead", lead_id};
+        ev.entity = lead;
+        rules::Entity e = current(lead, reads);
+        if (!empty_entity(e)) decide(ev, e, e, "");
         return;
     }
     if (in.kind == "wazzup.status") {
@@ -381,6 +369,69 @@ bool StepBuilder::add_own_message_status(rules::ChatMessage m, rules::Event ev,
     rules::Entity e = current(ref, reads);
     decide(ev, e, e, "");
     return true;
+}
+
+std::string StepBuilder::lead_for(const store::StoredEvent& stored, const json& payload,
+                                  const Reads& reads) {
+    std::string phone;
+    if (stored.event.kind == "ONVOXIMPLANTCALLEND") {
+        auto target = call_target_of(stored, call_targets_);
+        if (target && target->kind == CallTarget::Kind::lead) {
+            EntityRef ref{"lead", target->lead_id};
+            first_sight(ref, reads);
+            return target->lead_id;
+        }
+        if (target && target->kind == CallTarget::Kind::other) return {};
+        auto call = call_of(payload);
+        if (!call) return {};
+        phone = rules::normalise_phone(call->phone);
+    } else {
+        auto m = message_of(payload);
+        if (!m) return {};
+        phone = rules::normalise_phone(m->chat_id);
+        if (phone.empty()) phone = m->chat_id;
+    }
+    if (phone.empty()) return {};
+    return choose_lead(leads_with_phone(phone, reads)).value_or("");
+}
+
+std::vector<rules::Lead> StepBuilder::leads_with_phone(const std::string& digits,
+                                                       const Reads& reads) {
+    std::set<std::string> ids;
+    for (const auto& id : world_.leads_with_phone(digits))
+        ids.insert(id);
+    // Leads this step met first (created earlier in the same backlog) have no snapshot yet.
+    for (const auto& [key, entity] : entities_)
+        if (const auto* lead = std::get_if<rules::Lead>(&entity))
+            for (const auto& p : lead->phones)
+                if (rules::normalise_phone(p) == digits) ids.insert(lead->id);
+    std::vector<rules::Lead> out;
+    for (const auto& id : ids) {
+        auto e = current({"lead", id}, reads);
+        if (const auto* lead = std::get_if<rules::Lead>(&e)) {
+            // A lead whose number changed since its snapshot was indexed is not the client's.
+            bool has = std::any_of(lead->phones.begin(), lead->phones.end(), [&](const auto& p) {
+                return rules::normalise_phone(p) == digits;
+            });
+            if (has) out.push_back(*lead);
+        }
+    }
+    return out;
+}
+
+void StepBuilder::first_sight(const EntityRef& ref, const Reads& reads) {
+    const std::string key = ref.key();
+    if (entities_.count(key) || projected_.count(key) || erased_.count(key)) return;
+    if (store_.get_snapshot(key)) return;
+    auto it = reads.find(key);
+    if (it == reads.end() || empty_entity(it->second)) return;
+    remember(ref, it->second);
+    rules::Event created;
+    created.name = "ONCRMLEADADD";
+    created.kind = EventKind::created;
+    created.entity = ref;
+    created.at = now_;
+    decide(created, std::monostate{}, it->second, "");
 }
 
 // The call log of a lead (call_log.hpp).

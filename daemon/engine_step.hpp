@@ -12,9 +12,11 @@
 //       echo of our own write (or a repeated event) and is not decided again. The poller's
 //       initial sync only fills snapshots: sweeps look at those entities.
 //   ONTASKCOMMENTADD            `comment_added` on the task.
-//   ONVOXIMPLANTCALLEND         `call_ended` on the lead the call names (CRM_ENTITY_TYPE LEAD),
-//       or on every lead with the number.
-//   wazzup.message              `chat_message` on every lead with the chat's number.
+//   ONVOXIMPLANTCALLEND         `call_ended` on the one lead the portal says the call belongs
+//       to (call_target.hpp: the engine resolves it before the step), else on the one lead
+//       choose_lead picks among the leads with the number; never on every duplicate lead.
+//   wazzup.message              `chat_message` on the one lead choose_lead picks among the
+//       leads with the chat's number.
 //   wazzup.status               `chat_status` on the entity whose action sent the message
 //       (kv "wazzup.sent:<messageId>", written by the outbox).
 //       An echo (isEcho) whose messageId no send learnt is kept by its fingerprint
@@ -42,6 +44,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/call_target.hpp"
 #include "daemon/deal_comments.hpp"
 #include "daemon/stage_history.hpp"
 #include "rules/calendar.hpp"
@@ -83,6 +86,12 @@ struct RuleSet {
 
 // Entities re-read for a step, by entity key; monostate = the portal no longer has it.
 using Reads = std::map<std::string, rules::Entity>;
+// Whose call each ONVOXIMPLANTCALLEND of a step is, as the portal answered (by inbox event id).
+using CallTargets = std::map<std::int64_t, CallTarget>;
+
+// A call event's target, or nullopt when the event is no call.
+std::optional<CallTarget> call_target_of(const store::StoredEvent& event,
+                                         const CallTargets& targets);
 
 // Entity types the engine re-reads through REST after an event about them.
 bool is_readable_type(const std::string& type);
@@ -90,7 +99,7 @@ bool is_readable_type(const std::string& type);
 // The entities the events need read before they can be decided: the subject of every entity
 // change, and a lead a call or chat is routed to when no snapshot of it exists yet.
 std::vector<rules::EntityRef> reads_needed(std::span<const store::StoredEvent> events,
-                                           store::Store& store);
+                                           store::Store& store, const CallTargets& targets = {});
 
 // The deals whose stage history is read before the events are decided (stage_history.hpp): a
 // deal re-read for an entity change that moved since its snapshot or has none. Not for the
@@ -117,6 +126,9 @@ class StepBuilder {
 
     // Decides one inbox event (its id joins the commit's done list).
     void add_event(const store::StoredEvent& event, const Reads& reads);
+    // Whose calls this step's ONVOXIMPLANTCALLEND events are (before add_event). A call
+    // without an entry goes by its number (choose_lead).
+    void set_call_targets(CallTargets targets) { call_targets_ = std::move(targets); }
     // A sweep over one watched entity (H1, H7, D7 ...): every rule that wants sweeps.
     void add_sweep(const rules::EntityRef& entity, const rules::Entity& current);
     // The deal's stage history as just read, before its events: kept (merged with the rows
@@ -199,9 +211,18 @@ class StepBuilder {
     bool claim_echo(const rules::ChatMessage& m, const std::string& type, const rules::Event& ev,
                     const Reads& reads);
     void keep_call(const rules::Call& call, const std::vector<std::string>& lead_ids);
+    // The one lead a call or chat message goes to (call_target.hpp); empty for none.
+    std::string lead_for(const store::StoredEvent& stored, const nlohmann::json& payload,
+                         const Reads& reads);
+    // The leads with this number as this step knows them (the store's and this step's own).
+    std::vector<rules::Lead> leads_with_phone(const std::string& digits, const Reads& reads);
+    // A lead this step reads for the first time is `created` for the rules before anything
+    // else happens to it, as if its ADD event had come first.
+    void first_sight(const rules::EntityRef& ref, const Reads& reads);
     nlohmann::json state_of(const std::string& rule_id, const std::string& entity_key);
 
     store::Store& store_;
+    CallTargets call_targets_;
     Histories histories_;
     Comments comments_;
     StepWorld world_;

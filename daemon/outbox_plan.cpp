@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <date/tz.h>
+
 #include "bitrix/datetime.hpp"
 #include "bitrix/envelope.hpp"
 #include "rules/iso_time.hpp"
@@ -49,13 +51,44 @@ std::string optional_text(const json& params, const char* name) {
     return params.is_object() && params.contains(name) ? text_of(params[name]) : std::string();
 }
 
+// The offset of the portal's zone at `t`, in minutes (0 for an unknown zone).
+int zone_offset_minutes(const std::string& zone, TimePoint t) {
+    if (zone.empty()) return 0;
+    try {
+        auto info = date::locate_zone(zone)->get_info(
+            date::sys_time<std::chrono::milliseconds>(t.time_since_epoch()));
+        return static_cast<int>(
+            std::chrono::duration_cast<std::chrono::minutes>(info.offset).count());
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
 // Rules write ISO times; Bitrix24 reads a time without an offset as server or user time
-// (bitrix24.md §7), so every time goes out with an explicit one.
-std::string deadline_param(const json& params, const char* name) {
+// (bitrix24.md §7), so every time goes out with an explicit one, in the form the documents
+// show: local time and its offset, never "Z".
+std::string local_time(TimePoint t, const PlanSettings& s) {
+    int offset = zone_offset_minutes(s.time_zone, t);
+    return offset == 0 ? bitrix::format_datetime(t) : format_iso8601(t, offset);
+}
+
+std::string deadline_param(const json& params, const char* name, const PlanSettings& s) {
     std::string raw = text_param(params, name);
     auto t = parse_iso8601(raw);
     if (!t) throw BadParams(std::string("param '") + name + "' is not an ISO time: " + raw);
-    return bitrix::format_datetime(*t);
+    return local_time(*t, s);
+}
+
+// A field value that is a whole ISO date-time in UTC ("…Z", as rules write them) goes out in
+// local time too; any other value (a text, a date without a time) as it is.
+json local_fields(json fields, const PlanSettings& s) {
+    for (auto& [key, value] : fields.items()) {
+        if (!value.is_string()) continue;
+        const auto& text = value.get_ref<const std::string&>();
+        if (text.size() < 20 || text.back() != 'Z' || text[10] != 'T') continue;
+        if (auto t = parse_iso8601(text)) value = local_time(*t, s);
+    }
+    return fields;
 }
 
 json fields_param(const json& params) {
@@ -111,7 +144,7 @@ ActionPlan plan_task_add(const json& p, std::string_view key, const PlanSettings
         {"RESPONSIBLE_ID", responsible},
         {"DESCRIPTION", tagged(with_marker(s.marker, optional_text(p, "description")), key)}};
     if (p.contains("deadline") && !p["deadline"].is_null())
-        fields["DEADLINE"] = deadline_param(p, "deadline");
+        fields["DEADLINE"] = deadline_param(p, "deadline", s);
     if (p.contains("priority") && !p["priority"].is_null()) fields["PRIORITY"] = p["priority"];
     json filter = {{"TITLE", title}, {"RESPONSIBLE_ID", responsible}};
     if (p.contains("bindings") && p["bindings"].is_array() && !p["bindings"].empty()) {
@@ -157,8 +190,9 @@ ActionPlan plan_bitrix(const std::string& kind, const json& p, std::string_view 
                      {"MESSAGE", with_marker(s.marker, text_param(p, "message"))}})});
     if (kind == "task.add") return plan_task_add(p, key, s);
     if (kind == "task.update")
-        return bitrix_plan({write("tasks.task.update", {{"taskId", id_param(p, "task_id")},
-                                                        {"fields", fields_param(p)}})});
+        return bitrix_plan(
+            {write("tasks.task.update", {{"taskId", id_param(p, "task_id")},
+                                         {"fields", local_fields(fields_param(p), s)}})});
     if (kind == "task.complete")
         return bitrix_plan({write("tasks.task.complete", {{"taskId", id_param(p, "task_id")}})});
     if (kind == "task.comment") {
@@ -172,11 +206,13 @@ ActionPlan plan_bitrix(const std::string& kind, const json& p, std::string_view 
     }
     if (kind == "timeline.comment") return plan_timeline_comment(p, key, s);
     if (kind == "lead.update")
-        return bitrix_plan({write("crm.lead.update",
-                                  {{"id", id_param(p, "lead_id")}, {"fields", fields_param(p)}})});
+        return bitrix_plan(
+            {write("crm.lead.update", {{"id", id_param(p, "lead_id")},
+                                       {"fields", local_fields(fields_param(p), s)}})});
     if (kind == "deal.update")
-        return bitrix_plan({write("crm.deal.update",
-                                  {{"id", id_param(p, "deal_id")}, {"fields", fields_param(p)}})});
+        return bitrix_plan(
+            {write("crm.deal.update", {{"id", id_param(p, "deal_id")},
+                                       {"fields", local_fields(fields_param(p), s)}})});
     if (kind == "deal.move")
         // crm.deal.update ignores a stage of another funnel (bitrix24.md §6 "Deals").
         return bitrix_plan(
@@ -194,7 +230,7 @@ ActionPlan plan_bitrix(const std::string& kind, const json& p, std::string_view 
         json params = {
             {"ownerTypeId", owner_type},
             {"ownerId", owner},
-            {"deadline", deadline_param(p, "deadline")},
+            {"deadline", deadline_param(p, "deadline", s)},
             {"title", with_marker(s.marker, text_param(p, "title"))},
             {"description", tagged(with_marker(s.marker, optional_text(p, "description")), key)}};
         if (p.contains("responsible_id") && !p["responsible_id"].is_null())
@@ -246,6 +282,7 @@ ActionPlan plan_wazzup(const store::NewAction& action, const json& p, const Plan
 PlanSettings plan_settings(const config::Config& config) {
     PlanSettings s;
     s.marker = config.portal.marker;
+    s.time_zone = config.portal.time_zone;
     if (config.wazzup) {
         s.templates = config.wazzup->templates;
         s.wazzup_channel_id = config.wazzup->channel_id;

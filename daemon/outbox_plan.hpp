@@ -39,6 +39,9 @@ struct PlanSettings {
     std::string wazzup_waba_channel_id;  // WABA templates; empty: none configured
     std::string default_country = "7";
     std::map<std::string, std::string> user_names;  // Bitrix24 user id -> name (people)
+    // Times go out as the documents write them: the portal's local time with its offset
+    // ("2026-03-02T18:00:00+03:00"). IANA name; UTC ("+00:00") when unknown.
+    std::string time_zone;
 };
 PlanSettings plan_settings(const config::Config& config);
 

@@ -9,6 +9,7 @@
 #include "bitrix/client.hpp"
 #include "bitrix/datetime.hpp"
 #include "config/config.hpp"
+#include "daemon/call_target.hpp"
 #include "daemon/command_config.hpp"
 #include "daemon/entity_model.hpp"
 #include "rules/calls/call_rules.hpp"
@@ -29,6 +30,7 @@ std::vector<calls::NumberRecord> number_records(const nlohmann::json& leads,
     std::vector<calls::NumberRecord> out;
     std::map<std::string, std::size_t> by_lead;
     std::multimap<std::string, std::size_t> by_phone;
+    std::vector<rules::Lead> models;  // beside `out`, for choose_lead
     for (const auto& row : leads) {
         auto id = row.contains("ID") ? row["ID"] : row.value("id", nlohmann::json());
         if (id.is_null()) continue;
@@ -47,22 +49,29 @@ std::vector<calls::NumberRecord> number_records(const nlohmann::json& leads,
             if (auto digits = rules::normalise_phone(phone); !digits.empty())
                 by_phone.emplace(digits, out.size());
         out.push_back(std::move(n));
+        models.push_back(*lead);
     }
     for (const auto& row : call_rows) {
         auto call = call_from_rest(row);
         if (!call.outgoing() || !call.start) continue;
         calls::Attempt a{*call.start, call.duration_seconds, call.failed_code, call.answered()};
-        if (call.crm_entity_type == "LEAD") {
-            if (auto it = by_lead.find(call.crm_entity_id); it != by_lead.end()) {
+        // A call counts once, on its own lead: the one the portal names (a lead outside the
+        // period, a deal or a contact is none of these numbers), else the one choose_lead
+        // picks among the leads with its number, never every duplicate lead.
+        if (!call.crm_entity_type.empty() && !call.crm_entity_id.empty() &&
+            call.crm_entity_id != "0") {
+            if (call.crm_entity_type != "LEAD") continue;
+            if (auto it = by_lead.find(call.crm_entity_id); it != by_lead.end())
                 out[it->second].attempts.push_back(a);
-                continue;
-            }
+            continue;
         }
         auto digits = rules::normalise_phone(call.phone);
         if (digits.empty()) continue;
         auto [first, last] = by_phone.equal_range(digits);
+        std::vector<rules::Lead> candidates;
         for (auto it = first; it != last; ++it)
-            out[it->second].attempts.push_back(a);
+            candidates.push_back(models[it->second]);
+        if (auto chosen = choose_lead(candidates)) out[by_lead.at(*chosen)].attempts.push_back(a);
     }
     return out;
 }
@@ -99,7 +108,8 @@ Fetched fetch(const config::Config& cfg, TimePoint from, TimePoint to, TimePoint
     bitrix::ListRequest leads{"crm.lead.list"};
     leads.filter = {{">=DATE_CREATE", bitrix::format_datetime(from)},
                     {"<DATE_CREATE", bitrix::format_datetime(to)}};
-    leads.select = {"ID", "TITLE", "STATUS_ID", "ASSIGNED_BY_ID", "DATE_CREATE", "PHONE"};
+    leads.select = {"ID",          "TITLE", "STATUS_ID", "STATUS_SEMANTIC_ID", "ASSIGNED_BY_ID",
+                    "DATE_CREATE", "PHONE"};
     if (!qualifying_field.empty()) leads.select.push_back(qualifying_field);
     bitrix::ListRequest call_list{"voximplant.statistic.get"};
     call_list.filter = {{">=CALL_START_DATE", bitrix::format_datetime(from)},

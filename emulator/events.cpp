@@ -16,16 +16,29 @@ std::int64_t EventHub::add_handler(std::string url, std::vector<std::string> eve
     return next_id_;
 }
 
+namespace {
+
+// The scope the event belongs to, as its page's example shows it in auth[scope].
+std::string scope_of(const std::string& event) {
+    if (event.rfind("ONTASK", 0) == 0) return "task";
+    if (event.rfind("ONVOXIMPLANT", 0) == 0) return "telephony";
+    return "crm";
+}
+
+}  // namespace
+
 std::string EventHub::form_body(const PortalEvent& e, std::int64_t handler_id, Instant ts) const {
     nlohmann::json body = {{"event", e.name},
                            {"event_handler_id", std::to_string(handler_id)},
                            {"data", e.data},
                            {"ts", std::to_string(static_cast<std::int64_t>(unix_seconds(ts)))},
                            {"auth",
-                            {{"domain", auth.domain},
+                            {{"scope", scope_of(e.name)},
+                             {"domain", auth.domain},
                              {"client_endpoint", auth.client_endpoint},
                              {"server_endpoint", auth.server_endpoint},
                              {"member_id", auth.member_id},
+                             {"status", "L"},  // a local application (an outgoing webhook)
                              {"application_token", auth.application_token}}}};
     return net::encode_form(body);
 }

@@ -190,7 +190,9 @@ Call& Portal::add_call(Call call, bool create_activity, Instant now) {
     }
     calls.push_back(call);
     const Call& c = calls.back();
-    // ONVOXIMPLANTCALLEND carries the full call data (bitrix24.md §5).
+    // ONVOXIMPLANTCALLEND carries exactly the fields of its page (b24restdocs
+    // api-reference/telephony/voximplant/events/on-voximplant-call-end.md): the CRM entity is
+    // not among them, only the call's activity; voximplant.statistic.get names the entity.
     emit("ONVOXIMPLANTCALLEND", {{"CALL_ID", c.call_id},
                                  {"CALL_TYPE", id_str(c.call_type)},
                                  {"PHONE_NUMBER", c.phone_number},
@@ -202,9 +204,7 @@ Call& Portal::add_call(Call call, bool create_activity, Instant now) {
                                  {"COST_CURRENCY", "RUR"},
                                  {"CALL_FAILED_CODE", c.failed_code},
                                  {"CALL_FAILED_REASON", c.failed_reason},
-                                 {"CRM_ACTIVITY_ID", id_str(c.crm_activity_id)},
-                                 {"CRM_ENTITY_TYPE", c.crm_entity_type},
-                                 {"CRM_ENTITY_ID", id_str(c.crm_entity_id)}});
+                                 {"CRM_ACTIVITY_ID", id_str(c.crm_activity_id)}});
     return calls.back();
 }
 

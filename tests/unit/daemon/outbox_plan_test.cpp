@@ -17,6 +17,7 @@ PlanSettings settings() {
     PlanSettings s;
     s.marker = "[Регламент]";
     s.wazzup_channel_id = "chan-1";
+    s.time_zone = "Europe/Moscow";
     s.templates["Недозвон"] = {"{client_name}, не дозвонились", "", {}};
     s.templates["Пусто"] = {};
     return s;
@@ -53,7 +54,7 @@ TEST_CASE("outbox plan: task.add is a tagged create with a lookup", "[daemon][ou
     CHECK(f["TITLE"] == "[Регламент] Позвонить");
     CHECK(f["DESCRIPTION"] == "[Регламент] Лид без задачи\n\nreglament:L4:lead:12:task");
     CHECK(f["RESPONSIBLE_ID"] == 7);
-    CHECK(f["DEADLINE"] == "2026-03-02T06:00:00+00:00");
+    CHECK(f["DEADLINE"] == "2026-03-02T09:00:00+03:00");  // as the documents write it
     CHECK(f["PRIORITY"] == 2);
     CHECK(f["UF_CRM_TASK"] == json{"L_12"});
     REQUIRE(p.lookup);
@@ -145,7 +146,7 @@ TEST_CASE("outbox plan: comments, to-dos and notifications", "[daemon][outbox]")
     CHECK(todo.calls[0].params ==
           json{{"ownerTypeId", 1},
                {"ownerId", 12},
-               {"deadline", "2026-03-02T10:00:00+00:00"},
+               {"deadline", "2026-03-02T13:00:00+03:00"},
                {"title", "[Регламент] Перезвонить"},
                {"description", "[Регламент] Клиент просил\n\nreglament:L4:lead:12:task"},
                {"responsibleId", 7}});
@@ -229,6 +230,31 @@ TEST_CASE("outbox plan: settings come from the config", "[daemon][outbox]") {
     CHECK(s.marker == "[R]");
     CHECK(s.wazzup_channel_id == "ch");
     CHECK(s.templates.count("Игнор") == 1);
+    CHECK(s.time_zone == "Europe/Moscow");
+}
+
+TEST_CASE("outbox plan: times the daemon writes are local with their offset, never Z",
+          "[daemon][outbox]") {
+    // H3 restores a postponed deadline as the rule wrote it, in UTC.
+    auto tu = plan(
+        "task.update",
+        {{"task_id", "40"}, {"fields", {{"DEADLINE", "2026-03-02T15:00:00Z"}, {"TITLE", "Z"}}}});
+    CHECK(tu.calls[0].params["fields"] ==
+          json{{"DEADLINE", "2026-03-02T18:00:00+03:00"}, {"TITLE", "Z"}});
+    auto lu = plan(
+        "lead.update",
+        {{"lead_id", "12"},
+         {"fields",
+          {{"UF_CRM_MEETING_DATE", "2026-03-05"}, {"UF_CRM_NEXT", "2026-03-05T07:30:00.000Z"}}}});
+    CHECK(lu.calls[0].params["fields"] == json{{"UF_CRM_MEETING_DATE", "2026-03-05"},
+                                               {"UF_CRM_NEXT", "2026-03-05T10:30:00+03:00"}});
+    auto s = settings();
+    s.time_zone.clear();
+    auto utc = plan_action(
+        row("task.add",
+            {{"title", "x"}, {"responsible_id", 7}, {"deadline", "2026-03-02T09:00:00+03:00"}}),
+        s);
+    CHECK(utc.calls[0].params["fields"]["DEADLINE"] == "2026-03-02T06:00:00+00:00");
 }
 
 }  // namespace outbox_plan_test
