@@ -13,6 +13,9 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 Fault fault_of(const Error& e) {
+    // A scope the webhook lacks refuses some methods only (401 too): the others go on, and the
+    // events that need it are parked until the scope is granted and they are requeued.
+    if (e.is("insufficient_scope")) return Fault::refused;
     if (e.http_status == 401) return Fault::auth_rejected;
     for (std::string_view code :
          {codes::no_auth, codes::reauthorise, std::string_view("INVALID_CREDENTIALS"),

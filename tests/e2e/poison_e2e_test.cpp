@@ -1,12 +1,12 @@
 // Issue 19 items 2 and 3 with real processes: an event that can never be processed neither
 // crashes the daemon nor slows anyone else, and waits parked (with its reason) for the admin;
 // a rotated webhook secret makes work wait, not fail, until a reload brings the new one.
+#include <sqlite3.h>
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <string>
 
-#include "store/sqlite_store.hpp"
 #include "tests/e2e/portal_fixture.hpp"
 
 namespace poison_e2e_test {
@@ -48,15 +48,28 @@ std::string run_cli(Portal& p, std::vector<std::string> args, const std::string&
     return c.output();
 }
 
-// A Bitrix24 lead event as the intake stores it, written straight into the state file: what an
-// older daemon accepted before ids were validated at intake.
-reglament::store::InboxEvent stored_lead_event(const std::string& dedup, const std::string& id) {
-    return {"bitrix",
-            dedup,
-            "lead:" + id,
-            "ONCRMLEADADD",
-            R"({"data":{},"entity_id":"x","name":"ONCRMLEADADD","ts":null})",
-            reglament::TimePoint{std::chrono::milliseconds(1772431200000)}};
+// A Bitrix24 lead event as the intake stores it, written straight into the state file with
+// SQLite itself (whatever the daemon's schema version): what an older daemon accepted before
+// ids were validated at intake.
+void store_lead_event(const std::filesystem::path& db, const std::string& dedup,
+                      const std::string& id) {
+    sqlite3* conn = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &conn) == SQLITE_OK);
+    sqlite3_stmt* insert = nullptr;
+    REQUIRE(sqlite3_prepare_v2(conn,
+                               "INSERT INTO inbox (source, dedup_key, entity_key, kind, payload, "
+                               "received_at) VALUES ('bitrix', ?1, ?2, 'ONCRMLEADADD', ?3, "
+                               "1772431200000)",
+                               -1, &insert, nullptr) == SQLITE_OK);
+    const std::string key = "lead:" + id;
+    const std::string payload = R"({"data":{},"entity_id":"x","name":"ONCRMLEADADD","ts":null})";
+    sqlite3_bind_text(insert, 1, dedup.data(), static_cast<int>(dedup.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 2, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 3, payload.data(), static_cast<int>(payload.size()),
+                      SQLITE_TRANSIENT);
+    CHECK(sqlite3_step(insert) == SQLITE_DONE);
+    sqlite3_finalize(insert);
+    sqlite3_close(conn);
 }
 
 }  // namespace
@@ -67,13 +80,9 @@ TEST_CASE(
     "[e2e][poison]") {
     Portal p;
     p.kill_daemon();
-    {
-        reglament::store::SqliteStore store(p.dir / "state" / "reglament.db");
-        std::vector<reglament::store::InboxEvent> poison = {
-            stored_lead_event("bitrix:poison-utf8", "1\xff\xfe"),  // invalid UTF-8
-            stored_lead_event("bitrix:poison-abc", "abc")};
-        store.append_events(poison);
-    }
+    store_lead_event(p.dir / "state" / "reglament.db", "bitrix:poison-utf8",
+                     "1\xff\xfe");  // invalid UTF-8
+    store_lead_event(p.dir / "state" / "reglament.db", "bitrix:poison-abc", "abc");
     p.start_daemon();
 
     // A new lead is assigned as fast as ever: the poison events hold up no one.

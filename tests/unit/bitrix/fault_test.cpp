@@ -37,6 +37,8 @@ TEST_CASE("bitrix fault: a refusal is final, with or without an HTTP status", "[
           Fault::refused);
     CHECK(fault_of({"INVALID_PARAMS", "invalid UTF-8", 0}) == Fault::refused);
     CHECK(fault_of({"ACCESS_DENIED", "", 403}) == Fault::refused);
+    // A missing scope refuses some methods only: no reason to stop everything else.
+    CHECK(fault_of({"insufficient_scope", "", 401}) == Fault::refused);
 }
 
 }  // namespace fault_test
