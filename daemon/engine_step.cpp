@@ -7,7 +7,9 @@
 #include "daemon/call_log.hpp"
 #include "daemon/entity_model.hpp"
 #include "daemon/send_refusal.hpp"
+#include "daemon/footprints.hpp"
 #include "rules/iso_time.hpp"
+#include "rules/lead/common.hpp"
 #include "rules/phone.hpp"
 #include "wazzup/delivery_status.hpp"
 #include "wazzup/unknown_send.hpp"
@@ -139,11 +141,39 @@ std::vector<std::string> histories_needed(std::span<const store::StoredEvent> ev
 StepBuilder::StepBuilder(store::Store& store, const rules::World& world, const RuleSet& rules,
                          TimePoint now, bool global_dry_run)
     : store_(store),
-      world_(world, histories_, comments_),
+      world_(world, histories_, comments_, *this),
       calendar_(*rules.calendar),
       rules_(rules),
       now_(now),
-      global_dry_run_(global_dry_run) {}
+      global_dry_run_(global_dry_run) {
+    for (const auto& slot : rules.slots)
+        for (auto& id : slot.rule->exit_status_ids())
+            exit_status_ids_.insert(std::move(id));
+}
+
+const rules::Footprint& StepBuilder::footprint_of(const std::string& entity_key) const {
+    if (auto it = footprints_.find(entity_key); it != footprints_.end()) return it->second;
+    rules::Footprint f;
+    if (auto kept = store_.get_kv(std::string(footprint_kv_prefix) + entity_key)) {
+        json j = json::parse(*kept, nullptr, false);
+        if (j.is_object()) {
+            try {
+                f = j.get<rules::Footprint>();
+            } catch (const std::exception&) {
+                // Unreadable: as good as none; the next write replaces it.
+            }
+        }
+    }
+    return footprints_.emplace(entity_key, std::move(f)).first->second;
+}
+
+void StepBuilder::mark(rules::Lead& lead) const {
+    lead.out_of_process = exit_status_ids_.count(lead.status_id) > 0;
+}
+
+void StepBuilder::mark(rules::Entity& entity) const {
+    if (auto* lead = std::get_if<rules::Lead>(&entity)) mark(*lead);
+}
 
 rules::Entity StepBuilder::current(const EntityRef& ref, const Reads& reads) {
     const std::string key = ref.key();
@@ -225,6 +255,8 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
                 ++counts_.unchanged;
                 return;
             }
+            if (ev.kind == EventKind::updated)
+                ev.by_daemon = own_change(before, after, footprint_of(key));
         }
         decide(ev, before, after, "");
         return;
@@ -628,9 +660,12 @@ bool project(rules::Entity& entity, const std::vector<rules::Action>& actions) {
 
 }  // namespace
 
-void StepBuilder::decide(const rules::Event& event, const rules::Entity& before,
+void StepBuilder::decide(const rules::Event& event, const rules::Entity& before_read,
                          const rules::Entity& after_read, const std::string& only_rule) {
+    rules::Entity before = before_read;
     rules::Entity after = after_read;
+    mark(before);
+    mark(after);
     bool projected = false;
     for (const auto& slot : rules_.slots) {
         const auto& rule = *slot.rule;
@@ -651,9 +686,13 @@ void StepBuilder::decide(const rules::Event& event, const rules::Entity& before,
         }
         if (decision.empty()) continue;
         ++counts_.decisions;
-        if (!slot.dry_run && !global_dry_run_) projected |= project(after, decision.actions);
+        if (!slot.dry_run && !global_dry_run_ && project(after, decision.actions)) {
+            projected = true;
+            mark(after);
+        }
         apply(slot, event, state_key, std::move(decision));
     }
+    if (only_rule.empty() || projected) follow_lead(event.entity, before, after);
     // A later event of this step on the same entity (L4's reassignment, then R1's timer) sees
     // the writes too: the portal has not carried them out yet, the outbox runs after the commit.
     if (projected) projected_[event.entity.key()] = std::move(after);
@@ -697,6 +736,7 @@ void StepBuilder::apply(const RuleSlot& slot, const rules::Event& event,
         commit_.outbox_actions.push_back(std::move(n));
         ++counts_.actions;
         ++counts_.actions_by_rule[rule_id];
+        remember_write(a);
     }
     for (auto& t : decision.timers) {
         std::string entity_key = t.entity.type.empty() ? event.entity.key() : t.entity.key();
@@ -719,7 +759,88 @@ void StepBuilder::apply(const RuleSlot& slot, const rules::Event& event,
     }
 }
 
+void StepBuilder::remember_write(const rules::Action& a) {
+    auto write = own_write(a.kind, a.params, now_);
+    if (!write) return;
+    const std::string key = write->target.key();
+    footprint_of(key);
+    merge_footprint(footprints_[key], write->written);
+    dirty_footprints_.insert(key);
+}
+
+// The rule id the journal shows for what the engine does about a lead's life.
+constexpr std::string_view kLeadLife = "lead-life";
+
+void StepBuilder::queue_own(const std::string& rule_id, const rules::Action& a) {
+    const std::string entity_key = a.entity.key();
+    if (global_dry_run_) {
+        std::string seen_key = "dry-run:" + rule_id + ":" + entity_key + ":" + a.key;
+        if (dry_seen_.count(seen_key) || store_.get_kv(seen_key)) return;
+        dry_seen_.insert(seen_key);
+        commit_.kv_puts.emplace_back(seen_key, "1");
+        store::JournalEntry j;
+        j.time = now_;
+        j.rule_id = rule_id;
+        j.entity_key = entity_key;
+        j.action = a.kind;
+        j.reason = a.reason;
+        j.result = "dry-run: " + a.params.dump();
+        j.dry_run = true;
+        commit_.journal_entries.push_back(std::move(j));
+        ++counts_.dry_run;
+        return;
+    }
+    store::NewAction n;
+    n.idempotency_key = rule_id + ":" + entity_key + ":" + a.key;
+    n.entity_key = entity_key;
+    n.rule_id = rule_id;
+    n.kind = a.kind;
+    n.payload = json{{"params", a.params}, {"reason", a.reason}}.dump();
+    n.created_at = now_;
+    commit_.outbox_actions.push_back(std::move(n));
+    ++counts_.actions;
+    ++counts_.actions_by_rule[rule_id];
+    remember_write(a);
+}
+
+void StepBuilder::follow_lead(const EntityRef& ref, const rules::Entity& before,
+                              const rules::Entity& after) {
+    if (ref.type != "lead") return;
+    const auto* was = std::get_if<rules::Lead>(&before);
+    const auto* now = std::get_if<rules::Lead>(&after);
+    bool was_in = was && was->in_process();
+    bool left = was_in && (!now || !now->in_process());
+    bool handed = was_in && now && now->in_process() && !was->assigned_by_id.empty() &&
+                  !now->assigned_by_id.empty() && was->assigned_by_id != now->assigned_by_id;
+    if (!left && !handed) return;
+    const std::string rule_id(kLeadLife);
+    for (const auto& task : world_.open_tasks_bound_to(rules::crm_binding(ref))) {
+        // Only the daemon's own tasks: a manager's task on the lead is the manager's to close
+        // or hand over.
+        if (!task.automated()) continue;
+        if (left) {
+            queue_own(rule_id, rules::make_action(
+                                   "task.complete", ref, {{"task_id", task.id}}, "left:" + task.id,
+                                   "the lead left the call centre's process; the regulation's "
+                                   "task on it is no longer anyone's work"));
+        } else if (task.responsible_id == was->assigned_by_id) {
+            queue_own(
+                rule_id,
+                rules::make_action(
+                    "task.update", ref,
+                    {{"task_id", task.id}, {"fields", {{"RESPONSIBLE_ID", now->assigned_by_id}}}},
+                    "handed:" + task.id + ":" + now->assigned_by_id,
+                    "the lead changed hands; the regulation's task on it goes with it"));
+        }
+    }
+}
+
 store::EngineCommit StepBuilder::take() {
+    for (const auto& key : dirty_footprints_)
+        commit_.kv_puts.emplace_back(std::string(footprint_kv_prefix) + key,
+                                     json(footprints_[key]).dump());
+    dirty_footprints_.clear();
+    footprints_.clear();
     for (auto& [key, snap] : snapshots_)
         commit_.snapshots.push_back(std::move(snap));
     for (const auto& key : erased_)

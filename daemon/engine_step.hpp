@@ -150,8 +150,9 @@ class StepBuilder {
     // committed yet.
     class StepWorld final : public rules::World {
       public:
-        StepWorld(const rules::World& base, const Histories& histories, const Comments& comments)
-            : base_(base), histories_(histories), comments_(comments) {}
+        StepWorld(const rules::World& base, const Histories& histories, const Comments& comments,
+                  const StepBuilder& step)
+            : base_(base), histories_(histories), comments_(comments), step_(step) {}
         std::vector<rules::Task> open_tasks_bound_to(const std::string& binding) const override {
             return base_.open_tasks_bound_to(binding);
         }
@@ -163,7 +164,9 @@ class StepBuilder {
             return base_.leads_with_phone(digits);
         }
         std::optional<rules::Lead> lead(const std::string& id) const override {
-            return base_.lead(id);
+            auto lead = base_.lead(id);
+            if (lead) step_.mark(*lead);
+            return lead;
         }
         std::optional<rules::Deal> deal(const std::string& id) const override {
             return base_.deal(id);
@@ -185,12 +188,28 @@ class StepBuilder {
         std::vector<rules::Call> calls_of(const rules::EntityRef& owner) const override {
             return base_.calls_of(owner);
         }
+        rules::Footprint footprint(const rules::EntityRef& entity) const override {
+            return step_.footprint_of(entity.key());
+        }
 
       private:
         const rules::World& base_;
         const Histories& histories_;
         const Comments& comments_;
+        const StepBuilder& step_;
     };
+
+    // The daemon's footprint on an entity: this step's writes over the kept ones.
+    const rules::Footprint& footprint_of(const std::string& entity_key) const;
+    // Lead::out_of_process from the rules' exit statuses.
+    void mark(rules::Lead& lead) const;
+    void mark(rules::Entity& entity) const;
+    // A lead that left the process or changed hands: the daemon's own open tasks on it are
+    // closed, or follow it to its new responsible (issue 18 §4).
+    void follow_lead(const rules::EntityRef& ref, const rules::Entity& before,
+                     const rules::Entity& after);
+    void queue_own(const std::string& rule_id, const rules::Action& a);
+    void remember_write(const rules::Action& a);
 
     rules::Entity current(const rules::EntityRef& ref, const Reads& reads);
     void decide(const rules::Event& event, const rules::Entity& before, const rules::Entity& after,
@@ -242,6 +261,9 @@ class StepBuilder {
     std::set<std::string> dry_seen_;
     bool channel_down_told_ = false;
     std::map<std::string, std::string> claimed_;  // messageId → kv value, claimed by this step
+    std::set<std::string> exit_status_ids_;
+    mutable std::map<std::string, rules::Footprint> footprints_;  // loaded or written this step
+    std::set<std::string> dirty_footprints_;
     std::map<std::string, std::string> sent_status_;  // Wazzup messageId → status set this step  //
                                                       // dry-run lines journaled by this step
     std::map<std::tuple<std::string, std::string, std::string>, std::optional<store::Timer>>

@@ -298,10 +298,18 @@ std::string idempotency_tag(std::string_view idempotency_key) {
     return std::string(rules::automated_tag) + std::string(idempotency_key);
 }
 
-std::string with_marker(std::string_view marker, std::string_view text) {
-    if (marker.empty() || text.substr(0, marker.size()) == marker) return std::string(text);
+std::string with_marker(std::string_view marker, std::string_view raw) {
+    if (marker.empty()) return std::string(raw);
+    // A text quoting the daemon's own task ("Задача «[Регламент] Перезвонить…»") shows the
+    // marker once, at its start.
+    std::string text(raw);
+    for (auto at = text.find(marker); at != std::string::npos; at = text.find(marker, at)) {
+        auto end = at + marker.size();
+        if (end < text.size() && text[end] == ' ') ++end;
+        text.erase(at, end - at);
+    }
     if (text.empty()) return std::string(marker);
-    return std::string(marker) + " " + std::string(text);
+    return std::string(marker) + " " + text;
 }
 
 std::string action_reason(const store::NewAction& action) {

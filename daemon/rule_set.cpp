@@ -48,7 +48,8 @@ Presence make_presence(const config::People& people, std::shared_ptr<const Calen
             if (p.shifts) shifts[std::to_string(p.user_id)] = *p.shifts;
     return [shifts = std::move(shifts), calendar](const std::string& user_id, TimePoint at) {
         auto it = shifts.find(user_id);
-        if (it == shifts.end()) return true;
+        // No shifts of their own: the person works the calendar's hours, not round the clock.
+        if (it == shifts.end()) return calendar->is_working_time(at);
         auto local = calendar->to_local(at);
         auto day = date::floor<date::days>(local);
         // date::weekday: Sunday = 0; the config's week starts on Monday.

@@ -39,6 +39,14 @@ struct Lead {
     std::optional<TimePoint> modified;
     std::optional<TimePoint> moved;                    // last status change
     nlohmann::json fields = nlohmann::json::object();  // UF_CRM_* and any other field by code
+    // Set by the engine, not the portal: the status is one the rules send a lead to when it
+    // leaves the call centre's process («Отказ» of L3, «Инкубатор» of H7; Rule::exit_status_ids).
+    bool out_of_process = false;
+    // Whether the lead is still the call centre's work: not won, lost, rejected or incubated.
+    // A lead that left stops every lead rule's pending work.
+    bool in_process() const {
+        return !out_of_process && status_semantic != "S" && status_semantic != "F";
+    }
 };
 
 struct Deal {
@@ -178,6 +186,28 @@ struct ChatMessage {
     std::optional<TimePoint> at;
     std::string text;
 };
+
+// What reglamentd itself wrote to an entity, kept by the engine from the actions it committed:
+// the value it set for each field (by the model's member name: "status", "deadline",
+// "responsible_id", "status_id", "assigned_by_id", "stage_id", "fields.UF_CRM_X") with the
+// moment it decided the write, and how many comments it added. It is how a rule tells the
+// daemon's own footprints from a person's act, whatever text the portal shows.
+struct Footprint {
+    struct Write {
+        std::string value;  // as text; a date in the snapshots' form (UTC ISO 8601)
+        TimePoint at{};
+    };
+    std::map<std::string, Write> fields;
+    int comments = 0;
+    // Whether the daemon set `field` to `value` (its latest write of that field).
+    bool wrote(const std::string& field, const std::string& value) const {
+        auto it = fields.find(field);
+        return it != fields.end() && it->second.value == value;
+    }
+    bool empty() const { return fields.empty() && comments == 0; }
+};
+void to_json(nlohmann::json& j, const Footprint& v);
+void from_json(const nlohmann::json& j, Footprint& v);
 
 // The people the regulations talk about, from config plus the portal's presence data.
 struct Person {

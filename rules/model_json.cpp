@@ -159,6 +159,26 @@ void to_json(json& j, const Activity& v) {
     put_time(j, "deadline", v.deadline);
 }
 
+void to_json(json& j, const Footprint& v) {
+    json fields = json::object();
+    for (const auto& [name, w] : v.fields)
+        fields[name] = json{{"value", w.value}, {"at", format_iso8601(w.at)}};
+    j = json{{"fields", fields}, {"comments", v.comments}};
+}
+
+void from_json(const json& j, Footprint& v) {
+    v = Footprint{};
+    get(j, "comments", v.comments);
+    if (auto it = j.find("fields"); it != j.end() && it->is_object())
+        for (const auto& [name, w] : it->items()) {
+            if (!w.is_object()) continue;
+            Footprint::Write write;
+            write.value = w.value("value", "");
+            if (auto at = parse_iso8601(w.value("at", ""))) write.at = *at;
+            v.fields[name] = std::move(write);
+        }
+}
+
 void to_json(json& j, const TimelineComment& v) {
     j = json{{"id", v.id},
              {"owner_type", v.owner_type},

@@ -42,6 +42,9 @@ struct Event {
     // kind == updated, name "lookup.duplicates": the answer to a rule's lookup action (below).
     nlohmann::json result;
     TimePoint at{};  // when it happened (the source's time, or the clock at intake)
+    // kind == updated: every difference between before and after is a write the daemon itself
+    // made (World::footprint) — the echo of a rule's action, never a manager's act to judge.
+    bool by_daemon = false;
 };
 
 // An entity as the engine last saw it; monostate = not known (new, or not watched).
@@ -73,6 +76,11 @@ class World {
         const std::string& deal_id) const {
         (void)deal_id;
         return std::nullopt;
+    }
+    // What the daemon itself has written to an entity (model.hpp Footprint); empty when nothing.
+    virtual Footprint footprint(const EntityRef& entity) const {
+        (void)entity;
+        return {};
     }
     // R4: finished calls of a lead (voximplant.statistic.get by CRM_ENTITY), oldest first.
     virtual std::vector<Call> calls_of(const EntityRef& owner) const {
@@ -153,6 +161,10 @@ class Rule {
     // Cheap filter so the engine does not build contexts for events a rule ignores.
     virtual bool interested(const Event& event) const = 0;
     virtual Decision decide(const RuleContext& context) const = 0;
+    // Lead statuses this rule sends a lead to that take it out of the call centre's process
+    // (L3's «Отказ», H7's «Инкубатор»). The engine marks a lead in any of them
+    // Lead::out_of_process for every rule, so no rule works on after another has let it go.
+    virtual std::vector<std::string> exit_status_ids() const { return {}; }
 };
 
 }  // namespace reglament::rules

@@ -33,7 +33,8 @@ class R1FirstCall final : public Rule {
         const Lead* lead = lead_after(c);
         switch (c.event.kind) {
             case EventKind::created:
-                if (!lead || lead->phones.empty() || !c.state.is_null()) return out;
+                if (!lead || lead->phones.empty() || !lead->in_process() || !c.state.is_null())
+                    return out;
                 out.timers.push_back(
                     arm_timer(e, std::string(r1_purpose),
                               c.calendar.add_working(lead->created.value_or(c.event.at),
@@ -50,7 +51,13 @@ class R1FirstCall final : public Rule {
             default:
                 break;
         }
-        if (!c.state.is_object() || c.state.value("called", true) || !lead) return out;
+        if (!c.state.is_object() || c.state.value("called", true)) return out;
+        // A lead that left the process (rejected, incubated, converted, deleted) is nobody's
+        // first call any more.
+        if (!lead || !lead->in_process()) {
+            out.state = nlohmann::json{{"called", true}};
+            return out;
+        }
         auto message = fill_text(text_, {{"lead_title", lead->title},
                                          {"lead_id", lead->id},
                                          {"hours", std::to_string(hours_)}});

@@ -57,16 +57,24 @@ class R2DialPlan final : public Rule {
         }
         if (state.value("done", false)) return out;
 
-        bool stop = lead && !lead->status_semantic.empty() && lead->status_semantic != "P";
+        // A lead that left the process (rejected, incubated, converted) or is gone has no plan;
+        // the engine completes the daemon's open tasks on it (lead-life).
+        bool left = !lead || !lead->in_process();
+        bool stop = left;
         if (c.event.kind == EventKind::call_ended && c.event.call) {
             const auto& call = *c.event.call;
-            if (call.answered())
+            if (call.answered()) {
                 stop = true;
-            else if (call.outgoing() && call.start)
+            } else if (call.outgoing() && call.start) {
                 state["calls"].push_back(iso_text(*call.start));
+                // The attempt was made: its task is done, not overdue (H2) for the manager who
+                // called.
+                complete_plan_tasks(c, state, out, "called:",
+                                    "Попытка дозвона сделана: задача плана выполнена (R2).");
+            }
         }
         if (stop) {
-            finish(c, state, out);
+            finish(c, state, out, !left);
             return out;
         }
 
@@ -105,7 +113,8 @@ class R2DialPlan final : public Rule {
     }
 
   private:
-    void finish(const RuleContext& c, nlohmann::json& state, Decision& out) const {
+    void complete_plan_tasks(const RuleContext& c, const nlohmann::json& state, Decision& out,
+                             const std::string& key, const std::string& why) const {
         const auto& e = c.event.entity;
         std::vector<std::string> titles;
         for (const auto& t : state["titles"])
@@ -114,8 +123,15 @@ class R2DialPlan final : public Rule {
             if (task.open() && std::any_of(titles.begin(), titles.end(),
                                            [&](const auto& t) { return task.titled(t); }))
                 out.actions.push_back(
-                    make_action("task.complete", e, {{"task_id", task.id}}, "reached:" + task.id,
-                                "Клиент на связи: задача плана дозвона больше не нужна (R2)."));
+                    make_action("task.complete", e, {{"task_id", task.id}}, key + task.id, why));
+    }
+
+    void finish(const RuleContext& c, nlohmann::json& state, Decision& out,
+                bool complete_tasks) const {
+        const auto& e = c.event.entity;
+        if (complete_tasks)
+            complete_plan_tasks(c, state, out, "reached:",
+                                "Клиент на связи: задача плана дозвона больше не нужна (R2).");
         out.timers.push_back(cancel_timer(e, std::string(r2_purpose)));
         state["done"] = true;
         out.state = state;

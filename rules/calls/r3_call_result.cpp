@@ -53,7 +53,15 @@ class R3CallResult final : public Rule {
         const auto& payload = c.event.timer_payload;
         auto start = parse_iso8601(payload.value("start", ""));
         if (!lead || !start) return out;
-        if (lead->moved && *lead->moved >= *start) return out;
+        // A status a person set after the call is its result; one the daemon set (L5's
+        // «2. Взят в работу») is not.
+        if (lead->moved && *lead->moved >= *start) {
+            auto own = c.world.footprint(e).fields;
+            auto it = own.find("status_id");
+            bool daemons =
+                it != own.end() && it->second.value == lead->status_id && it->second.at >= *start;
+            if (!daemons) return out;
+        }
         if (!result_field_.empty() && !field_text(lead->fields, result_field_).empty()) return out;
         // The daemon's own comments (L2's duplicates, L5's "нет ватсапа") are no call result.
         for (const auto& comment : c.world.timeline_comments(e))

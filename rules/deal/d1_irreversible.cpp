@@ -24,6 +24,8 @@ class D1Irreversible final : public Rule {
         // that move back is the regulation working, not a violation, so D1 leaves it alone.
         required_ = RequiredFields::read(p);
         comment_ = p.required_text("comment", d::d1::comment);
+        for (auto& [id, name] : p.text_pairs("stage_names", d::stage_names))
+            names_[id] = name;
         notify_text_ = p.required_text("notify_text", d::d1::notify_text);
         head_ = HeadChoice::read(p);
     }
@@ -51,9 +53,9 @@ class D1Irreversible final : public Rule {
                    " (регламент D1).";
         out.actions.push_back(deal_stage_action(*deal, e, target, key, why));
         out.actions.push_back(comment_action(e, "deal", deal->id, comment_, key, why));
-        auto message = fill_text(
-            notify_text_,
-            {{"deal_title", deal->title}, {"deal_id", deal->id}, {"from", deal->stage_id}});
+        auto message = fill_text(notify_text_, {{"deal_title", deal->title},
+                                                {"deal_id", deal->id},
+                                                {"from", name_of(deal->stage_id)}});
         notify_people(out.actions, c, e, deal->assigned_by_id, &head_, message, key, why);
         return out;
     }
@@ -89,6 +91,14 @@ class D1Irreversible final : public Rule {
     std::vector<std::string> irreversible_, forbidden_;
     RequiredFields required_;
     std::string comment_, notify_text_;
+    std::map<std::string, std::string> names_;  // stage id → the name people see
+
+    // A stage the config does not name keeps its id: better than nothing, and check-config's
+    // example names every stage of the example portal.
+    std::string name_of(const std::string& stage_id) const {
+        auto it = names_.find(stage_id);
+        return it != names_.end() ? it->second : stage_id;
+    }
     HeadChoice head_;
 };
 

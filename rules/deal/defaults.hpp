@@ -13,8 +13,8 @@ namespace reglament::rules::deal::defaults {
 
 // Stages of the sales pipeline (seed: deal-pipeline-measurement-stages).
 inline constexpr std::string_view sales_category = "0";
-inline constexpr std::string_view stage_calc = "NEW";              // Просчёт
-inline constexpr std::string_view stage_reschedule = "PREPARATION";  // Перенос
+inline constexpr std::string_view stage_calc = "NEW";                  // Просчёт
+inline constexpr std::string_view stage_reschedule = "PREPARATION";    // Перенос
 inline constexpr std::string_view stage_premeasure = "UC_PREMEASURE";  // Предзамер
 inline constexpr std::string_view stage_measure = "UC_MEASURE";        // Замер
 inline constexpr std::string_view stage_remeasure = "UC_REMEASURE";  // Повторный замер
@@ -25,8 +25,8 @@ inline constexpr std::string_view stage_after_measure = "UC_AFTER_MEASURE";  // 
 // Pipeline "Отложенный спрос": one stage per month, January first.
 inline constexpr std::string_view deferred_category = "1";
 inline const std::vector<std::string> deferred_month_stages = {
-    "C1:JANUARY", "C1:FEBRUARY", "C1:MARCH", "C1:APRIL", "C1:MAY", "C1:JUNE",
-    "C1:JULY", "C1:AUGUST", "C1:SEPTEMBER", "C1:OCTOBER", "C1:NOVEMBER", "C1:DECEMBER"};
+    "C1:JANUARY", "C1:FEBRUARY", "C1:MARCH",     "C1:APRIL",   "C1:MAY",      "C1:JUNE",
+    "C1:JULY",    "C1:AUGUST",   "C1:SEPTEMBER", "C1:OCTOBER", "C1:NOVEMBER", "C1:DECEMBER"};
 
 // Deal fields (UF_CRM_* codes of the example portal).
 inline constexpr std::string_view measure_date_field = "UF_CRM_MEASURE_DATE";
@@ -49,6 +49,17 @@ inline constexpr std::string_view refusal_reason_field = "UF_CRM_REFUSAL_REASON"
 inline constexpr std::string_view refusal_moment_field = "UF_CRM_REFUSAL_MOMENT";
 inline constexpr std::string_view refusal_before_value = "Отказ перед замером";
 inline constexpr std::string_view refusal_after_value = "Отказ после замера";
+
+// The example portal's stage names, for texts people read (never a bare stage id).
+inline const std::vector<std::pair<std::string, std::string>> stage_names = {
+    {"NEW", "Просчёт"},
+    {"PREPARATION", "Перенос"},
+    {"UC_PREMEASURE", "Предзамер"},
+    {"UC_MEASURE", "Замер"},
+    {"UC_REMEASURE", "Повторный замер"},
+    {"UC_PRECONTRACT", "Преддоговор"},
+    {"UC_NO_SHEET", "Нет замерного листа"},
+    {"UC_AFTER_MEASURE", "Создано после замера"}};
 
 namespace d1 {
 inline constexpr std::string_view comment =

@@ -35,7 +35,10 @@ class H1NextStep final : public Rule {
         int gaps = c.state.is_object() ? c.state.value("gaps", 0) : 0;
         bool gap_open = c.state.is_object() && c.state.value("gap_open", false);
         bool watched = !lead_closed(*lead) && !contains(skip_status_ids, lead->status_id);
-        bool has_next_step = !c.world.open_tasks_bound_to(crm_binding(c.event.entity)).empty();
+        // A next step has a moment: an open task or activity without a deadline is none.
+        bool has_next_step = false;
+        for (const auto& t : c.world.open_tasks_bound_to(crm_binding(c.event.entity)))
+            if (t.open() && t.deadline) has_next_step = true;
         for (const auto& a : c.world.open_activities_of(c.event.entity))
             if (!a.completed && a.deadline) has_next_step = true;
         if (!watched || has_next_step) {

@@ -39,7 +39,8 @@ class H2Overdue final : public Rule {
         Decision d;
         const Task* task = std::get_if<Task>(&c.after);
         const EntityRef& e = c.event.entity;
-        bool watched = task && task->open() && task->deadline && (!crm_only || crm_bound(*task));
+        bool watched = task && task->open() && task->deadline && (!crm_only || crm_bound(*task)) &&
+                       in_scope(*task, c.staff) && !bound_lead_left(*task, c.world);
         if (!watched) {
             if (c.state.is_object()) {
                 d.state = json();

@@ -3,7 +3,7 @@
 //   restore    true   put the old deadline back (task.update DEADLINE)
 //   heads      []     head keys; [] = every head
 //   comment    "Перенос срока задачи запрещён (ОП-15): …" ({old_deadline}, {new_deadline})
-//   head_text  "{responsible} перенёс срок задачи «{task_title}» с {old_deadline} на …"
+//   head_text  "Срок задачи «{task_title}» ({responsible}) перенесён с … (ОП-15)."
 // Moving a deadline earlier, setting a first one, or closing the task is fine. The restore moves
 // the deadline earlier, so it cannot trigger the rule again.
 #include "rules/lead/common.hpp"
@@ -35,6 +35,11 @@ class H3NoPostponing final : public Rule {
             !after->deadline || *after->deadline <= *before->deadline)
             return d;
         const EntityRef& e = c.event.entity;
+        // A deadline the daemon itself set is no manager postponing; a task outside ОП-15's
+        // reach (the accountant's own) is not the regulations' business.
+        if (c.event.by_daemon || c.world.footprint(e).wrote("deadline", iso(*after->deadline)) ||
+            !in_scope(*after, c.staff))
+            return d;
         std::string key = "postponed:" + iso(*before->deadline) + ":" + iso(*after->deadline);
         std::map<std::string, std::string> values{
             {"task_title", after->title},

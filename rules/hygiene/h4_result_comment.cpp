@@ -28,15 +28,19 @@ class H4ResultComment final : public Rule {
         Decision d;
         const Task* before = task_before(c);
         const Task* after = std::get_if<Task>(&c.after);
-        if (!before || !after || !before->open() || after->open() ||
-            after->comments_count >= min_comments)
-            return d;
+        if (!before || !after || !before->open() || after->open()) return d;
+        // The daemon closed it (R2 reached the client, H6 saw the callback): no one to reprimand.
+        // Nor does a task outside ОП-15's reach (the accountant's own) concern it.
+        if (c.event.by_daemon || !in_scope(*after, c.staff)) return d;
+        // The daemon's own comments (H3's, an earlier H4's) are no manager's result.
+        int results = after->comments_count - c.world.footprint(c.event.entity).comments;
+        if (results >= min_comments) return d;
         std::string closed = iso(after->closed.value_or(c.now));
         if (c.state.is_object() && c.state.value("closed", "") == closed) return d;
         d.state = json{{"closed", closed}};
         const EntityRef& e = c.event.entity;
-        std::string why = "the task was closed with " + std::to_string(after->comments_count) +
-                          " comment(s), no result recorded";
+        std::string why = "the task was closed with " + std::to_string(std::max(results, 0)) +
+                          " result comment(s), no result recorded";
         d.actions.push_back(make_action("task.comment", e,
                                         {{"task_id", after->id}, {"text", comment}},
                                         "closed:" + closed + ":comment", why));

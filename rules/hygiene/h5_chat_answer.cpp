@@ -57,6 +57,11 @@ class H5ChatAnswer final : public Rule {
             return d;
         }
         if (c.event.kind != EventKind::timer || !waiting) return d;
+        // A lead that left the process while the client waited is nobody's to answer for.
+        if (lead_closed(*lead)) {
+            d.state = json();
+            return d;
+        }
         std::string since = c.state.value("since", "");
         if (c.event.timer_payload.value("since", "") != since) return d;
         auto values = lead_values(*lead, c.staff);

@@ -31,6 +31,7 @@ class H7Incubator final : public Rule {
     std::string head_text;
 
     std::string_view id() const override { return "H7"; }
+    std::vector<std::string> exit_status_ids() const override { return {move.status_id}; }
     bool interested(const Event& e) const override {
         return e.entity.type == "lead" && e.kind == EventKind::sweep;
     }

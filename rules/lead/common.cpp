@@ -161,7 +161,22 @@ std::optional<std::string> next_present_manager(const Staff& staff, const World&
 }
 
 bool lead_closed(const Lead& lead) {
-    return lead.status_semantic == "S" || lead.status_semantic == "F";
+    return !lead.in_process();
+}
+
+bool in_scope(const Task& task, const Staff& staff) {
+    for (const auto& b : task.crm_bindings)
+        if (b.starts_with("L_") || b.starts_with("D_")) return true;
+    return std::any_of(staff.managers.begin(), staff.managers.end(),
+                       [&](const Person& p) { return p.user_id == task.responsible_id; });
+}
+
+bool bound_lead_left(const Task& task, const World& world) {
+    for (const auto& b : task.crm_bindings) {
+        if (!b.starts_with("L_")) continue;
+        if (auto lead = world.lead(b.substr(2)); lead && !lead->in_process()) return true;
+    }
+    return false;
 }
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {

@@ -75,7 +75,14 @@ struct StatusMove {
 std::optional<std::string> next_present_manager(const Staff& staff, const World& world,
                                                 const std::string& current, TimePoint at);
 
-bool lead_closed(const Lead& lead);  // status semantic S or F
+// Not the call centre's work any more: won, lost, rejected or incubated (Lead::in_process).
+bool lead_closed(const Lead& lead);
+
+// ОП-15's reach: a task of a configured call-centre manager, or one bound to a lead or deal.
+// Anyone else's own task (the accountant's) is none of the regulations' business.
+bool in_scope(const Task& task, const Staff& staff);
+// Whether the task is bound to a lead that has left the process (World::lead marks it).
+bool bound_lead_left(const Task& task, const World& world);
 
 bool contains(const std::vector<std::string>& list, const std::string& value);
 

@@ -80,7 +80,8 @@ inline constexpr std::string_view comment =
     "Перенос срока задачи запрещён (ОП-15): закройте задачу с результатом и поставьте новую. "
     "Срок был {old_deadline}, перенесён на {new_deadline}.";
 inline constexpr std::string_view head_text =
-    "{responsible} перенёс срок задачи «{task_title}» с {old_deadline} на {new_deadline} (ОП-15).";
+    "Срок задачи «{task_title}» ({responsible}) перенесён с {old_deadline} на {new_deadline} "
+    "(ОП-15).";
 }  // namespace h3
 
 namespace h4 {

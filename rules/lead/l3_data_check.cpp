@@ -34,6 +34,10 @@ class L3DataCheck final : public Rule {
     std::chrono::minutes task_deadline{30};
 
     std::string_view id() const override { return "L3"; }
+    std::vector<std::string> exit_status_ids() const override {
+        if (!reject) return {};
+        return {move.status_id};
+    }
     bool interested(const Event& e) const override {
         return e.entity.type == "lead" &&
                (e.kind == EventKind::created || e.kind == EventKind::updated);

@@ -55,13 +55,18 @@ class L4TakeInSla final : public Rule {
         if (!lead) return d;
         bool in_new = contains(new_status_ids, lead->status_id) && !lead_closed(*lead);
         bool started = c.state.is_object();
-        if (started && c.state.value("left", false)) return d;
-        if (!in_new) {
-            if (!started) return d;
-            d.state = json{{"left", true}};
-            d.timers = {cancel(e, "call_due"), cancel(e, "take_in_due")};
+        bool left = started && c.state.value("left", false);
+        bool called = started && c.state.value("called", false);
+        // Two limits, held apart: moving the card out of «Необработанный лид» ends the take-in
+        // limit, not the first-call one; a lead that left the process ends both.
+        if (started && !left && !in_new) {
+            d.state = c.state;
+            (*d.state)["left"] = true;
+            d.timers.push_back(cancel(e, "take_in_due"));
+            if (called || lead_closed(*lead)) d.timers.push_back(cancel(e, "call_due"));
             return d;
         }
+        if (!started && !in_new) return d;
         int round = started ? c.state.value("round", 0) : 0;
         auto values = lead_values(*lead, c.staff);
         switch (c.event.kind) {
@@ -70,9 +75,7 @@ class L4TakeInSla final : public Rule {
                 if (!started) start(d, e, lead->created.value_or(c.event.at), c.calendar, 0);
                 return d;
             case EventKind::call_ended:
-                if (!started || !c.event.call || !c.event.call->outgoing() ||
-                    c.state.value("called", false))
-                    return d;
+                if (!started || !c.event.call || !c.event.call->outgoing() || called) return d;
                 d.state = c.state;
                 (*d.state)["called"] = true;
                 d.timers.push_back(cancel(e, "call_due"));
@@ -85,7 +88,7 @@ class L4TakeInSla final : public Rule {
         if (!started) return d;
         std::string r = std::to_string(round);
         if (c.event.timer_purpose == "call_due") {
-            if (c.state.value("called", false) || lead->assigned_by_id.empty()) return d;
+            if (called || lead_closed(*lead) || lead->assigned_by_id.empty()) return d;
             values["minutes"] = std::to_string(call_within.count());
             d.actions.push_back(notify(e, lead->assigned_by_id, fill(call_text, values),
                                        "call_due:" + r,
@@ -93,7 +96,7 @@ class L4TakeInSla final : public Rule {
                                            " working minutes of the lead's arrival"));
             return d;
         }
-        if (c.event.timer_purpose != "take_in_due") return d;
+        if (c.event.timer_purpose != "take_in_due" || left) return d;
         values["minutes"] = std::to_string(take_in_within.count());
         std::optional<std::string> next;
         if (reassign) next = next_present_manager(c.staff, c.world, lead->assigned_by_id, c.now);

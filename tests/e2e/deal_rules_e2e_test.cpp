@@ -34,8 +34,8 @@ TEST_CASE(
     p.settle();
     CHECK(stage(p, id) == "UC_PREMEASURE");
     CHECK(comments_containing(p, id, "невозвратные") == 1);
-    CHECK(notifications(p, 11, "возвращена из невозвратной стадии в «NEW»").size() == 1);
-    CHECK(notifications(p, 20, "возвращена из невозвратной стадии в «NEW»").size() == 1);
+    CHECK(notifications(p, 11, "возвращена из невозвратной стадии в «Просчёт»").size() == 1);
+    CHECK(notifications(p, 20, "возвращена из невозвратной стадии в «Просчёт»").size() == 1);
     // The restore's own echo is not a move back: nothing more happens.
     p.advance(600);
     p.settle();

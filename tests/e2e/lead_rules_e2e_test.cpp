@@ -570,8 +570,8 @@ TEST_CASE("e2e H3: a postponed deadline is commented, reported to the head and r
                              "перенесён на 03.03.2026 15:00.");
     auto head = notes_to(p, kHead);
     CHECK(head.size() == head_before + 1);
-    CHECK(count_of(head, kMarker + kManagerNames.at(who) +
-                             " перенёс срок задачи «Вывести диалог на предложение встречи» с " +
+    CHECK(count_of(head, kMarker + "Срок задачи «Вывести диалог на предложение встречи» (" +
+                             kManagerNames.at(who) + ") перенесён с " +
                              "02.03.2026 15:00 на 03.03.2026 15:00 (ОП-15).") == 1);
     CHECK(task(p, id).value("deadline", std::string()).rfind("2026-03-02T15:00:00", 0) == 0);
 

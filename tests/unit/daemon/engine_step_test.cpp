@@ -27,15 +27,21 @@ struct Probe final : rules::Rule {
     std::vector<rules::EventKind> wants{rules::EventKind::created, rules::EventKind::updated,
                                         rules::EventKind::sweep, rules::EventKind::timer};
     mutable std::vector<std::pair<rules::EventKind, std::string>> seen;  // kind, after's owner
+    mutable std::vector<bool> by_daemon;                                 // Event::by_daemon
+    mutable std::vector<bool> in_process;  // the lead after, as the rules see it
+    std::vector<std::string> exits;
     std::function<rules::Decision(const rules::RuleContext&)> answer;
 
     std::string_view id() const override { return name; }
+    std::vector<std::string> exit_status_ids() const override { return exits; }
     bool interested(const rules::Event& e) const override {
         return std::find(wants.begin(), wants.end(), e.kind) != wants.end();
     }
     rules::Decision decide(const rules::RuleContext& c) const override {
         const auto* lead = std::get_if<rules::Lead>(&c.after);
         seen.emplace_back(c.event.kind, lead ? lead->assigned_by_id : "");
+        by_daemon.push_back(c.event.by_daemon);
+        in_process.push_back(lead && lead->in_process());
         return answer ? answer(c) : rules::Decision{};
     }
 };
@@ -463,6 +469,111 @@ TEST_CASE("engine step: a deal's listed comments are kept and seen by the step's
         CHECK(seen.size() == 51);
         CHECK(std::count(seen.begin(), seen.end(), "старый") == 1);
         CHECK(rig.world.timeline_comments({"deal", "5"}).size() == 51);
+    }
+}
+
+}  // namespace engine_step_test
+
+namespace engine_step_test {
+
+namespace {
+
+rules::Task own_task(const std::string& id, const std::string& who, const std::string& lead_id) {
+    rules::Task t;
+    t.id = id;
+    t.title = "[Регламент] Позвонить клиенту (попытка 1 из 5)";
+    t.description = "План дозвона\n\nreglament:R2:lead:" + lead_id + ":attempt:1";
+    t.responsible_id = who;
+    t.status = 2;
+    t.crm_bindings = {"L_" + lead_id};
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("engine step: the echo of the daemon's own write reaches the rules as the daemon's",
+          "[engine_step][footprints]") {
+    Rig rig;
+    rig.first->wants.push_back(rules::EventKind::deleted);
+    rules::Task open = own_task("40", "11", "7");
+    rig.step({bitrix_event(1, "ONTASKADD", "task:40")}, Reads{{"task:40", open}});
+    // P1 (R2 reaching the client) completes the task.
+    rig.first->answer = [](const rules::RuleContext& c) {
+        rules::Decision d;
+        if (c.event.kind == rules::EventKind::sweep)
+            d.actions.push_back({"task.complete", c.event.entity, json{{"task_id", "40"}},
+                                 "reached:40", "reached"});
+        return d;
+    };
+    {
+        StepBuilder b(rig.store, rig.world, rig.set, kNow, false);
+        b.add_sweep({"task", "40"}, open);
+        rig.store.commit(b.take());
+    }
+    rig.first->answer = nullptr;
+    rules::Task closed = open;
+    closed.status = 5;
+    closed.closed = kNow;
+    closed.changed = kNow;
+    rig.step({bitrix_event(2, "ONTASKUPDATE", "task:40")}, Reads{{"task:40", closed}});
+    REQUIRE(rig.second->by_daemon.size() == 3);  // created, sweep, the echo
+    CHECK(rig.second->by_daemon.back());
+    // The same task reopened and renamed by a person: theirs.
+    rules::Task renamed = closed;
+    renamed.status = 2;
+    renamed.title = "Перезвонить завтра";
+    rig.step({bitrix_event(3, "ONTASKUPDATE", "task:40")}, Reads{{"task:40", renamed}});
+    CHECK_FALSE(rig.second->by_daemon.back());
+}
+
+TEST_CASE(
+    "engine step: a lead that leaves the process closes the daemon's tasks on it; a "
+    "hand-over moves them",
+    "[engine_step][footprints]") {
+    Rig rig;
+    rig.first->exits = {"JUNK"};
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
+    rig.store.put_snapshot(snapshot_of({"task", "40"}, own_task("40", "11", "7"), kNow));
+    rules::Task peoples = own_task("41", "11", "7");
+    peoples.description = "Спросить про балкон";
+    rig.store.put_snapshot(snapshot_of({"task", "41"}, peoples, kNow));
+
+    SECTION("handed to another manager") {
+        auto work = rig.step({bitrix_event(1, "ONCRMLEADUPDATE", "lead:7")},
+                             Reads{{"lead:7", lead("7", "12")}});
+        REQUIRE(work.outbox_actions.size() == 1);
+        const auto& a = work.outbox_actions[0];
+        CHECK(a.kind == "task.update");
+        CHECK(a.rule_id == "lead-life");
+        auto params = json::parse(a.payload)["params"];
+        CHECK(params["task_id"] == "40");
+        CHECK(params["fields"]["RESPONSIBLE_ID"] == "12");
+    }
+    SECTION("rejected by a rule in the same step: later rules see it out of the process") {
+        rig.first->answer = [](const rules::RuleContext& c) {
+            rules::Decision d;
+            d.actions.push_back({"lead.update", c.event.entity,
+                                 json{{"lead_id", "7"}, {"fields", {{"STATUS_ID", "JUNK"}}}},
+                                 "invalid:status", "implausible phone"});
+            return d;
+        };
+        rules::Lead changed = lead("7", "11");
+        changed.title = "Заявка: телефон 000";
+        auto work =
+            rig.step({bitrix_event(1, "ONCRMLEADUPDATE", "lead:7")}, Reads{{"lead:7", changed}});
+        REQUIRE(rig.second->in_process.size() == 1);
+        CHECK_FALSE(rig.second->in_process[0]);
+        std::vector<std::string> kinds;
+        for (const auto& a : work.outbox_actions)
+            kinds.push_back(a.kind + " " + json::parse(a.payload)["params"].value("task_id", ""));
+        CHECK(kinds == std::vector<std::string>{"lead.update ", "task.complete 40"});
+    }
+    SECTION("deleted") {
+        rig.first->wants.push_back(rules::EventKind::deleted);
+        auto work = rig.step({bitrix_event(1, "ONCRMLEADDELETE", "lead:7")},
+                             Reads{{"lead:7", std::monostate{}}});
+        REQUIRE(work.outbox_actions.size() == 1);
+        CHECK(work.outbox_actions[0].kind == "task.complete");
     }
 }
 

@@ -159,6 +159,9 @@ TEST_CASE("outbox plan: comments, to-dos and notifications", "[daemon][outbox]")
 TEST_CASE("outbox plan: the marker is not doubled", "[daemon][outbox]") {
     CHECK(with_marker("[Регламент]", "[Регламент] уже") == "[Регламент] уже");
     CHECK(with_marker("", "текст") == "текст");
+    // A quoted title of the daemon's own task: the marker once, at the start.
+    CHECK(with_marker("[Регламент]", "Задача «[Регламент] Перезвонить» просрочена.") ==
+          "[Регламент] Задача «Перезвонить» просрочена.");
     CHECK(with_marker("[Р]", "текст") == "[Р] текст");
 }
 

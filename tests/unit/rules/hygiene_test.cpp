@@ -117,8 +117,8 @@ TEST_CASE("H3: postponing is flagged and undone; earlier or closing is fine", "[
     CHECK(d.actions[1].kind == "notify");
     CHECK(d.actions[1].params["user_id"] == "1");
     CHECK(d.actions[1].params["message"] ==
-          "Менеджер 1 перенёс срок задачи «Позвонить клиенту» с 08.04.2026 10:00 на 09.04.2026 "
-          "12:00 (ОП-15).");
+          "Срок задачи «Позвонить клиенту» (Менеджер 1) перенесён с 08.04.2026 10:00 на "
+          "09.04.2026 12:00 (ОП-15).");
     CHECK(d.actions[2].kind == "task.update");
     CHECK(d.actions[2].params ==
           json{{"task_id", "40"}, {"fields", {{"DEADLINE", iso(msk("2026-04-08T10:00"))}}}});
@@ -150,6 +150,91 @@ TEST_CASE("H4: closed without a result comment → comment and notify, once", "[
     ok.change(EventKind::created, task40, task(msk("2026-04-08T18:00")), now);
     closed.comments_count = 1;
     CHECK(ok.change(EventKind::updated, task40, closed, now).actions.empty());
+}
+
+// Issue 18 §3 and §4: the daemon's own footprints and ОП-15's reach.
+
+// The accountant's own task: not a configured manager's, bound to no lead or deal.
+Task accountants(TimePoint deadline, int status = 2) {
+    Task t = task(deadline, status);
+    t.responsible_id = "99";
+    t.crm_bindings.clear();
+    return t;
+}
+
+TEST_CASE("H4: a task the daemon closed, or the accountant's, is no one's reprimand",
+          "[rules][H4][footprints]") {
+    TimePoint now = msk("2026-04-08T12:00");
+    Task closed = task(msk("2026-04-08T18:00"), 5);
+    closed.closed = now;
+    // R2 completed its dial-plan task when the client answered: the echo is the daemon's.
+    Harness own("H4");
+    own.change(EventKind::created, task40, task(msk("2026-04-08T18:00")), now);
+    CHECK(own.own_change(task40, closed, now).actions.empty());
+    // The accountant closes her own task without a comment: outside ОП-15.
+    Harness acc("H4");
+    acc.change(EventKind::created, task40, accountants(msk("2026-04-08T18:00")), now);
+    Task acc_closed = accountants(msk("2026-04-08T18:00"), 5);
+    CHECK(acc.change(EventKind::updated, task40, acc_closed, now).actions.empty());
+    // A manager's task that only H3's comment was written on is still closed without a result.
+    Harness h3("H4");
+    h3.world.footprints["task:40"].comments = 1;
+    h3.change(EventKind::created, task40, task(msk("2026-04-08T18:00")), now);
+    closed.comments_count = 1;
+    CHECK(h3.change(EventKind::updated, task40, closed, now).actions.size() == 2);
+    // With the manager's own comment beside it, it is not.
+    Harness both("H4");
+    both.world.footprints["task:40"].comments = 1;
+    both.change(EventKind::created, task40, task(msk("2026-04-08T18:00")), now);
+    closed.comments_count = 2;
+    CHECK(both.change(EventKind::updated, task40, closed, now).actions.empty());
+}
+
+TEST_CASE("H2, H3: the accountant's task is none of ОП-15's business; a rejected lead's neither",
+          "[rules][H2][H3][footprints]") {
+    TimePoint now = msk("2026-04-08T09:00");
+    Harness h2("H2", {{"crm_only", false}});
+    h2.change(EventKind::created, task40, accountants(msk("2026-04-08T10:00")), now);
+    CHECK(h2.advance(msk("2026-04-09T12:00")).empty());
+    // A manager's own task (no binding) is within reach when crm_only is off.
+    Harness mine("H2", {{"crm_only", false}});
+    Task own = task(msk("2026-04-08T10:00"));
+    own.crm_bindings.clear();
+    mine.change(EventKind::created, task40, own, now);
+    CHECK(mine.advance(msk("2026-04-08T10:00")).size() == 1);
+    // A task of a lead that left the process (L3 rejected it) is nobody's overdue.
+    Harness left("H2");
+    Lead rejected = make_lead("1", "JUNK", "11", now);
+    rejected.out_of_process = true;
+    left.world.leads["1"] = rejected;
+    left.change(EventKind::created, task40, task(msk("2026-04-08T10:00")), now);
+    CHECK(left.advance(msk("2026-04-09T12:00")).empty());
+
+    Harness h3("H3");
+    h3.change(EventKind::created, task40, accountants(msk("2026-04-08T10:00")), now);
+    CHECK(h3.change(EventKind::updated, task40, accountants(msk("2026-04-09T10:00")), now)
+              .actions.empty());
+    // A deadline the daemon itself wrote is no postponing.
+    Harness ours("H3");
+    ours.world.footprints["task:40"].fields["deadline"] = {iso(msk("2026-04-09T10:00")), now};
+    ours.change(EventKind::created, task40, task(msk("2026-04-08T10:00")), now);
+    CHECK(ours.change(EventKind::updated, task40, task(msk("2026-04-09T10:00")), now)
+              .actions.empty());
+}
+
+TEST_CASE("H1: an open task without a deadline is no next step", "[rules][H1]") {
+    Harness h("H1");
+    TimePoint t = msk("2026-04-08T11:00");
+    Task no_deadline = task(t);
+    no_deadline.deadline.reset();
+    h.world.tasks["L_1"] = {no_deadline};
+    auto d = h.change(EventKind::sweep, lead1, make_lead("1", "IN_PROCESS", "11", t), t);
+    CHECK(of_kind(d.actions, "task.add").size() == 1);
+    // A lead that left the process (incubated) has no next step to keep.
+    Harness inc("H1");
+    Lead l = make_lead("1", "UC_INCUBATOR", "11", t);
+    l.out_of_process = true;
+    CHECK(inc.change(EventKind::sweep, lead1, l, t).actions.empty());
 }
 
 TEST_CASE("H5: a WhatsApp message unanswered 5 working minutes → responsible, then head",

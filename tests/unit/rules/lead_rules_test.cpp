@@ -218,6 +218,29 @@ TEST_CASE("L4: a call in time and taking the lead in silence it", "[rules][L4]")
     CHECK(in.due("lead:2", "call_due"));
 }
 
+TEST_CASE("L4: moving the card out of «Необработанный лид» does not cancel the call limit",
+          "[rules][L4]") {
+    Harness h("L4");
+    TimePoint t = msk("2026-04-08T09:00");
+    h.change(EventKind::created, lead_ref("1"), make_lead("1", "NEW", "11", t), t);
+    h.change(EventKind::updated, lead_ref("1"), make_lead("1", "IN_PROCESS", "11", t),
+             msk("2026-04-08T09:02"));
+    CHECK_FALSE(h.due("lead:1", "take_in_due"));
+    CHECK(h.due("lead:1", "call_due") == msk("2026-04-08T09:05"));
+    auto actions = only_actions(h.advance(msk("2026-04-08T10:00")));
+    REQUIRE(actions.size() == 1);
+    CHECK(actions[0].params["user_id"] == "11");
+    CHECK(actions[0].key == "call_due:0");
+    // A lead that left the process (rejected) ends both limits.
+    Harness gone("L4");
+    gone.change(EventKind::created, lead_ref("2"), make_lead("2", "NEW", "11", t), t);
+    Lead junk = make_lead("2", "JUNK", "11", t);
+    junk.status_semantic = "F";
+    gone.change(EventKind::updated, lead_ref("2"), junk, msk("2026-04-08T09:01"));
+    CHECK(gone.timers.empty());
+    CHECK(gone.advance(msk("2026-04-08T10:00")).empty());
+}
+
 TEST_CASE("L4: a lead at 17:58 on Friday counts from Monday 09:00", "[rules][L4]") {
     Harness h("L4", {{"reassign", false}});
     TimePoint t = msk("2026-04-10T17:58");

@@ -31,6 +31,8 @@ class FakeWorld final : public World {
     std::map<std::string, std::vector<Task>> tasks;           // by binding
     std::map<std::string, std::vector<Activity>> activities;  // by owner key
     std::set<std::string> absent;
+    std::map<std::string, Lead> leads;            // by id
+    std::map<std::string, Footprint> footprints;  // by entity key: what the daemon wrote
 
     std::vector<Task> open_tasks_bound_to(const std::string& binding) const override {
         auto it = tasks.find(binding);
@@ -45,7 +47,15 @@ class FakeWorld final : public World {
         return it == activities.end() ? std::vector<Activity>{} : it->second;
     }
     std::vector<std::string> leads_with_phone(const std::string&) const override { return {}; }
-    std::optional<Lead> lead(const std::string&) const override { return std::nullopt; }
+    std::optional<Lead> lead(const std::string& id) const override {
+        auto it = leads.find(id);
+        if (it == leads.end()) return std::nullopt;
+        return it->second;
+    }
+    Footprint footprint(const EntityRef& e) const override {
+        auto it = footprints.find(e.key());
+        return it == footprints.end() ? Footprint{} : it->second;
+    }
     std::optional<Deal> deal(const std::string&) const override { return std::nullopt; }
     bool is_present(const std::string& user_id, TimePoint) const override {
         return !absent.count(user_id);
@@ -122,6 +132,17 @@ struct Harness {
         ev.name = std::move(name);
         ev.entity = e;
         ev.at = now;
+        return run(ev, before, after, now);
+    }
+
+    // The echo of the daemon's own write: the engine tells the rules it is no person's act.
+    Decision own_change(const EntityRef& e, const Entity& after, TimePoint now) {
+        Entity before = entities.count(e.key()) ? entities[e.key()] : Entity{};
+        Event ev;
+        ev.kind = EventKind::updated;
+        ev.entity = e;
+        ev.at = now;
+        ev.by_daemon = true;
         return run(ev, before, after, now);
     }
 

@@ -148,6 +148,87 @@ TEST_CASE("R3: a call without a status or comment afterwards is flagged", "[rule
     }
 }
 
+TEST_CASE("R2: a call made closes its attempt task; a lead that left the process gets no plan",
+          "[rules_deal][footprints]") {
+    Run run("R2");
+    auto lead = new_lead(at("2026-03-05 10:00"));
+    auto d = run(event(EventKind::created, "lead:12", at("2026-03-05 10:00")), std::monostate{},
+                 lead, at("2026-03-05 10:00"));
+    REQUIRE(find(d, "task.add"));
+    Task open1;
+    open1.id = "100";
+    open1.title = "[Регламент] Позвонить клиенту (попытка 1 из 5)";
+    run.world.tasks = {open1};
+    // The manager called and nobody answered: the attempt is made, its task is done — not an
+    // overdue task (H2) of a manager who did call.
+    d = run(call_event(at("2026-03-05 10:20"), false), lead, lead, at("2026-03-05 10:21"));
+    REQUIRE(kinds(d) == std::vector<std::string>{"task.complete"});
+    CHECK(d.actions[0].params["task_id"] == "100");
+
+    // L3 rejected the lead in the same step it arrived (the engine marks it out of process).
+    Run rejected("R2");
+    Lead junk = new_lead(at("2026-03-05 10:00"));
+    junk.status_id = "JUNK";
+    junk.out_of_process = true;
+    d = rejected(event(EventKind::created, "lead:12", at("2026-03-05 10:00")), std::monostate{},
+                 junk, at("2026-03-05 10:00"));
+    CHECK_FALSE(find(d, "task.add"));
+    // A plan under way stops when the lead leaves: a manager moves it to «Инкубатор».
+    Run later("R2");
+    d = later(event(EventKind::created, "lead:12", at("2026-03-05 10:00")), std::monostate{}, lead,
+              at("2026-03-05 10:00"));
+    Lead incubated = lead;
+    incubated.out_of_process = true;
+    later.world.tasks = {open1};
+    d = later(event(EventKind::updated, "lead:12", at("2026-03-05 10:05")), lead, incubated,
+              at("2026-03-05 10:05"));
+    CHECK(d.actions.empty());  // the engine completes the daemon's tasks on it (lead-life)
+    REQUIRE(d.timers.size() == 1);
+    CHECK_FALSE(d.timers[0].due);
+    CHECK(later(timer("lead:12", TimerChange{{"lead", "12"}, "r2.attempt", at("2026-03-05 11:20")}),
+                incubated, incubated, at("2026-03-05 11:20"))
+              .actions.empty());
+}
+
+TEST_CASE("R1: a lead that left the process before the deadline is nobody's late call",
+          "[rules_deal][footprints]") {
+    Run run("R1");
+    auto lead = new_lead(at("2026-03-05 14:00"));
+    auto d = run(event(EventKind::created, "lead:12", at("2026-03-05 14:00")), std::monostate{},
+                 lead, at("2026-03-05 14:00"));
+    auto armed = only_timer(d);
+    Lead rejected = lead;
+    rejected.status_id = "JUNK";
+    rejected.status_semantic = "F";
+    CHECK(run(timer("lead:12", armed), rejected, rejected, at("2026-03-06 11:00")).actions.empty());
+    // Nor one rejected at arrival.
+    Run at_once("R1");
+    rejected.out_of_process = true;
+    CHECK(at_once(event(EventKind::created, "lead:12", at("2026-03-05 14:00")), std::monostate{},
+                  rejected, at("2026-03-05 14:00"))
+              .empty());
+}
+
+TEST_CASE("R3: the daemon's own status move (L5) is no manager's result of the call",
+          "[rules_deal][footprints]") {
+    Run run("R3", {{"after_working_minutes", 30}});
+    auto lead = new_lead(at("2026-03-05 09:00"));
+    auto d = run(call_event(at("2026-03-05 10:00"), false), lead, lead, at("2026-03-05 10:01"));
+    const auto armed = only_timer(d);
+    lead.status_id = "IN_PROCESS";
+    lead.moved = at("2026-03-05 10:02");
+    run.world.own.fields["status_id"] = {"IN_PROCESS", at("2026-03-05 10:01")};
+    auto fired = run(timer("lead:12", armed), lead, lead, *armed.due);
+    CHECK(kinds(fired) == std::vector<std::string>{"notify"});
+    // A manager who then moves it on has recorded a result.
+    lead.status_id = "UC_QUALIFIED";
+    lead.moved = at("2026-03-05 10:10");
+    Run again("R3", {{"after_working_minutes", 30}});
+    again.world.own = run.world.own;
+    again(call_event(at("2026-03-05 10:00"), false), lead, lead, at("2026-03-05 10:01"));
+    CHECK(again(timer("lead:12", armed), lead, lead, *armed.due).empty());
+}
+
 TEST_CASE("R4: never reached despite the full plan → на замену", "[rules_deal]") {
     Run run("R4");
     auto lead = new_lead(at("2026-03-02 10:00"));

@@ -57,6 +57,8 @@ struct FakeWorld final : World {
         return comments;
     }
     std::vector<Call> calls_of(const EntityRef&) const override { return calls; }
+    Footprint own;  // what the daemon wrote to the entity
+    Footprint footprint(const EntityRef&) const override { return own; }
     std::optional<ClientAccountingRecord> accounting;
     std::optional<ClientAccountingRecord> client_accounting(const std::string&) const override {
         return accounting;
