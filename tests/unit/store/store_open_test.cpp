@@ -59,7 +59,10 @@ TEST_CASE("store: a file of schema version 1 gets the done-events index and keep
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
         REQUIRE(sqlite3_exec(db,
-                             "DROP INDEX inbox_done; DELETE FROM schema_version WHERE version > 1",
+                             "DROP INDEX inbox_done; DROP INDEX snapshots_open; "
+                             "DROP INDEX snapshots_closed; DROP TABLE forgotten_snapshots; "
+                             "ALTER TABLE snapshots DROP COLUMN open; "
+                             "DELETE FROM schema_version WHERE version > 1",
                              nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
     }
