@@ -92,6 +92,10 @@ struct Server {
     // cap). Behind a reverse proxy every connection comes from the proxy's address.
     std::size_t max_connections = 20000;
     std::size_t max_connections_per_address = 1000;
+    // An engine that finishes no step for this long is wedged: /healthz answers 503 and the
+    // systemd watchdog is no longer pinged. Longer than the slowest honest step (a read the
+    // portal answers slowly, retried: about six minutes).
+    std::chrono::seconds engine_stall{900};
 };
 
 struct Store {
@@ -100,6 +104,11 @@ struct Store {
     // failed events are always kept.
     std::chrono::days keep_done_events{30};
     std::chrono::days keep_journal{365};
+    // Clock time a closed lead, deal or task (converted or junk, closed, completed) is
+    // remembered after its last change, and the marks of sent Wazzup messages (to route their
+    // statuses) and of dry-run decisions (each journaled once) are kept; 0 = forever.
+    std::chrono::days keep_closed{180};
+    std::chrono::days keep_marks{30};
 };
 
 enum class ClockMode { system, manual, scaled };

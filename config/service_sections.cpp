@@ -279,6 +279,8 @@ void read_server(TableReader& reader, Server& server) {
                                 "server.max_connections_per_address is above "
                                 "server.max_connections: only the total cap applies");
     }
+    if (auto seconds = reader.integer("engine_stall_seconds", 5, 86400))
+        server.engine_stall = std::chrono::seconds{*seconds};
     if (server.listen_port == server.admin_port) {
         const auto* node = reader.node("admin_port");
         reader.report().error(node != nullptr ? node->source() : reader.where(),
@@ -300,6 +302,10 @@ void read_store(TableReader& reader, Store& store) {
         store.keep_done_events = std::chrono::days{*days};
     if (auto days = reader.integer("keep_journal_days", 0, 36500))
         store.keep_journal = std::chrono::days{*days};
+    if (auto days = reader.integer("keep_closed_days", 0, 36500))
+        store.keep_closed = std::chrono::days{*days};
+    if (auto days = reader.integer("keep_marks_days", 0, 36500))
+        store.keep_marks = std::chrono::days{*days};
 }
 
 void read_clock(TableReader& reader, ClockSettings& clock) {

@@ -89,7 +89,11 @@ net::Response handle_admin(const net::Request& request, const AdminContext& ctx)
             body["now"] = format_iso8601(now, ctx.offset_minutes ? ctx.offset_minutes(now) : 0);
         }
         if (ctx.extra_health) body.update(ctx.extra_health());
-        return net::Response::json(200, body.dump());
+        auto problems = ctx.problems ? ctx.problems() : std::vector<std::string>{};
+        if (problems.empty()) return net::Response::json(200, body.dump());
+        body["status"] = "failing";
+        body["problems"] = problems;
+        return net::Response::json(503, body.dump());
     }
     if (path == "/metrics") {
         net::Response r;

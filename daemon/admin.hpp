@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,9 @@ struct AdminContext {
     std::function<std::chrono::steady_clock::time_point()> steady_now;
     std::function<void()> on_clock_changed;        // re-arm timers after a jump
     std::function<nlohmann::json()> extra_health;  // queue depths etc., merged into /healthz
+    // Why the daemon is not doing its job right now (webhooks cannot be committed, a wedged
+    // engine), one sentence each; any makes /healthz answer 503 with them.
+    std::function<std::vector<std::string>()> problems;
     // The offset (minutes east of UTC) times are answered in: the calendar's zone at that moment.
     std::function<int(TimePoint)> offset_minutes;
 };

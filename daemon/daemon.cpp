@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -26,6 +28,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/spine.hpp"
+#include "daemon/state_guard.hpp"
 #include "daemon/version.hpp"
 #include "net/http_server.hpp"
 #include "rules/iso_time.hpp"
@@ -114,6 +117,9 @@ class Service {
                 std::chrono::duration_cast<std::chrono::minutes>(info.offset).count());
         };
         admin.extra_health = [this] { return nlohmann::json{{"dry_run", options_.dry_run}}; };
+        admin.problems = [this] {
+            return spine_ ? spine_->problems() : std::vector<std::string>{};
+        };
 
         net::ServerOptions admin_options;
         admin_options.address = config_.server.admin_address;
@@ -152,11 +158,20 @@ class Service {
                 counted(net::Response::json(404, R"({"error":"no such endpoint"})"));
             });
 
+        if (auto refusal = check_state_file(config_.store.path, false)) {
+            if (!options_.start_empty) {
+                spdlog::critical("{}", *refusal);
+                return 1;
+            }
+            spdlog::warn("--start-empty: starting with no state; {} was missing or empty",
+                         config_.store.path);
+        }
         try {
             spine_ = std::make_unique<Spine>(io_, config_, *clock_, options_.dry_run, metrics_,
                                              [this](std::function<void()> answers) {
                                                  answer_on_hook_threads(std::move(answers));
                                              });
+            mark_state_present(config_.store.path);
             admin_server_->start();
             hook_server_->start();
             start_hook_threads();
@@ -300,8 +315,10 @@ class Service {
                     config_.server.max_connections_per_address ||
                 fresh.store.path != config_.store.path ||
                 fresh.store.keep_done_events != config_.store.keep_done_events ||
-                fresh.store.keep_journal != config_.store.keep_journal)
-                spdlog::warn("reload: [server] and [store] change only on restart");
+                fresh.store.keep_journal != config_.store.keep_journal ||
+                fresh.store.keep_closed != config_.store.keep_closed ||
+                fresh.store.keep_marks != config_.store.keep_marks)
+                spdlog::warn("reload: listen addresses and [store] change only on restart");
             for (const auto& w : fresh.warnings)
                 spdlog::warn("{}", config::format_problem(w));
             fresh.server = config_.server;
@@ -392,12 +409,22 @@ class Service {
         arm_watchdog();
     }
 
-    // Pinged from the event loop itself, so a stuck loop stops the pings and systemd restarts us.
+    // Pinged from the event loop itself, so a stuck loop stops the pings and systemd restarts us;
+    // and only while the engine finishes steps: a live loop around a wedged engine (a read whose
+    // answer never comes back to it) would otherwise keep a daemon that decides nothing running.
     void arm_watchdog() {
         watchdog_->expires_after(watchdog_interval_);
         watchdog_->async_wait([this](const boost::system::error_code& ec) {
             if (ec) return;
-            sd_notify(0, "WATCHDOG=1");
+            if (!spine_ || spine_->engine_progressing()) {
+                sd_notify(0, "WATCHDOG=1");
+                watchdog_withheld_ = false;
+            } else if (!std::exchange(watchdog_withheld_, true)) {
+                spdlog::critical(
+                    "watchdog: the engine has finished no step for [server] engine_stall_seconds "
+                    "({} s); systemd is no longer told the daemon is alive",
+                    config_.server.engine_stall.count());
+            }
             arm_watchdog();
         });
     }
@@ -424,12 +451,16 @@ class Service {
     std::unique_ptr<Spine> spine_;
     std::unique_ptr<asio::steady_timer> watchdog_;
     std::chrono::microseconds watchdog_interval_{0};
+    bool watchdog_withheld_ = false;
     asio::steady_timer graceful_stop_{io_};
 };
 
 }  // namespace
 
 int run_daemon(const RunOptions& options) {
+    // A file size limit (LimitFSIZE=, a quota) must be a write error the store reports, as a full
+    // disk is, not a signal that ends the process with webhook answers in flight.
+    std::signal(SIGXFSZ, SIG_IGN);
     auto result = config::check(options.config_path);
     if (!result.errors.empty()) {
         std::cerr << "reglamentd: refusing to start, the config has " << result.errors.size()

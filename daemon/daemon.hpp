@@ -11,6 +11,9 @@ struct RunOptions {
     std::filesystem::path config_path;
     bool dry_run = false;                  // every rule journals instead of writing
     std::optional<std::string> log_level;  // overrides [log] level
+    // A missing or empty state file where this installation had state starts empty instead of
+    // being refused (state_guard.hpp).
+    bool start_empty = false;
 };
 
 // Runs until SIGTERM/SIGINT; returns the process exit code.

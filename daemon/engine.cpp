@@ -95,6 +95,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<bool> running{false};
     std::atomic<bool> wake_posted{false};
     std::atomic<bool> sweep_requested{false};
+    std::atomic<std::chrono::steady_clock::rep> progress_at{0};
     bool busy = false;   // io thread only: a step is reading or deciding
     bool again = false;  // io thread only: woken while busy
     int failure_streak = 0;
@@ -112,9 +113,15 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         TimePoint started;
         TimePoint events_before;
         TimePoint journal_before;
+        TimePoint snapshots_before;
+        TimePoint marks_before;
         bool events_finished = false;
+        bool journal_finished = false;
+        bool snapshots_finished = false;
         std::int64_t events = 0;
         std::int64_t journal = 0;
+        std::int64_t snapshots = 0;
+        std::int64_t marks = 0;
     };
     std::optional<Retention> retention;
 
@@ -130,6 +137,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
           auth(hooks.portal_auth),
           ticker(io_),
           rules(std::move(r)) {}
+
+    void progressed() { progress_at = std::chrono::steady_clock::now().time_since_epoch().count(); }
 
     std::shared_ptr<const RuleSet> current_rules() {
         std::lock_guard lock(rules_mutex);
@@ -174,6 +183,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
                 maybe_sweep(now);
                 maybe_prune_retention(now);
                 busy = false;
+                progressed();
                 return;
             }
             read_then_decide(std::move(events), !fired.empty());
@@ -478,6 +488,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             record_failures();
             commit(*builder);
             busy = false;
+            progressed();
             if (auth_rejected) {
                 // Nothing can be read until the admin reloads with the new secret: the events
                 // wait untouched (no attempt counted), one probe per kAuthProbe meanwhile.
@@ -579,7 +590,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             std::min<std::chrono::steady_clock::duration>(delay, std::chrono::seconds(10));
     }
 
-    // Sweeps look at every watched entity as the snapshots have it, never at the portal.
+    // Sweeps look at every entity in process as the snapshots have it, never at the portal; the
+    // closed ones no sweep rule acts on are not even read (entity_model.hpp, in_process).
     void maybe_sweep(TimePoint now) {
         bool requested = sweep_requested.exchange(false);
         auto last = store.get_kv(kLastSweepKey);
@@ -592,7 +604,7 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         auto builder = std::make_unique<StepBuilder>(store, world, *ruleset, now, options.dry_run);
         std::size_t in_chunk = 0;
         for (const char* prefix : {"lead:", "deal:", "task:"}) {
-            store.for_each_snapshot(prefix, [&](const store::Snapshot& snap) {
+            store.for_each_open_snapshot(prefix, [&](const store::Snapshot& snap) {
                 rules::EntityRef ref;
                 try {
                     ref = rules::EntityRef::parse(snap.entity_key);
@@ -650,17 +662,28 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
     // sender's, seconds to minutes, and timer and outbox keys are never reused. Events are kept a
     // day at least; even then a repeated Bitrix24 or poller event costs one re-read that finds the
     // snapshot unchanged.
+    //
+    // Closed snapshots (keep_closed_snapshots) and the marks of sent messages and dry-run
+    // decisions (keep_marks) go the same way; see Store::prune_closed_snapshots and prune_marks.
     void maybe_prune_retention(TimePoint now) {
         const bool events_expire = options.keep_done_events.count() > 0;
         const bool journal_expires = options.keep_journal.count() > 0;
-        if (!events_expire && !journal_expires) return;
+        const bool snapshots_expire = options.keep_closed_snapshots.count() > 0;
+        const bool marks_expire = options.keep_marks.count() > 0;
+        if (!events_expire && !journal_expires && !snapshots_expire && !marks_expire) return;
         if (!retention) {
             if (auto last = store.get_kv(kLastRetentionKey)) {
                 TimePoint at{std::chrono::milliseconds(std::stoll(*last))};
                 if (now - at < kRetentionInterval) return;
             }
-            retention = Retention{now, now - options.keep_done_events, now - options.keep_journal,
-                                  !events_expire};
+            retention = Retention{now,
+                                  now - options.keep_done_events,
+                                  now - options.keep_journal,
+                                  now - options.keep_closed_snapshots,
+                                  now - options.keep_marks,
+                                  !events_expire,
+                                  !journal_expires,
+                                  !snapshots_expire};
         }
         auto& round = *retention;
         auto full = [&](std::int64_t n) {
@@ -673,19 +696,35 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             if (full(n)) return wake();
             round.events_finished = true;
         }
-        if (journal_expires) {
+        if (!round.journal_finished) {
             auto n = store.prune_journal(round.journal_before, options.prune_chunk);
             round.journal += n;
             if (n > 0 && hooks.pruned) hooks.pruned("journal", n);
+            if (full(n)) return wake();
+            round.journal_finished = true;
+        }
+        if (!round.snapshots_finished) {
+            auto n = store.prune_closed_snapshots(round.snapshots_before, options.prune_chunk);
+            round.snapshots += n;
+            if (n > 0 && hooks.pruned) hooks.pruned("snapshots", n);
+            if (full(n)) return wake();
+            round.snapshots_finished = true;
+        }
+        if (marks_expire) {
+            auto n = store.prune_marks(round.marks_before, options.prune_chunk);
+            round.marks += n;
+            if (n > 0 && hooks.pruned) hooks.pruned("marks", n);
             if (full(n)) return wake();
         }
         store.put_kv(kLastRetentionKey,
                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         round.started.time_since_epoch())
                                         .count()));
-        if (round.events > 0 || round.journal > 0)
-            spdlog::info("engine: retention deleted {} done inbox events and {} journal lines",
-                         round.events, round.journal);
+        if (round.events > 0 || round.journal > 0 || round.snapshots > 0 || round.marks > 0)
+            spdlog::info(
+                "engine: retention deleted {} done inbox events, {} journal lines, {} closed "
+                "snapshots and {} marks",
+                round.events, round.journal, round.snapshots, round.marks);
         retention.reset();
     }
 };
@@ -701,6 +740,7 @@ Engine::~Engine() {
 }
 
 void Engine::start() {
+    impl_->progressed();
     if (impl_->running.exchange(true)) return;
     asio::post(impl_->io, [self = impl_] {
         self->step();
@@ -726,6 +766,11 @@ void Engine::resume() {
     asio::post(impl_->io, [self = impl_] {
         if (self->running) self->resume();
     });
+}
+
+std::chrono::steady_clock::time_point Engine::last_progress() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(impl_->progress_at.load()));
 }
 
 void Engine::set_rules(std::shared_ptr<const RuleSet> rules) {

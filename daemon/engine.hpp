@@ -55,6 +55,11 @@ struct EngineOptions {
     // forever. Deleted once a day of clock time, `prune_chunk` rows per idle step.
     std::chrono::milliseconds keep_done_events = std::chrono::days(30);
     std::chrono::milliseconds keep_journal = std::chrono::days(365);
+    // Clock time a closed lead's, deal's or task's snapshot is kept after its last change, and
+    // the marks of sent Wazzup messages and of dry-run decisions ([store] keep_closed_days,
+    // keep_marks_days); zero = forever. Same daily pass.
+    std::chrono::milliseconds keep_closed_snapshots = std::chrono::days(180);
+    std::chrono::milliseconds keep_marks = std::chrono::days(30);
     std::size_t prune_chunk = 1000;
 };
 
@@ -63,7 +68,8 @@ struct EngineHooks {
     std::function<void(const StepCounts&)> counted;  // after every commit (metrics)
     std::function<void()> read_failed;               // the portal could not answer a read
     std::function<void()> channels_changed;          // Wazzup reported a channel's new state
-    // Rows deleted by retention, by table ("inbox", "journal"), after each chunk (metrics).
+    // Rows deleted by retention, by table ("inbox", "journal", "snapshots", "marks"), after each
+    // chunk (metrics).
     std::function<void(std::string_view table, std::int64_t rows)> pruned;
     PortalAuth* portal_auth = nullptr;  // told of 401s and of reads that went through
 };
@@ -89,6 +95,10 @@ class Engine {
     void resume();
     // The rules from a reloaded config, from the next step on. Any thread.
     void set_rules(std::shared_ptr<const RuleSet> rules);
+    // When the engine last finished a step (an idle look, or a step that committed what it
+    // decided, portal failures included) or started; steady time, any thread. A loop alive
+    // but no longer finishing steps is wedged: health and the systemd watchdog look here.
+    std::chrono::steady_clock::time_point last_progress() const;
 
   private:
     struct Impl;

@@ -246,6 +246,10 @@ void StepBuilder::add_event(const store::StoredEvent& stored, const Reads& reads
             ev.kind = EventKind::deleted;
         } else if (empty_entity(before)) {
             if (initial_sync) return;  // the snapshot is all the initial sync wants
+            // Closed long ago and forgotten by retention: it is back, but not new. Like an
+            // entity of before the first start, its snapshot is all this event gives; sweeps
+            // and its next changes go to the rules.
+            if (store_.was_forgotten(key)) return;
             ev.kind = EventKind::created;
         } else {
             ev.kind = in.source == "poller" ? EventKind::updated : change_kind(in.kind);
@@ -713,7 +717,12 @@ void StepBuilder::apply(const RuleSlot& slot, const rules::Event& event,
             std::string seen_key = "dry-run:" + rule_id + ":" + entity_key + ":" + a.key;
             if (dry_seen_.count(seen_key) || store_.get_kv(seen_key)) continue;
             dry_seen_.insert(seen_key);
-            commit_.kv_puts.emplace_back(seen_key, "1");
+            // Stamped, so that retention forgets it ([store] keep_marks_days): a situation
+            // that lasts longer is journaled once per that many days.
+            commit_.kv_puts.emplace_back(
+                seen_key, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             now_.time_since_epoch())
+                                             .count()));
             store::JournalEntry j;
             j.time = now_;
             j.rule_id = rule_id;

@@ -380,9 +380,19 @@ std::vector<store::SnapshotTerm> snapshot_terms(const rules::Entity& entity) {
     return out;
 }
 
+bool in_process(const rules::Entity& entity) {
+    if (const auto* lead = std::get_if<rules::Lead>(&entity))
+        return lead->status_semantic != "S" && lead->status_semantic != "F";
+    if (const auto* deal = std::get_if<rules::Deal>(&entity)) return !deal->closed;
+    if (const auto* task = std::get_if<rules::Task>(&entity))
+        return task->status != static_cast<int>(rules::TaskStatus::completed);
+    return true;
+}
+
 store::Snapshot snapshot_of(const rules::EntityRef& ref, const rules::Entity& entity,
                             TimePoint now) {
-    return store::Snapshot{ref.key(), json_of(entity).dump(), now, snapshot_terms(entity)};
+    return store::Snapshot{ref.key(), json_of(entity).dump(), now, snapshot_terms(entity),
+                           in_process(entity)};
 }
 
 rules::Entity entity_from_snapshot(const rules::EntityRef& ref, std::string_view text) {

@@ -65,8 +65,15 @@ rules::Call call_model(const bitrix::Call& call);
 // The secondary keys of an entity (the `terms` namespace above).
 std::vector<store::SnapshotTerm> snapshot_terms(const rules::Entity& entity);
 
-// Model → snapshot: the JSON of rules/model.hpp's to_json plus snapshot_terms. A monostate
-// gives "null" and no terms (the engine erases rather than stores a gone entity).
+// Whether sweeps still look at the entity (store::Snapshot::open): a lead not converted or junk
+// (status semantic S, F), a deal not closed, a task not completed (status 5); anything else is
+// open. Every rule a sweep serves returns at once for a closed one (L1, H1, H7, C1 check
+// lead_closed; D1, D7 deal.closed; H2 a task no longer open), and each decided on the update
+// that closed it; a reopened entity is open again from the update that reopened it.
+bool in_process(const rules::Entity& entity);
+
+// Model → snapshot: the JSON of rules/model.hpp's to_json plus snapshot_terms and in_process. A
+// monostate gives "null" and no terms (the engine erases rather than stores a gone entity).
 store::Snapshot snapshot_of(const rules::EntityRef& ref, const rules::Entity& entity,
                             TimePoint now);
 

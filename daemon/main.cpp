@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
         ->required();
     run->add_flag("--dry-run", run_options.dry_run,
                   "Journal every action instead of writing to the portal (all rules)");
+    run->add_flag("--start-empty", run_options.start_empty,
+                  "Start with no state when the state file is missing or empty although this "
+                  "installation had state (otherwise refused: restore the backup)");
     run->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off");
 
     std::string check_path;

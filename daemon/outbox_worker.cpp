@@ -475,10 +475,14 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
             // Wazzup's later statuses name only the message: the engine finds the rule's
             // entity by it (a "no WhatsApp" error comes that way, engine_step.hpp).
             try {
+                // "at": retention forgets the mark after [store] keep_marks_days.
                 store.put_kv("wazzup.sent:" + sent->message_id,
                              json{{"entity_key", row.action.entity_key},
                                   {"rule_id", row.action.rule_id},
-                                  {"template", template_of(row)}}
+                                  {"template", template_of(row)},
+                                  {"at", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             clock.now().time_since_epoch())
+                                             .count()}}
                                  .dump());
             } catch (const std::exception& e) {
                 spdlog::warn("outbox: cannot remember message {}: {}", sent->message_id, e.what());

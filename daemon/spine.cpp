@@ -1,5 +1,6 @@
 #include "daemon/spine.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 
@@ -7,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "bitrix/client.hpp"
+#include "bitrix/redact.hpp"
 #include "daemon/engine.hpp"
 #include "daemon/intake.hpp"
 #include "daemon/outbox_worker.hpp"
@@ -56,9 +58,11 @@ bitrix::ClientOptions bitrix_options(const config::Config& config, store::Store&
     }
     o.bucket.burst = portal.rate_limit.burst;
     o.bucket.drain_per_second = portal.rate_limit.drain_per_second;
+    // The new address carries the webhook's code: the admin copies the code from the config,
+    // never from a log line.
     o.on_portal_moved = [](const std::string& base) {
         spdlog::warn("portal: Bitrix24 moved the portal to {}; update [portal] in the config",
-                     base);
+                     bitrix::redact_url(base));
     };
     return o;
 }
@@ -102,13 +106,14 @@ struct Spine::Impl {
     std::shared_ptr<const Calendar> calendar;
     std::string wazzup_channel_id;       // the channel free texts go through
     std::string wazzup_waba_channel_id;  // the channel WABA templates go through; may be empty
+    std::chrono::seconds engine_stall;
     // [people] shifts, replaced on a reload; read by the engine's world on any thread.
     mutable std::mutex shifts_mutex;
     std::shared_ptr<const Presence> shifts;
 
     Impl(boost::asio::io_context& io_, const config::Config& config, const Clock& clock_,
          bool dry_run, Metrics& metrics_, std::function<void(std::function<void()>)> answer_on)
-        : io(io_), clock(clock_), metrics(metrics_) {
+        : io(io_), clock(clock_), metrics(metrics_), engine_stall(config.server.engine_stall) {
         declare_metrics();
         store = open_store(config.store.path);
         bitrix = std::make_unique<bitrix::Client>(io, bitrix_options(config, *store), clock);
@@ -166,6 +171,8 @@ struct Spine::Impl {
         eo.dry_run = dry_run;
         eo.keep_done_events = config.store.keep_done_events;
         eo.keep_journal = config.store.keep_journal;
+        eo.keep_closed_snapshots = config.store.keep_closed;
+        eo.keep_marks = config.store.keep_marks;
         EngineHooks eh;
         eh.portal_auth = &portal_auth;
         eh.committed = [this] { outbox->wake(); };
@@ -270,7 +277,7 @@ struct Spine::Impl {
         metrics.declare_counter("reglament_rule_errors_total", "Rule decisions that threw.");
         metrics.declare_counter("reglament_store_pruned_total",
                                 "Rows deleted by retention ([store] keep_*_days), by table.");
-        for (const char* table : {"inbox", "journal"})
+        for (const char* table : {"inbox", "journal", "snapshots", "marks"})
             metrics.add("reglament_store_pruned_total", {{"table", table}}, 0);
         metrics.declare_counter("reglament_actions_total",
                                 "Outbox attempts by rule, kind and outcome.");
@@ -454,6 +461,24 @@ void Spine::reload(const config::Config& config) {
     impl_->outbox->resume();
     // Who is present may have changed: L1 hands on the leads of whoever left the staff.
     impl_->engine->sweep_soon();
+}
+
+std::vector<std::string> Spine::problems() const {
+    std::vector<std::string> out;
+    if (auto why = impl_->writer->failing(); !why.empty())
+        out.push_back("webhooks cannot be committed to the state (answered 503): " + why);
+    auto idle = std::chrono::steady_clock::now() - impl_->engine->last_progress();
+    if (idle >= impl_->engine_stall)
+        out.push_back(
+            "the engine has finished no step for " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(idle).count()) +
+            " s ([server] engine_stall_seconds = " + std::to_string(impl_->engine_stall.count()) +
+            ")");
+    return out;
+}
+
+bool Spine::engine_progressing() const {
+    return std::chrono::steady_clock::now() - impl_->engine->last_progress() < impl_->engine_stall;
 }
 
 void Spine::wake() {

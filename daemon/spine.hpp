@@ -6,6 +6,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "daemon/metrics.hpp"
@@ -42,6 +44,11 @@ class Spine {
     void reload(const config::Config& config);
     // The clock moved (POST /admin/clock): timers may be due.
     void wake();
+    // Why the daemon cannot do its job now, one sentence each (empty: healthy). Any thread.
+    std::vector<std::string> problems() const;
+    // The engine finished a step within [server] engine_stall_seconds: only then does
+    // daemon.cpp tell the systemd watchdog the daemon is alive. Any thread.
+    bool engine_progressing() const;
 
   private:
     struct Impl;

@@ -50,6 +50,11 @@ std::uint64_t InboxWriter::events_committed() const {
     return events_;
 }
 
+std::string InboxWriter::failing() const {
+    std::lock_guard guard(mutex_);
+    return failing_;
+}
+
 void InboxWriter::run() {
     std::vector<Item> batch;
     for (;;) {
@@ -106,6 +111,11 @@ void InboxWriter::write_batch(std::vector<Item>& batch) {
         batches_ += transactions;
         for (const auto& r : results)
             events_ += r.committed ? 1 : 0;
+        // One refused event among committed ones is that event's problem, not the store's.
+        if (transactions > 0)
+            failing_.clear();
+        else if (!results.empty())
+            failing_ = results.front().error;
     }
     if (options_.deliver) {
         // The events themselves are not needed any more: only the callbacks travel.

@@ -52,6 +52,9 @@ class InboxWriter {
     // Transactions committed and events stored so far (for metrics and tests).
     std::uint64_t batches_committed() const;
     std::uint64_t events_committed() const;
+    // Why the latest batch could not be committed at all (disk full, damaged file), or empty
+    // once a batch commits again: while set, webhooks are answered 503 (health).
+    std::string failing() const;
 
   private:
     struct Item {
@@ -69,6 +72,7 @@ class InboxWriter {
     bool stopping_ = false;
     std::uint64_t batches_ = 0;
     std::uint64_t events_ = 0;
+    std::string failing_;
     std::thread thread_;
 };
 

@@ -73,6 +73,10 @@ struct Snapshot {
     TimePoint updated_at{};
     // Written with the snapshot, replacing its previous terms. Reads leave it empty.
     std::vector<SnapshotTerm> terms = {};
+    // Still in process (a lead not converted or junk, a deal not closed, a task not completed):
+    // sweeps read only open snapshots, retention deletes closed ones that have not changed for
+    // long. Anything that is no lead, deal or task is open.
+    bool open = true;
 };
 
 struct RuleStateKey {

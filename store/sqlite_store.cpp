@@ -275,6 +275,20 @@ void SqliteStore::for_each_snapshot(std::string_view prefix,
     impl_->read([&](Connection& c) { sqlite::scan_snapshots(c, prefix, visit); });
 }
 
+void SqliteStore::for_each_open_snapshot(std::string_view prefix,
+                                         const std::function<void(const Snapshot&)>& visit) {
+    impl_->read([&](Connection& c) { sqlite::scan_open_snapshots(c, prefix, visit); });
+}
+
+std::int64_t SqliteStore::prune_closed_snapshots(TimePoint before, std::size_t limit) {
+    return impl_->write(
+        [&](Connection& c) { return sqlite::delete_closed_snapshots(c, before, limit); });
+}
+
+bool SqliteStore::was_forgotten(std::string_view entity_key) {
+    return impl_->read([&](Connection& c) { return sqlite::select_forgotten(c, entity_key); });
+}
+
 std::optional<RuleState> SqliteStore::get_rule_state(std::string_view rule_id,
                                                      std::string_view entity_key) {
     return impl_->read(
@@ -291,6 +305,10 @@ std::optional<std::string> SqliteStore::get_kv(std::string_view key) {
 
 void SqliteStore::put_kv(std::string_view key, std::string_view value) {
     impl_->write([&](Connection& c) { sqlite::write_kv(c, key, value); });
+}
+
+std::int64_t SqliteStore::prune_marks(TimePoint before, std::size_t limit) {
+    return impl_->write([&](Connection& c) { return sqlite::delete_old_marks(c, before, limit); });
 }
 
 // ---- timers ----

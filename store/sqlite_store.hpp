@@ -63,6 +63,10 @@ class SqliteStore final : public Store {
                                          std::string_view value) override;
     void for_each_snapshot(std::string_view prefix,
                            const std::function<void(const Snapshot&)>& visit) override;
+    void for_each_open_snapshot(std::string_view prefix,
+                                const std::function<void(const Snapshot&)>& visit) override;
+    std::int64_t prune_closed_snapshots(TimePoint before, std::size_t limit) override;
+    bool was_forgotten(std::string_view entity_key) override;
 
     std::optional<RuleState> get_rule_state(std::string_view rule_id,
                                             std::string_view entity_key) override;
@@ -92,6 +96,7 @@ class SqliteStore final : public Store {
 
     std::optional<std::string> get_kv(std::string_view key) override;
     void put_kv(std::string_view key, std::string_view value) override;
+    std::int64_t prune_marks(TimePoint before, std::size_t limit) override;
 
     void commit(const EngineCommit& work) override;
 

@@ -69,6 +69,16 @@ class Store {
     // one row at a time (constant memory whatever the number of rows).
     virtual void for_each_snapshot(std::string_view prefix,
                                    const std::function<void(const Snapshot&)>& visit) = 0;
+    // The same over the open snapshots only (Snapshot::open): what a sweep reads, so its cost
+    // follows what is in process, not the whole history.
+    virtual void for_each_open_snapshot(std::string_view prefix,
+                                        const std::function<void(const Snapshot&)>& visit) = 0;
+    // Deletes at most `limit` closed snapshots of leads, deals and tasks (and their terms) last
+    // written before `before`, oldest first; returns how many. Each leaves its key behind
+    // (was_forgotten), so that the entity coming back is not taken for a new one.
+    virtual std::int64_t prune_closed_snapshots(TimePoint before, std::size_t limit) = 0;
+    // Whether retention deleted the closed snapshot of this entity.
+    virtual bool was_forgotten(std::string_view entity_key) = 0;
 
     // ---- rule state ----
     virtual std::optional<RuleState> get_rule_state(std::string_view rule_id,
@@ -119,6 +129,11 @@ class Store {
     // ---- kv: poll watermarks, round-robin positions, OAuth refresh token, channel states ----
     virtual std::optional<std::string> get_kv(std::string_view key) = 0;
     virtual void put_kv(std::string_view key, std::string_view value) = 0;
+    // Deletes at most `limit` marks written before `before` and returns how many: the kv rows
+    // "wazzup.sent:<id>" (their value a JSON object with "at", ms since the epoch) and
+    // "dry-run:<key>" (their value the ms since the epoch); a mark without a time counts as
+    // old. Other kv rows are never deleted. Call again while it returns `limit`.
+    virtual std::int64_t prune_marks(TimePoint before, std::size_t limit) = 0;
 
     // ---- unit of work ----
     virtual void commit(const EngineCommit& work) = 0;

@@ -33,6 +33,11 @@ std::vector<Snapshot> select_snapshots_by_term(Connection& conn, std::string_vie
                                                std::string_view value);
 void scan_snapshots(Connection& conn, std::string_view prefix,
                     const std::function<void(const Snapshot&)>& visit);
+void scan_open_snapshots(Connection& conn, std::string_view prefix,
+                         const std::function<void(const Snapshot&)>& visit);
+std::int64_t delete_closed_snapshots(Connection& conn, TimePoint before, std::size_t limit);
+bool select_forgotten(Connection& conn, std::string_view entity_key);
+std::int64_t delete_old_marks(Connection& conn, TimePoint before, std::size_t limit);
 std::optional<RuleState> select_rule_state(Connection& conn, std::string_view rule_id,
                                            std::string_view entity_key);
 void write_rule_state(Connection& conn, const RuleState& state);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -238,6 +239,43 @@ TEST_CASE("e2e: SIGHUP with a broken config keeps the old one; SIGTERM exits 0",
     auto log = d.process->output();
     CHECK_THAT(log, Catch::Contains("reload refused"));
     CHECK_THAT(log, Catch::Contains("stopped"));
+}
+
+TEST_CASE("e2e: a state file truncated to zero or gone is refused; --start-empty starts empty",
+          "[e2e][state]") {
+    namespace fs = std::filesystem;
+    RunningDaemon d("system");
+    const auto state = d.dir / "state.db";
+    const auto config = (d.dir / "reglament.toml").string();
+    d.process->signal(SIGTERM);
+    REQUIRE(d.process->wait_exit(std::chrono::seconds(15)) == 0);
+    REQUIRE(fs::file_size(state) > 0);
+    CHECK(fs::exists(d.dir / "state.db.present"));
+
+    auto refused = [&](const std::string& log, const std::string& why) {
+        ChildProcess run({REGLAMENTD_BIN, "run", "--config", config}, d.dir / log);
+        auto code = run.wait_exit(std::chrono::seconds(20));
+        INFO(run.output());
+        CHECK(code == 1);
+        CHECK_THAT(run.output(), Catch::Contains(why) && Catch::Contains(state.string()) &&
+                                     Catch::Contains("--start-empty") && Catch::Contains("backup"));
+    };
+    fs::resize_file(state, 0);
+    refused("truncated.log", "is empty (0 bytes)");
+    CHECK(fs::file_size(state) == 0);  // refused before anything was written
+    fs::remove(state);
+    refused("missing.log", "is missing, but this installation had state");
+    CHECK_FALSE(fs::exists(state));
+
+    // The admin's explicit choice starts empty, and from then on this state is the one kept.
+    d.process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{REGLAMENTD_BIN, "run", "--config", config, "--start-empty"},
+        d.dir / "start-empty.log");
+    CHECK(wait_until_healthy(d.admin_url("/healthz"), std::chrono::seconds(20)));
+    CHECK_THAT(d.process->output(), Catch::Contains("--start-empty: starting with no state"));
+    d.process->signal(SIGTERM);
+    CHECK(d.process->wait_exit(std::chrono::seconds(15)) == 0);
+    CHECK(fs::file_size(state) > 0);
 }
 
 }  // namespace daemon_admin_test

@@ -197,4 +197,45 @@ TEST_CASE("e2e: done events and journal lines past their keep days are deleted o
     CHECK(state_sql(p, "SELECT count(*) FROM inbox WHERE status = 'failed'") == 1);
 }
 
+TEST_CASE("e2e: closed snapshots and old marks are forgotten on the clock, the rest kept",
+          "[e2e][operations][retention]") {
+    PortalOptions o;
+    o.config_edits = {{"keep_closed_days = \\d+", "keep_closed_days = 2"},
+                      {"keep_marks_days = \\d+", "keep_marks_days = 2"}};
+    Portal p(o);
+    p.settle();
+    const std::string start = std::to_string(state_sql(p, "SELECT min(received_at) FROM inbox"));
+    // A year's history in small: a completed task and a junk lead, an open task, the marks of a
+    // sent message and of a dry-run decision, all from the first moment.
+    state_sql(p,
+              "INSERT INTO snapshots (entity_key, json, updated_at, open) VALUES "
+              "('task:900001', '{\"id\":\"900001\",\"status\":5}', " +
+                  start +
+                  ", 0), "
+                  "('lead:900003', '{\"id\":\"900003\",\"status_semantic\":\"F\"}', " +
+                  start +
+                  ", 0), "
+                  "('task:900002', '{\"id\":\"900002\",\"status\":2}', " +
+                  start + ", 1)");
+    state_sql(p, "INSERT INTO kv (key, value) VALUES ('dry-run:H1:lead:900003:gap1', '" + start +
+                     "'), ('wazzup.sent:m-900003', '{\"entity_key\":\"lead:900003\",\"at\":" +
+                     start + "}')");
+    auto count = [&](const std::string& where) {
+        return state_sql(p, "SELECT count(*) FROM " + where);
+    };
+    CHECK(count("snapshots WHERE entity_key IN ('task:900001', 'lead:900003')") == 2);
+
+    p.advance(3 * 86400);
+    p.settle();
+    CHECK(eventually([&] {
+        return count("snapshots WHERE entity_key IN ('task:900001', 'lead:900003')") == 0;
+    }));
+    CHECK(count("forgotten_snapshots WHERE entity_key IN ('task:900001', 'lead:900003')") == 2);
+    CHECK(count("snapshots WHERE entity_key = 'task:900002'") == 1);  // open: kept
+    CHECK(count("kv WHERE key IN ('dry-run:H1:lead:900003:gap1', 'wazzup.sent:m-900003')") == 0);
+    CHECK(count("kv WHERE key = 'engine:last_sweep'") == 1);  // other keys stay
+    CHECK(metric_value(p, "reglament_store_pruned_total{table=\"snapshots\"}") >= 2);
+    CHECK(metric_value(p, "reglament_store_pruned_total{table=\"marks\"}") >= 2);
+}
+
 }  // namespace operations_e2e_test

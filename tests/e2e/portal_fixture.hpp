@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <regex>
 #include <string>
@@ -44,6 +45,8 @@ struct PortalOptions {
     int poll_interval_seconds = 60;
     // Text edits of the shipped example config: {regex, replacement}.
     std::vector<std::pair<std::string, std::string>> config_edits;
+    // Extra environment of the daemon (NOTIFY_SOCKET, WATCHDOG_USEC: systemd's side).
+    std::map<std::string, std::string> daemon_env;
 };
 
 class Portal {
@@ -106,7 +109,7 @@ class Portal {
                                       (dir / "reglament.toml").string()};
         if (options.dry_run) argv.push_back("--dry-run");
         daemon = std::make_unique<ChildProcess>(
-            argv, dir / ("daemon-" + std::to_string(++daemon_runs) + ".log"));
+            argv, dir / ("daemon-" + std::to_string(++daemon_runs) + ".log"), options.daemon_env);
         if (!wait_until_healthy(admin_url("/healthz"), std::chrono::seconds(20)))
             FAIL("daemon did not become healthy:\n" << daemon->output());
     }

@@ -388,6 +388,60 @@ TEST_CASE("bitrix client: timeouts and dropped connections", "[bitrix][integrati
     }
 }
 
+TEST_CASE("bitrix client: no fault puts the webhook's code or a token in a log line or error",
+          "[bitrix][integration][secrets]") {
+    LogCapture logs;
+    PortalServer portal(10);
+    // Bodies that quote the request back, as proxies and error pages do.
+    const std::string echo = portal.webhook() + "crm.lead.get?auth=tok3n&access_token=tok3n";
+    portal.inject = [echo](const net::Request&, int n) -> std::optional<net::Response> {
+        switch (n) {
+            case 1:
+                return net::Response::json(
+                    400, json{{"error", "INVALID_REQUEST"}, {"error_description", echo}}.dump());
+            case 2:
+                return net::Response::json(500, json{{"error", "INTERNAL_SERVER_ERROR"},
+                                                     {"error_description", "failed: " + echo},
+                                                     {"auth", "tok3n"}}
+                                                    .dump());
+            case 3: {
+                auto r = net::Response::text(502, "<html><body>" + echo + "</body></html>");
+                r.headers = {{"Content-Type", "text/html"}};
+                return r;
+            }
+            case 4: {
+                net::Response hold;  // never answered: a timeout
+                hold.status = 0;
+                return hold;
+            }
+            default:
+                return std::nullopt;
+        }
+    };
+    SystemClock clock;
+    Runner runner;
+    auto options = fast_options();
+    options.webhook_url = portal.webhook();
+    options.batch_limit = 1;
+    options.max_in_flight = 1;
+    options.http.request_timeout = 300ms;
+    Client client(runner.io, options, clock);
+    std::string errors;
+    auto refused = client.call("crm.lead.get", {{"id", 1}});  // 400: not retried
+    auto r = get(refused);
+    REQUIRE(r.error);
+    errors += r.error->to_string() + "\n";
+    auto retried = client.call("crm.lead.get", {{"id", 2}});  // 500, 502, timeout, then 200
+    auto ok = get(retried);
+    INFO((ok.error ? ok.error->to_string() : std::string()));
+    CHECK(ok.ok());
+    CHECK(portal.requests == 5);
+    auto logged = logs.str() + errors;
+    INFO(logged);
+    CHECK(logged.find("s3cretcode") == std::string::npos);
+    CHECK(logged.find("tok3n") == std::string::npos);
+}
+
 TEST_CASE("bitrix client: 20 concurrent 401s share one refresh, persisted before use",
           "[bitrix][integration]") {
     LogCapture logs;
@@ -594,6 +648,7 @@ TEST_CASE("bitrix client: HTTPS with a test CA; plain HTTP only for loopback",
         auto r = get(f);
         REQUIRE(r.error);
         CHECK(r.error->code == std::string(codes::connect_failed));
+        CHECK(r.error->to_string().find("s3cretcode") == std::string::npos);
     }
     fs::remove_all(dir);
 

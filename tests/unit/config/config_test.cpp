@@ -343,17 +343,24 @@ TEST_CASE("config: [store] retention keys are read, defaulted and checked", "[co
     const auto good = dir.write("good.toml", minimal_portal +
                                                  "[store]\n"
                                                  "keep_done_events_days = 7\n"
-                                                 "keep_journal_days = 0\n");
+                                                 "keep_journal_days = 0\n"
+                                                 "keep_closed_days = 90\n"
+                                                 "keep_marks_days = 0\n");
     const auto result = check(good, isolated(dir));
     INFO(all_messages(result.errors));
     REQUIRE(result.config);
     CHECK(result.config->store.keep_done_events == std::chrono::days(7));
     CHECK(result.config->store.keep_journal == std::chrono::days(0));
+    CHECK(result.config->store.keep_closed == std::chrono::days(90));
+    CHECK(result.config->store.keep_marks == std::chrono::days(0));
 
     const auto plain = check(dir.write("defaults.toml", minimal_portal), isolated(dir));
     REQUIRE(plain.config);
     CHECK(plain.config->store.keep_done_events == std::chrono::days(30));
     CHECK(plain.config->store.keep_journal == std::chrono::days(365));
+    CHECK(plain.config->store.keep_closed == std::chrono::days(180));
+    CHECK(plain.config->store.keep_marks == std::chrono::days(30));
+    CHECK(plain.config->server.engine_stall == std::chrono::seconds(900));
 
     const auto bad = dir.write("bad.toml", minimal_portal +
                                                "[store]\n"

@@ -126,6 +126,30 @@ TEST_CASE("first sight is creation; an unchanged re-read is an echo no rule sees
     CHECK_FALSE(rig.store.get_snapshot("lead:7"));
 }
 
+TEST_CASE("a closed lead forgotten by retention comes back as known, not as a new lead",
+          "[engine_step][retention]") {
+    Rig rig;
+    auto converted = lead("7", "11");
+    converted.status_id = "CONVERTED";
+    converted.status_semantic = "S";
+    rig.store.put_snapshot(snapshot_of({"lead", "7"}, converted, kNow - std::chrono::days(200)));
+    CHECK_FALSE(rig.store.get_snapshot("lead:7")->open);
+    REQUIRE(rig.store.prune_closed_snapshots(kNow - std::chrono::days(180), 100) == 1);
+
+    // Reopened half a year later: no rule takes it for a lead that just arrived.
+    auto work = rig.step({bitrix_event(1, "ONCRMLEADUPDATE", "lead:7")},
+                         Reads{{"lead:7", lead("7", "11")}});
+    CHECK(rig.first->seen.empty());
+    CHECK(work.done_event_ids == std::vector<std::int64_t>{1});
+    auto snap = rig.store.get_snapshot("lead:7");
+    REQUIRE(snap);
+    CHECK(snap->open);
+    // From then on it is an ordinary lead: its next change is an update.
+    rig.step({bitrix_event(2, "ONCRMLEADUPDATE", "lead:7")}, Reads{{"lead:7", lead("7", "12")}});
+    REQUIRE(rig.first->seen.size() == 1);
+    CHECK(rig.first->seen[0].first == rules::EventKind::updated);
+}
+
 TEST_CASE("a later rule sees the lead as an earlier rule's write leaves it", "[engine_step]") {
     Rig rig;
     rig.first->answer = [](const rules::RuleContext& c) {

@@ -36,6 +36,76 @@ TEST_CASE("snapshots: put replaces, listing by prefix streams matching rows in k
     CHECK(all == 6);
 }
 
+TEST_CASE("snapshots: a sweep reads only open ones; closed ones are forgotten after their time",
+          "[store][snapshots][retention]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    store.put_snapshot({"lead:1", R"({"v":1})", at_ms(1000), {{"lead.phone", "7916"}}, true});
+    store.put_snapshot({"lead:2", R"({"v":2})", at_ms(1000), {{"lead.phone", "7916"}}, false});
+    store.put_snapshot({"lead:3", R"({"v":3})", at_ms(5000), {}, false});
+    store.put_snapshot({"task:4", R"({"v":4})", at_ms(1000), {}, false});
+    store.put_snapshot({"deal:5", R"({"v":5})", at_ms(1000), {}, true});
+
+    std::vector<std::string> swept;
+    for (const char* prefix : {"lead:", "deal:", "task:"})
+        store.for_each_open_snapshot(prefix, [&](const Snapshot& s) {
+            swept.push_back(s.entity_key);
+            CHECK(s.json.size() > 2);
+        });
+    CHECK(swept == std::vector<std::string>{"lead:1", "deal:5"});
+    CHECK_FALSE(store.get_snapshot("lead:2")->open);
+
+    // A closed lead that opens again is swept again.
+    store.put_snapshot({"lead:3", R"({"v":3})", at_ms(6000), {}, true});
+    swept.clear();
+    store.for_each_open_snapshot("lead:",
+                                 [&](const Snapshot& s) { swept.push_back(s.entity_key); });
+    CHECK(swept == std::vector<std::string>{"lead:1", "lead:3"});
+
+    // Retention: closed and unchanged before 2000 → lead:2, task:4, oldest first, in chunks.
+    CHECK(store.prune_closed_snapshots(at_ms(2000), 1) == 1);
+    CHECK(store.prune_closed_snapshots(at_ms(2000), 10) == 1);
+    CHECK(store.prune_closed_snapshots(at_ms(2000), 10) == 0);
+    CHECK_FALSE(store.get_snapshot("lead:2"));
+    CHECK_FALSE(store.get_snapshot("task:4"));
+    CHECK(store.get_snapshot("lead:1"));
+    CHECK(store.get_snapshot("deal:5"));  // open: kept however old
+    CHECK(store.was_forgotten("lead:2"));
+    CHECK(store.was_forgotten("task:4"));
+    CHECK_FALSE(store.was_forgotten("lead:1"));
+    CHECK_FALSE(store.was_forgotten("lead:99"));
+    // Its lookup terms went with it.
+    auto by_phone = store.find_snapshots("lead.phone", "7916");
+    REQUIRE(by_phone.size() == 1);
+    CHECK(by_phone[0].entity_key == "lead:1");
+}
+
+TEST_CASE("kv: marks of sent messages and dry-run decisions expire, other keys never",
+          "[store][retention]") {
+    TempDir dir;
+    SqliteStore store(dir.file("state.db"));
+    store.put_kv("wazzup.sent:old", R"({"entity_key":"lead:1","rule_id":"C1","at":1000})");
+    store.put_kv("wazzup.sent:new", R"({"entity_key":"lead:1","rule_id":"C1","at":9000})");
+    store.put_kv("wazzup.sent:timeless", R"({"entity_key":"lead:1"})");
+    store.put_kv("dry-run:H1:lead:1:gap1", "1000");
+    store.put_kv("dry-run:H1:lead:2:gap1", "9000");
+    store.put_kv("poller:last_success", "1");
+    store.put_kv("engine:last_sweep", "1");
+    store.put_kv("oauth:refresh_token", "0");
+
+    CHECK(store.prune_marks(at_ms(5000), 2) == 2);
+    CHECK(store.prune_marks(at_ms(5000), 2) == 1);
+    CHECK(store.prune_marks(at_ms(5000), 2) == 0);
+    CHECK_FALSE(store.get_kv("wazzup.sent:old"));
+    CHECK_FALSE(store.get_kv("wazzup.sent:timeless"));
+    CHECK_FALSE(store.get_kv("dry-run:H1:lead:1:gap1"));
+    CHECK(store.get_kv("wazzup.sent:new"));
+    CHECK(store.get_kv("dry-run:H1:lead:2:gap1"));
+    CHECK(store.get_kv("poller:last_success"));
+    CHECK(store.get_kv("engine:last_sweep"));
+    CHECK(store.get_kv("oauth:refresh_token"));
+}
+
 TEST_CASE("rule state and kv: written values read back, replaced by later writes", "[store]") {
     TempDir dir;
     SqliteStore store(dir.file("state.db"));

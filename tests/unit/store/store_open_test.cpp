@@ -58,16 +58,66 @@ TEST_CASE("store: a file of schema version 1 gets the done-events index and keep
         // Back to what a version 1 reglamentd left behind.
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-        REQUIRE(sqlite3_exec(db,
-                             "DROP INDEX inbox_done; ALTER TABLE inbox DROP COLUMN last_error; "
-                             "ALTER TABLE inbox DROP COLUMN not_before; "
-                             "DELETE FROM schema_version WHERE version > 1",
-                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        REQUIRE(
+            sqlite3_exec(
+                db,
+                "DROP INDEX inbox_done; DROP INDEX snapshots_open; "
+                "DROP INDEX snapshots_closed; DROP TABLE forgotten_snapshots; "
+                "ALTER TABLE snapshots DROP COLUMN open; ALTER TABLE inbox DROP COLUMN last_error; "
+                "ALTER TABLE inbox DROP COLUMN not_before; "
+                "DELETE FROM schema_version WHERE version > 1",
+                nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
     }
     SqliteStore store(path);
     CHECK(store.schema_version() == SqliteStore::latest_schema_version());
     CHECK(store.prune_done_events(at_ms(2000), 10) == 1);
+}
+
+TEST_CASE("store: a version 2 file is migrated: closed snapshots known, marks stamped",
+          "[store][retention]") {
+    TempDir dir;
+    const auto path = dir.file("state.db");
+    { SqliteStore store(path); }
+    {
+        // Back to what a version 2 reglamentd left behind, with its history.
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db,
+                             "DROP INDEX snapshots_open; DROP INDEX snapshots_closed; "
+                             "DROP TABLE forgotten_snapshots; "
+                             "ALTER TABLE snapshots DROP COLUMN open; "
+                             "ALTER TABLE inbox DROP COLUMN last_error; "
+                             "ALTER TABLE inbox DROP COLUMN not_before; "
+                             "DELETE FROM schema_version WHERE version > 2; "
+                             "INSERT INTO snapshots (entity_key, json, updated_at) VALUES "
+                             "('lead:1', '{\"status_semantic\":\"S\"}', 1), "
+                             "('lead:2', '{\"status_semantic\":\"P\"}', 1), "
+                             "('lead:3', '{\"status_semantic\":\"F\"}', 1), "
+                             "('deal:4', '{\"closed\":true}', 1), "
+                             "('deal:5', '{\"closed\":false}', 1), "
+                             "('task:6', '{\"status\":5}', 1), "
+                             "('task:7', '{\"status\":4}', 1), "
+                             "('call:8', '{\"status\":5}', 1); "
+                             "INSERT INTO kv (key, value) VALUES ('dry-run:H1:lead:2:gap1', '1'), "
+                             "('wazzup.sent:m1', '{\"entity_key\":\"lead:2\"}'), "
+                             "('poller:watermark', '1')",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    SqliteStore store(path);
+    CHECK(store.schema_version() == SqliteStore::latest_schema_version());
+    std::vector<std::string> open;
+    for (const char* prefix : {"lead:", "deal:", "task:", "call:"})
+        store.for_each_open_snapshot(prefix,
+                                     [&](const Snapshot& s) { open.push_back(s.entity_key); });
+    CHECK(open == std::vector<std::string>{"lead:2", "deal:5", "task:7", "call:8"});
+    // The marks count from the migration, not from the epoch: none is due yet.
+    const auto year_2020 = at_ms(1'577'836'800'000);
+    CHECK(store.prune_marks(year_2020, 10) == 0);
+    CHECK(std::stoll(*store.get_kv("dry-run:H1:lead:2:gap1")) > 1'577'836'800'000);
+    CHECK_THAT(*store.get_kv("wazzup.sent:m1"), Catch::Contains("\"at\":"));
+    CHECK(store.get_kv("poller:watermark") == "1");
 }
 
 TEST_CASE("store: a file from a newer reglamentd is refused, naming the file", "[store]") {
