@@ -295,7 +295,8 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
             self->bitrix.call(read.method, read.params, bitrix::Idempotency::read,
                               [call, finish, fail](bitrix::Result r) {
                                   if (r.ok()) return finish(target_from_statistic(r.result));
-                                  if (!refused(*r.error)) return fail(*r.error);
+                                  if (fault(*r.error) != bitrix::Fault::refused)
+                                      return fail(*r.error);
                                   // No telephony scope, say: the number is all there is to go by.
                                   spdlog::warn("engine: cannot read the statistics of call {}: {}",
                                                call.call_id, r.error->to_string());
@@ -305,16 +306,17 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         if (call.crm_activity_id.empty() || call.crm_activity_id == "0") return statistics();
         rules::EntityRef ref{"activity", call.crm_activity_id};
         auto read = entity_read(ref);
-        bitrix.call(read->method, read->params, bitrix::Idempotency::read,
-                    [ref, finish, fail, statistics](bitrix::Result r) {
-                        if (r.ok()) {
-                            if (auto t = target_from_activity(entity_from_rest(ref, r.result)))
-                                return finish(*t);
-                        } else if (!means_gone(*r.error) && !refused(*r.error)) {
-                            return fail(*r.error);
-                        }
-                        statistics();
-                    });
+        bitrix.call(
+            read->method, read->params, bitrix::Idempotency::read,
+            [ref, finish, fail, statistics](bitrix::Result r) {
+                if (r.ok()) {
+                    if (auto t = target_from_activity(entity_from_rest(ref, r.result)))
+                        return finish(*t);
+                } else if (!means_gone(*r.error) && fault(*r.error) != bitrix::Fault::refused) {
+                    return fail(*r.error);
+                }
+                statistics();
+            });
     }
 
     void read_entities(const std::shared_ptr<Pending>& pending) {

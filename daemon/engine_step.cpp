@@ -6,8 +6,8 @@
 
 #include "daemon/call_log.hpp"
 #include "daemon/entity_model.hpp"
-#include "daemon/send_refusal.hpp"
 #include "daemon/footprints.hpp"
+#include "daemon/send_refusal.hpp"
 #include "rules/iso_time.hpp"
 #include "rules/lead/common.hpp"
 #include "rules/phone.hpp"
@@ -353,9 +353,13 @@ bool StepBuilder::claim_echo(const rules::ChatMessage& m, const std::string& typ
         return false;
     TimePoint first(std::chrono::milliseconds(where["first_at"].get<std::int64_t>()));
     if (!wazzup::echo_matches(first, at)) return false;
-    json sent{{"entity_key", where.value("entity_key", "")},
-              {"rule_id", where.value("rule_id", "")},
-              {"template", where.value("template", "")}};
+    json sent{
+        {"entity_key", where.value("entity_key", "")},
+        {"rule_id", where.value("rule_id", "")},
+        {"template", where.value("template", "")},
+        // retention forgets the mark after [store] keep_marks_days
+        {"at",
+         std::chrono::duration_cast<std::chrono::milliseconds>(now_.time_since_epoch()).count()}};
     claimed_[m.message_id] = sent.dump();
     commit_.kv_puts.emplace_back("wazzup.sent:" + m.message_id, sent.dump());
     return add_own_message_status(m, ev, reads);
