@@ -43,7 +43,7 @@ TEST_CASE(
     CHECK(comments_containing(p, id, "невозвратные") == 1);
 }
 
-TEST_CASE("e2e: a move Замер → Перенос is undone; a move forward is left alone",
+TEST_CASE("e2e: a move Замер → Перенос is undone — a move forward is left alone",
           "[e2e][deal][D1]") {
     Portal p(deal_options());
     long long id = new_deal(p, "UC_MEASURE", full_fields("2026-03-04"));
@@ -51,7 +51,9 @@ TEST_CASE("e2e: a move Замер → Перенос is undone; a move forward i
     move(p, id, "PREPARATION");  // Перенос
     p.settle();
     CHECK(stage(p, id) == "UC_MEASURE");
-    CHECK(notifications(p, 11, "в «PREPARATION»").size() == 1);
+    // Texts name the stage, never its id (issue 18).
+    CHECK(notifications(p, 11, "в «Перенос»").size() == 1);
+    CHECK(notifications(p, 11, "«PREPARATION»").empty());
 
     move(p, id, "UC_PRECONTRACT");  // forward: the regulation has nothing to say
     p.settle();
@@ -350,7 +352,7 @@ TEST_CASE("e2e: the dial plan's call tasks come when due, across a weekend and a
 
 // R1's notice reaches the lead's current responsible, even when L4 reassigned the lead in the
 // same engine step; every open plan task is completed when the client answers.
-TEST_CASE("e2e: the dial plan stops when the client answers; R1 tells the responsible",
+TEST_CASE("e2e: the dial plan stops when the client answers — R1 tells the responsible",
           "[e2e][deal][R2][R1]") {
     PortalOptions o;
     o.start = "2026-03-06T15:00:00+03:00";  // Friday
@@ -415,7 +417,7 @@ TEST_CASE("e2e: the dial plan stops when the client answers; R1 tells the respon
 // R3: half an hour of working time after a call, a lead with neither a new status nor a timeline
 // comment made after the call is flagged to the manager who called. The comment reaches the
 // daemon only as ONCRMTIMELINECOMMENTADD {ID}: it reads the comment to know its lead.
-TEST_CASE("e2e R3: a call left without a status or comment is flagged; a commented one is not",
+TEST_CASE("e2e R3: a call left without a status or comment is flagged — a commented one is not",
           "[e2e][deal][R3]") {
     Portal p;  // Monday 09:00
     long long bare = new_lead(p, "+7 912 555-30-01", "Окна: без итога");

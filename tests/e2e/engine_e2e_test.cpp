@@ -215,7 +215,19 @@ TEST_CASE("e2e: the rules in dry-run journal what they do live, and write nothin
     for (const auto& s : dry)
         dry_lines += s + "\n";
     INFO(dry_lines);
-    CHECK(dry == live);
+    // Every rule's decision is journaled in dry-run as it is carried out live. What follows
+    // from the writes themselves is not: the daemon's tasks go with a lead L4 handed on
+    // (`lead-life`) only when the hand-over was written, and in dry-run the lead L3 would
+    // reject stays in the process, so R2 still plans its first call (README, dry-run).
+    std::set<std::string> decided;
+    for (const auto& s : live)
+        if (s.rfind("lead-life ", 0) != 0) decided.insert(s);
+    std::set<std::string> extra;
+    for (const auto& s : dry)
+        if (!decided.count(s)) extra.insert(s);
+    for (const auto& s : decided)
+        CHECK(dry.count(s) == 1);
+    CHECK(extra == std::set<std::string>{"R2 lead:9 task.add"});
 }
 
 TEST_CASE("e2e: every rule switched off does nothing", "[e2e][engine][disabled]") {
@@ -250,7 +262,7 @@ TEST_CASE("e2e: a missed incoming call gets one callback task, closed by the cal
     CHECK(callbacks[0]["status"].dump().find('5') != std::string::npos);
 }
 
-TEST_CASE("e2e: two unanswered first calls send «Недозвон» once; no WhatsApp → comment",
+TEST_CASE("e2e: two unanswered first calls send «Недозвон» once — no WhatsApp → comment",
           "[e2e][engine][L5]") {
     Portal p;
     p.control("act/no-whatsapp", {{"phone", "79123334455"}});
@@ -297,7 +309,7 @@ TEST_CASE("e2e: a forged Bitrix24 event is refused and nothing happens", "[e2e][
     CHECK(rest_count(p, "crm.lead.get") == reads);
 }
 
-TEST_CASE("e2e: a channel Wazzup reports down is not sent on; the failure is journaled",
+TEST_CASE("e2e: a channel Wazzup reports down is not sent on — the failure is journaled",
           "[e2e][engine][wazzup]") {
     Portal p;
     long long id = new_lead(p, "+7 912 444-55-66");

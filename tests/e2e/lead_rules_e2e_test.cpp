@@ -226,13 +226,15 @@ TEST_CASE("e2e L4: a lead on the Friday before the 9 March holiday waits for Tue
     advance_to(p, "2026-03-10T09:04:00+03:00");
     CHECK(count_of(notes_to(p, who), call) == 0);
     advance_to(p, "2026-03-10T09:05:00+03:00");
-    CHECK(count_of(notes_to(p, who), call) == 1);
+    // The first manager may have no shift on Tuesday: L1 then hands the lead to one who is
+    // present, and the one who holds it at 09:05 is the one told.
+    CHECK(count_of(notes_to(p, assigned(p, id)), call) == 1);
 }
 
 // ---------------------------------------------------------------------------------------------
 // L2 duplicates
 
-TEST_CASE("e2e L2: a second lead with the same phone gets the duplicate list; a unique one none",
+TEST_CASE("e2e L2: a second lead with the same phone gets the duplicate list — a unique one none",
           "[e2e][lead][L2]") {
     Portal p;
     long long first = new_lead(p, "+7 912 500-00-01", "Заявка с сайта: окна");

@@ -123,7 +123,7 @@ TEST_CASE(
     REQUIRE(p.daemon->running());
 }
 
-TEST_CASE("e2e: a rotated webhook secret makes work wait, not fail; a reload resumes it",
+TEST_CASE("e2e: a rotated webhook secret makes work wait, not fail — a reload resumes it",
           "[e2e][auth]") {
     Portal p;
     p.settle();

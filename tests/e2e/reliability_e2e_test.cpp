@@ -92,7 +92,7 @@ TEST_CASE("e2e: SIGKILL at five random moments loses no event and repeats no act
     CHECK(lead_updates(p) <= kLeads + 5 * 50);
 }
 
-TEST_CASE("e2e: a portal answering 500 for ten minutes is waited out; nothing is lost",
+TEST_CASE("e2e: a portal answering 500 for ten minutes is waited out — nothing is lost",
           "[e2e][reliability][outage]") {
     Portal p;
     p.settle();

@@ -618,7 +618,7 @@ TEST_CASE("bitrix client: OPERATION_TIME_LIMIT blocks only that method until the
     CHECK(seen[1] == "crm.lead.get");
 }
 
-TEST_CASE("bitrix client: HTTPS with a test CA; plain HTTP only for loopback",
+TEST_CASE("bitrix client: HTTPS with a test CA — plain HTTP only for loopback",
           "[bitrix][integration]") {
     namespace fs = std::filesystem;
     auto dir = fs::temp_directory_path() / ("reglament-bitrix-tls-" + std::to_string(::getpid()));
@@ -668,7 +668,7 @@ namespace bitrix_client_test {
 
 // Issue 19: a stored event's id with invalid UTF-8 made nlohmann throw inside the client's
 // send timer, which aborted the daemon on every start.
-TEST_CASE("bitrix client: a call whose params cannot be sent fails alone; its batch goes on",
+TEST_CASE("bitrix client: a call whose params cannot be sent fails alone — its batch goes on",
           "[bitrix][integration][poison]") {
     PortalServer portal(10);
     SystemClock clock;

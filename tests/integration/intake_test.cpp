@@ -184,7 +184,7 @@ TEST_CASE("intake: garbage and truncated Bitrix24 bodies are 400 with a reason",
     CHECK(rig.rows().empty());
 }
 
-TEST_CASE("intake: Bitrix24 bodies over 256 KiB are 413; other methods 405, paths 404",
+TEST_CASE("intake: Bitrix24 bodies over 256 KiB are 413 — other methods 405, paths 404",
           "[intake][integration]") {
     Rig rig;
     std::string big = kLeadAdd + "&data%5BFIELDS%5D%5BTITLE%5D=" + std::string(300 * 1024, 'a');
@@ -369,7 +369,7 @@ TEST_CASE(
     CHECK(rig.rows().empty());
 }
 
-TEST_CASE("intake: a form nested 50,000 levels deep is 400; one with too many fields 413",
+TEST_CASE("intake: a form nested 50,000 levels deep is 400 — one with too many fields 413",
           "[intake][integration]") {
     Rig rig;
     std::string deep = "data";

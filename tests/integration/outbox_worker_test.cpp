@@ -220,7 +220,7 @@ TEST_CASE("outbox: a refusal fails the action with a journal line",
     CHECK(b.portal.task_count() == 0);
 }
 
-TEST_CASE("outbox: a Wazzup send carries its crmMessageId; 'no WhatsApp' goes back to the rule",
+TEST_CASE("outbox: a Wazzup send carries its crmMessageId — 'no WhatsApp' goes back to the rule",
           "[daemon][outbox][integration]") {
     Bench b;
     json params = {{"phone", "8 912 345-67-89"},

@@ -418,7 +418,7 @@ TEST_CASE("config: the channel-down notice names people of [people]", "[config]"
     CHECK(errors[0].message == "wazzup.channel_down_notify names 'x', who is not in [people]");
 }
 
-TEST_CASE("config: a WABA template needs a WABA channel; texts keep going through channel_id",
+TEST_CASE("config: a WABA template needs a WABA channel — texts keep going through channel_id",
           "[config][wazzup]") {
     TempDir dir;
     const std::string wazzup =

@@ -94,7 +94,7 @@ struct Rig {
 
 }  // namespace
 
-TEST_CASE("first sight is creation; an unchanged re-read is an echo no rule sees",
+TEST_CASE("first sight is creation — an unchanged re-read is an echo no rule sees",
           "[engine_step]") {
     Rig rig;
     Reads reads{{"lead:7", lead("7", "11")}};
@@ -258,7 +258,7 @@ TEST_CASE("a later event of the same step sees an earlier event's writes", "[eng
     CHECK(rig.second->seen[1].second == "11");
 }
 
-TEST_CASE("a message's Wazzup status never goes back; a repeated one is not news",
+TEST_CASE("a message's Wazzup status never goes back — a repeated one is not news",
           "[engine_step]") {
     Rig rig;
     rig.first->wants = {rules::EventKind::chat_status};
@@ -385,7 +385,7 @@ TEST_CASE("the echo of a send whose answer was lost is ours, kept for the outbox
           "«Недозвон» для «Заявка» не ушло: у номера клиента нет WhatsApp");
 }
 
-TEST_CASE("a deal's stage history is read when it moved; the rules see it before the commit",
+TEST_CASE("a deal's stage history is read when it moved — the rules see it before the commit",
           "[engine_step]") {
     Rig rig;
     rules::Deal deal;

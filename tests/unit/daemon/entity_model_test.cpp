@@ -298,7 +298,7 @@ TEST_CASE("timeline comment: read by id, kept under its owner", "[entity_model]"
         entity_from_rest({"timeline_comment", "999"}, json(false))));
 }
 
-TEST_CASE("empty results are a gone entity; unknown types have no model", "[entity_model]") {
+TEST_CASE("empty results are a gone entity — unknown types have no model", "[entity_model]") {
     for (const auto& empty : {json(nullptr), json(""), json(false), json::array(), json::object(),
                               json{{"task", json::array()}}, json{{"item", nullptr}}}) {
         for (const char* type : {"lead", "deal", "task", "activity"})

@@ -346,7 +346,7 @@ TEST_CASE("inbox mapping: Wazzup chat ids that are phones become digits",
     CHECK(chat_key_id("instagram", "some.account") == "some.account");
 }
 
-TEST_CASE("inbox mapping: Wazzup channel updates; test POSTs and templates give nothing",
+TEST_CASE("inbox mapping: Wazzup channel updates — test POSTs and templates give nothing",
           "[inbox_mapping][intake]") {
     auto body = wazzup_body(R"({"channelsUpdates":[
         {"channelId":"c1","state":"active","tier":"TIER_1K","timestamp":1738735267499},

@@ -102,7 +102,7 @@ TEST_CASE("C1: a WhatsApp reply on day 2 stops it and nothing more is sent", "[r
     CHECK(h.state_of("lead:1")["finished"] == "the client wrote on WhatsApp");
 }
 
-TEST_CASE("C1: stops on an answered call or a meeting; does not start with a next call set",
+TEST_CASE("C1: stops on an answered call or a meeting — does not start with a next call set",
           "[rules][C1]") {
     TimePoint wed = msk("2026-04-08T11:00");
     Harness call_stop("C1");
@@ -215,7 +215,7 @@ TEST_CASE("C2: a no-show runs the same-day calls and the ladder to refusal", "[r
     CHECK(h.advance(msk("2026-04-30T18:00")).empty());
 }
 
-TEST_CASE("C2: a held meeting starts nothing; reached client must get a new date that day",
+TEST_CASE("C2: a held meeting starts nothing — reached client must get a new date that day",
           "[rules][C2]") {
     Lead l = make_lead("1", "UC_MEETING", "11", msk("2026-04-01T10:00"));
     l.fields["UF_CRM_MEETING_DATE"] = "2026-04-08T12:00:00+03:00";

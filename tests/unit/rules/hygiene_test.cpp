@@ -81,7 +81,7 @@ TEST_CASE("H1: an open lead without a task gets one, once per gap", "[rules][H1]
     CHECK(fresh.change(EventKind::sweep, lead1, closed, t).actions.empty());
 }
 
-TEST_CASE("H2: overdue → responsible; an hour later → head; done in time → nothing",
+TEST_CASE("H2: overdue → responsible — an hour later → head — done in time → nothing",
           "[rules][H2]") {
     Harness h("H2");
     h.change(EventKind::created, task40, task(msk("2026-04-08T10:00")), msk("2026-04-08T09:00"));
@@ -104,7 +104,7 @@ TEST_CASE("H2: overdue → responsible; an hour later → head; done in time →
     CHECK(ok.advance(msk("2026-04-09T12:00")).empty());
 }
 
-TEST_CASE("H3: postponing is flagged and undone; earlier or closing is fine", "[rules][H3]") {
+TEST_CASE("H3: postponing is flagged and undone — earlier or closing is fine", "[rules][H3]") {
     Harness h("H3");
     TimePoint now = msk("2026-04-08T09:30");
     h.change(EventKind::created, task40, task(msk("2026-04-08T10:00")), msk("2026-04-08T09:00"));
@@ -190,7 +190,7 @@ TEST_CASE("H4: a task the daemon closed, or the accountant's, is no one's reprim
     CHECK(both.change(EventKind::updated, task40, closed, now).actions.empty());
 }
 
-TEST_CASE("H2, H3: the accountant's task is none of ОП-15's business; a rejected lead's neither",
+TEST_CASE("H2, H3: the accountant's task is none of ОП-15's business — a rejected lead's neither",
           "[rules][H2][H3][footprints]") {
     TimePoint now = msk("2026-04-08T09:00");
     Harness h2("H2", {{"crm_only", false}});

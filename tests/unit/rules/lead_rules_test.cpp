@@ -172,7 +172,7 @@ TEST_CASE("L3: an impossible phone and no other contact → Отказ / Нек�
           json{{"STATUS_ID", "JUNK"}, {"UF_CRM_REASON", "Некорректные данные"}});
 }
 
-TEST_CASE("L4: at 09:00 no call by 09:05 → responsible; still new at 09:10 → head + reassign",
+TEST_CASE("L4: at 09:00 no call by 09:05 → responsible — still new at 09:10 → head + reassign",
           "[rules][L4]") {
     Harness h("L4");
     TimePoint t = msk("2026-04-08T09:00");
@@ -256,7 +256,7 @@ TEST_CASE("L4: a lead at 17:58 on Friday counts from Monday 09:00", "[rules][L4]
     CHECK(of_kind(actions, "lead.update").empty());
 }
 
-TEST_CASE("L5: two unanswered calls → Недозвон once and 2. Взят в работу; no WhatsApp → comment",
+TEST_CASE("L5: two unanswered calls → Недозвон once and 2. Взят в работу — no WhatsApp → comment",
           "[rules][L5]") {
     Harness h("L5");
     TimePoint t = msk("2026-04-08T09:00");

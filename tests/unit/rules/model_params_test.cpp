@@ -108,7 +108,7 @@ TEST_CASE("phone: normalised to international digits, implausible numbers found"
     CHECK(check_phone("", plan) == PhoneProblem::empty);
 }
 
-TEST_CASE("registry: every rule builds from defaults; bad parameters are named precisely",
+TEST_CASE("registry: every rule builds from defaults — bad parameters are named precisely",
           "[rules][registry]") {
     for (auto id : implemented_rule_ids()) {
         INFO(std::string(id));

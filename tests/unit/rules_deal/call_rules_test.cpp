@@ -148,7 +148,7 @@ TEST_CASE("R3: a call without a status or comment afterwards is flagged", "[rule
     }
 }
 
-TEST_CASE("R2: a call made closes its attempt task; a lead that left the process gets no plan",
+TEST_CASE("R2: a call made closes its attempt task — a lead that left the process gets no plan",
           "[rules_deal][footprints]") {
     Run run("R2");
     auto lead = new_lead(at("2026-03-05 10:00"));

@@ -340,7 +340,7 @@ TEST_CASE("D6: lost needs the comment, the matching reason and before/after meas
     }
 }
 
-TEST_CASE("D7: the deferred stage follows the next contact's month; nearer than 32 days → back",
+TEST_CASE("D7: the deferred stage follows the next contact's month — nearer than 32 days → back",
           "[rules_deal]") {
     Run run("D7");
     auto now = at("2026-03-02 11:00");
@@ -376,7 +376,7 @@ TEST_CASE("D7: no next contact and no comment → tasks, no move", "[rules_deal]
     CHECK(kinds(d) == std::vector<std::string>{"task.add", "task.add"});
 }
 
-TEST_CASE("D7: the daemon's own comment is no reason for the deferral; a manager's is",
+TEST_CASE("D7: the daemon's own comment is no reason for the deferral — a manager's is",
           "[rules_deal]") {
     Run run("D7");
     auto now = at("2026-03-02 11:00");

@@ -36,7 +36,7 @@ TEST_CASE("snapshots: put replaces, listing by prefix streams matching rows in k
     CHECK(all == 6);
 }
 
-TEST_CASE("snapshots: a sweep reads only open ones; closed ones are forgotten after their time",
+TEST_CASE("snapshots: a sweep reads only open ones — closed ones are forgotten after their time",
           "[store][snapshots][retention]") {
     TempDir dir;
     SqliteStore store(dir.file("state.db"));

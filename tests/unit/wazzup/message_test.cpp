@@ -59,7 +59,7 @@ TEST_CASE("A WABA template send body", "[wazzup]") {
     CHECK(body["crmMessageId"] == "outbox-8");
 }
 
-TEST_CASE("Nothing to send is refused; bad UTF-8 does not abort", "[wazzup]") {
+TEST_CASE("Nothing to send is refused — bad UTF-8 does not abort", "[wazzup]") {
     OutgoingMessage m;
     m.channel_id = "c1";
     m.chat_id = "79123456789";

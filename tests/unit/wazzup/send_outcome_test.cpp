@@ -35,7 +35,7 @@ TEST_CASE("Repeated crmMessageId in either spelling is already sent", "[wazzup]"
     CHECK(std::holds_alternative<AlreadySent>(camel));
 }
 
-TEST_CASE("Final errors carry code and description; BAD_CONTACT means no WhatsApp", "[wazzup]") {
+TEST_CASE("Final errors carry code and description — BAD_CONTACT means no WhatsApp", "[wazzup]") {
     auto bad = classify_send_response(
         400,
         R"({"error":"BAD_CONTACT","description":"Message not sent. Number may not be on WhatsApp"})");
@@ -71,7 +71,7 @@ TEST_CASE("Empty and odd error bodies still classify", "[wazzup]") {
     CHECK(html.description == "<html> Bad gateway </html>");
 }
 
-TEST_CASE("429 waits at least the 5 s floor; 5xx and timeouts are transient", "[wazzup]") {
+TEST_CASE("429 waits at least the 5 s floor — 5xx and timeouts are transient", "[wazzup]") {
     auto limited = classify_send_response(429, "");
     REQUIRE(std::holds_alternative<RetryAfter>(limited));
     CHECK(std::get<RetryAfter>(limited).delay == 5s);

@@ -172,7 +172,7 @@ TEST_CASE("Bodies that cannot be used fail with a one-line reason", "[wazzup]") 
 
 // Issue 18 §7: Wazzup's retry policy is undocumented, so a POST refused whole may lose its
 // good items for good.
-TEST_CASE("A malformed item is set aside with its reason; the good ones are kept", "[wazzup]") {
+TEST_CASE("A malformed item is set aside with its reason — the good ones are kept", "[wazzup]") {
     auto reasons = [](std::string_view text) {
         auto body = parse_webhook(text);
         REQUIRE(body);

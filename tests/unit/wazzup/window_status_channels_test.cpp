@@ -44,7 +44,7 @@ TEST_CASE("WABA window: text within 24 h of the client's last message", "[wazzup
     CHECK(windows.decide("ch", "79123456789", now + 22h) == WindowDecision::template_only);
 }
 
-TEST_CASE("Statuses never go backwards; error is final; read stays read", "[wazzup]") {
+TEST_CASE("Statuses never go backwards — error is final — read stays read", "[wazzup]") {
     using S = DeliveryStatus;
     CHECK(merge_status(S::none, S::sent) == S::sent);
     CHECK(merge_status(S::sent, S::delivered) == S::delivered);
