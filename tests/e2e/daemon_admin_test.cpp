@@ -248,7 +248,7 @@ TEST_CASE("e2e: a state file truncated to zero or gone is refused — --start-em
     const auto state = d.dir / "state.db";
     const auto config = (d.dir / "reglament.toml").string();
     d.process->signal(SIGTERM);
-    REQUIRE(d.process->wait_exit(std::chrono::seconds(15)) == 0);
+    REQUIRE(d.process->wait_exit(std::chrono::seconds(60)) == 0);
     REQUIRE(fs::file_size(state) > 0);
     CHECK(fs::exists(d.dir / "state.db.present"));
 
