@@ -285,7 +285,8 @@ class Service {
     void drain(std::chrono::steady_clock::time_point deadline) {
         if (admin_server_->open_connections() + hook_server_->open_connections() == 0 ||
             std::chrono::steady_clock::now() >= deadline) {
-            io_.stop();
+            // After what is already queued: the clients' shutdowns that Spine::stop posted.
+            asio::post(io_, [this] { io_.stop(); });
             return;
         }
         graceful_stop_.expires_after(std::chrono::milliseconds(20));

@@ -438,6 +438,10 @@ void Spine::stop() {
     impl_->presence_refresher->stop();
     impl_->engine->stop();
     impl_->outbox->stop();
+    // Queued calls hold their client alive through their callbacks: failing them now, while
+    // everything they call back into still exists, is what lets the clients be freed.
+    impl_->bitrix->shutdown();
+    impl_->http->shutdown();
 }
 
 bool Spine::handle_hook(net::Request& request, net::Reply& reply) {

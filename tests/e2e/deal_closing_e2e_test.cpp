@@ -374,7 +374,7 @@ TEST_CASE(
 // D6 reopens the deal into Предзамер; D3 must not take that for an entry to undo and close the
 // deal again (with a real clock the two would hand the deal back and forth for ever).
 TEST_CASE(
-    "e2e: a lost deal D6 reopens into Предзамер stays open even with a field missing there; D3 "
+    "e2e: a lost deal D6 reopens into Предзамер stays open even with a field missing there — D3 "
     "only asks for the field",
     "[e2e][deal][D6][D3]") {
     Portal p(deal_options());

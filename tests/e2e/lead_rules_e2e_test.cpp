@@ -479,7 +479,7 @@ TEST_CASE("e2e C2: a meeting the client missed runs the no-show ladder to «От
 }
 
 TEST_CASE(
-    "e2e C2: a held meeting starts nothing; a client reached after a no-show needs a new "
+    "e2e C2: a held meeting starts nothing — a client reached after a no-show needs a new "
     "date that day",
     "[e2e][lead][C2]") {
     PortalOptions o;

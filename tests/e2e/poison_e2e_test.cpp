@@ -75,7 +75,7 @@ void store_lead_event(const std::filesystem::path& db, const std::string& dedup,
 }  // namespace
 
 TEST_CASE(
-    "e2e: stored poison events neither crash the daemon nor slow a new lead; they are "
+    "e2e: stored poison events neither crash the daemon nor slow a new lead — they are "
     "parked with their reason and requeued by the admin",
     "[e2e][poison]") {
     Portal p;

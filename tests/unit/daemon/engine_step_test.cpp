@@ -551,7 +551,7 @@ TEST_CASE("engine step: the echo of the daemon's own write reaches the rules as 
 }
 
 TEST_CASE(
-    "engine step: a lead that leaves the process closes the daemon's tasks on it; a "
+    "engine step: a lead that leaves the process closes the daemon's tasks on it — a "
     "hand-over moves them",
     "[engine_step][footprints]") {
     Rig rig;
