@@ -177,10 +177,15 @@ struct Engine::Impl : std::enable_shared_from_this<Impl> {
         busy = true;
         try {
             TimePoint now = clock.now();
-            auto fired = store.take_due(now, options.timer_batch);
+            // An event waiting out a fault (the portal away) happened before any timer due
+            // now: timers and sweeps wait for it, or L4 would judge a manager whose call is
+            // only held back.
+            const bool held = store.has_held_events();
+            std::vector<store::FiredTimer> fired;
+            if (!held) fired = store.take_due(now, options.timer_batch);
             auto events = store.next_pending(options.batch, system_now());
             if (events.empty()) {
-                maybe_sweep(now);
+                if (!held) maybe_sweep(now);
                 maybe_prune_retention(now);
                 busy = false;
                 progressed();

@@ -22,6 +22,8 @@ using rules::EventKind;
 
 namespace {
 
+bool project(rules::Entity& entity, const std::vector<rules::Action>& actions);
+
 bool ends_with(const std::string& s, std::string_view tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -175,12 +177,41 @@ void StepBuilder::mark(rules::Entity& entity) const {
     if (auto* lead = std::get_if<rules::Lead>(&entity)) mark(*lead);
 }
 
+// The daemon's writes still in the outbox (an earlier step decided them, the portal has not
+// carried them out): a timer or a call judged now must see L5's «2. Взят в работу» as made,
+// not escalate the lead for a status the daemon itself is setting.
+rules::Entity StepBuilder::with_own_writes(const std::string& key, rules::Entity entity,
+                                           TimePoint known_at) {
+    if (global_dry_run_ || empty_entity(entity)) return entity;
+    auto it = own_writes_.find(key);
+    if (it == own_writes_.end()) {
+        std::vector<rules::Action> writes;
+        for (const auto& open : store_.own_actions_of(key, known_at)) {
+            if (open.action.kind != "lead.update" && open.action.kind != "deal.update" &&
+                open.action.kind != "deal.move")
+                continue;
+            json payload = json::parse(open.action.payload, nullptr, false);
+            if (!payload.is_object() || !payload.contains("params")) continue;
+            rules::Action a;
+            a.kind = open.action.kind;
+            a.params = payload["params"];
+            writes.push_back(std::move(a));
+        }
+        it = own_writes_.emplace(key, std::move(writes)).first;
+    }
+    if (project(entity, it->second)) mark(entity);
+    return entity;
+}
+
 rules::Entity StepBuilder::current(const EntityRef& ref, const Reads& reads) {
     const std::string key = ref.key();
     if (auto it = projected_.find(key); it != projected_.end()) return it->second;
-    if (auto it = entities_.find(key); it != entities_.end()) return it->second;
+    // Read this step: what the portal carried out is in it already.
+    if (auto it = entities_.find(key); it != entities_.end())
+        return with_own_writes(key, it->second, now_);
     if (erased_.count(key)) return std::monostate{};
-    if (auto snap = store_.get_snapshot(key)) return entity_from_snapshot(ref, snap->json);
+    if (auto snap = store_.get_snapshot(key))
+        return with_own_writes(key, entity_from_snapshot(ref, snap->json), snap->updated_at);
     // No snapshot yet: what was read for this step is the first sight, keep it.
     if (auto it = reads.find(key); it != reads.end()) {
         if (!empty_entity(it->second)) remember(ref, it->second);
@@ -876,6 +907,7 @@ store::EngineCommit StepBuilder::take() {
     snapshots_.clear();
     histories_.clear();
     projected_.clear();
+    own_writes_.clear();
     sent_status_.clear();
     claimed_.clear();
     channel_down_told_ = false;

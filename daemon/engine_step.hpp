@@ -212,6 +212,7 @@ class StepBuilder {
     void remember_write(const rules::Action& a);
 
     rules::Entity current(const rules::EntityRef& ref, const Reads& reads);
+    rules::Entity with_own_writes(const std::string& key, rules::Entity entity, TimePoint known_at);
     void decide(const rules::Event& event, const rules::Entity& before, const rules::Entity& after,
                 const std::string& only_rule);
     void apply(const RuleSlot& slot, const rules::Event& event, const std::string& state_key,
@@ -254,6 +255,7 @@ class StepBuilder {
     // What this step has already changed, seen by its later events before it is committed.
     std::map<std::string, rules::Entity> entities_;
     std::map<std::string, rules::Entity> projected_;  // entities_ plus this step's own writes
+    std::map<std::string, std::vector<rules::Action>> own_writes_;  // earlier steps', not done
     std::map<std::pair<std::string, std::string>, nlohmann::json> states_;  // loaded or set
     std::set<std::pair<std::string, std::string>> dirty_states_;            // set by rules
     std::map<std::string, store::Snapshot> snapshots_;

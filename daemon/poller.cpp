@@ -11,6 +11,9 @@
 
 #include "bitrix/client.hpp"
 #include "bitrix/datetime.hpp"
+#include "bitrix/entities.hpp"
+#include "bitrix/event.hpp"
+#include "daemon/inbox_mapping.hpp"
 
 namespace reglament::daemon {
 
@@ -22,13 +25,15 @@ const std::vector<PollTarget>& poll_targets() {
     // filters and selects in UPPER_CASE but answers in camelCase.
     static const std::vector<PollTarget> targets{
         {"lead", "crm.lead.list", ">DATE_MODIFY", "DATE_MODIFY", "ID", "DATE_MODIFY",
-         json{{"STATUS_SEMANTIC_ID", "P"}}},
+         json{{"STATUS_SEMANTIC_ID", "P"}}, std::chrono::minutes(0)},
         {"deal", "crm.deal.list", ">DATE_MODIFY", "DATE_MODIFY", "ID", "DATE_MODIFY",
-         json{{"CLOSED", "N"}}},
+         json{{"CLOSED", "N"}}, std::chrono::minutes(0)},
         {"task", "tasks.task.list", ">CHANGED_DATE", "changedDate", "id", "CHANGED_DATE",
-         json{{"!REAL_STATUS", 5}}},
+         json{{"!REAL_STATUS", 5}}, std::chrono::minutes(0)},
         {"activity", "crm.activity.list", ">LAST_UPDATED", "LAST_UPDATED", "ID", "LAST_UPDATED",
-         nullptr},
+         nullptr, std::chrono::minutes(0)},
+        {"call", "voximplant.statistic.get", ">CALL_START_DATE", "CALL_START_DATE", "CALL_ID", "",
+         nullptr, std::chrono::hours(2)},
     };
     return targets;
 }
@@ -52,6 +57,14 @@ std::optional<store::InboxEvent> poll_event(const PollTarget& target, const nloh
     if (!item.is_object() || !item.contains(target.id_field)) return std::nullopt;
     std::string id = listed_text(item[target.id_field]);
     if (id.empty()) return std::nullopt;
+    if (target.kind == "call") {
+        bitrix::Event call;
+        call.name = "ONVOXIMPLANTCALLEND";
+        call.entity = bitrix::EntityType::call;
+        call.entity_id = id;
+        call.call = bitrix::call_from(item);
+        return inbox_event_from_bitrix(call, "", received_at);
+    }
     std::string modified =
         item.contains(target.modified_field) ? listed_text(item[target.modified_field]) : "";
     store::InboxEvent e;
@@ -131,13 +144,14 @@ struct Poller::Impl : std::enable_shared_from_this<Impl> {
         pass->target = &targets[index];
         pass->started = clock.now();
         const PollTarget& target = *pass->target;
-        bitrix::ListRequest request{target.method, json::object(), {"ID", target.select_modified}};
+        bitrix::ListRequest request{target.method, json::object(), json::array()};
+        if (!target.select_modified.empty()) request.select = {"ID", target.select_modified};
         try {
             auto watermark = store.get_kv(watermark_key(target));
             auto since = watermark ? bitrix::parse_datetime(*watermark) : std::nullopt;
             if (since) {
                 request.filter[target.modified_filter] =
-                    bitrix::format_datetime(*since - options.overlap);
+                    bitrix::format_datetime(*since - options.overlap - target.lookback);
             } else if (options.initial_sync && !target.open_filter.is_null()) {
                 pass->initial = true;
                 request.filter = target.open_filter;

@@ -8,6 +8,13 @@
 // entity_key "lead:<id>" (deal:, task:, activity:), dedup_key "poll:<kind>:<id>:<modified>",
 // payload {"id", "modified", "initial_sync"}.
 //
+// Calls are an event, not an entity that changes: an ONVOXIMPLANTCALLEND lost while the daemon
+// was down (Bitrix24 does not resend it) is recovered from voximplant.statistic.get, whose rows
+// carry the event's fields. Each row becomes the very event the portal would have sent (source
+// "bitrix", kind ONVOXIMPLANTCALLEND, dedup_key "bitrix:call:<CALL_ID>"), so the online copy and
+// the listed one are one inbox event. Calls are listed by CALL_START_DATE two hours back, so a
+// long call that ended after the last poll is not missed; no call before the first start is.
+//
 // Watermarks (kv "poll:lead", ...) are portal times: the latest modification time seen, as the
 // portal wrote it; the next poll asks for ">DATE_MODIFY" (tasks ">CHANGED_DATE", activities
 // ">LAST_UPDATED") of the watermark minus `overlap`, which covers a clock skew and writes still
@@ -68,8 +75,12 @@ struct PollTarget {
     std::string modified_filter;  // ">DATE_MODIFY"
     std::string modified_field;   // as the items carry it: "DATE_MODIFY", "changedDate"
     std::string id_field;         // "ID" or "id"
-    std::string select_modified;  // "DATE_MODIFY", "CHANGED_DATE"
+    std::string select_modified;  // "DATE_MODIFY", "CHANGED_DATE"; empty: the method takes
+                                  // no select and answers every field
     nlohmann::json open_filter;   // initial sync; null: none
+    // Listed again behind the watermark beyond PollerOptions::overlap: calls are listed by
+    // their start, and a call shows only once it has ended.
+    std::chrono::minutes lookback{0};
 };
 const std::vector<PollTarget>& poll_targets();
 

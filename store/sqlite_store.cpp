@@ -215,6 +215,10 @@ std::vector<StoredEvent> SqliteStore::next_pending(std::size_t limit,
         [&](Connection& c) { return sqlite::select_pending_events(c, limit, ready_at); });
 }
 
+bool SqliteStore::has_held_events() {
+    return impl_->read([&](Connection& c) { return sqlite::any_held_event(c); });
+}
+
 void SqliteStore::mark_events_done(std::span<const std::int64_t> ids) {
     impl_->write([&](Connection& c) { sqlite::set_events_done(c, ids); });
 }
@@ -347,6 +351,12 @@ std::vector<bool> SqliteStore::enqueue_actions(std::span<const NewAction> action
 
 std::vector<StoredAction> SqliteStore::next_ready(TimePoint now, std::size_t limit) {
     return impl_->read([&](Connection& c) { return sqlite::select_ready_actions(c, now, limit); });
+}
+
+std::vector<StoredAction> SqliteStore::own_actions_of(std::string_view entity_key,
+                                                      TimePoint done_after) {
+    return impl_->read(
+        [&](Connection& c) { return sqlite::select_own_actions(c, entity_key, done_after); });
 }
 
 std::optional<StoredAction> SqliteStore::get_action(std::int64_t id) {

@@ -48,6 +48,7 @@ class SqliteStore final : public Store {
     std::vector<StoredEvent> next_pending(std::size_t limit,
                                           std::optional<TimePoint> ready_at) override;
     void mark_events_done(std::span<const std::int64_t> ids) override;
+    bool has_held_events() override;
     void record_event_failures(std::span<const EventFailure> failures,
                                std::span<const JournalEntry> journal) override;
     std::vector<StoredEvent> parked_events(std::size_t limit) override;
@@ -81,6 +82,8 @@ class SqliteStore final : public Store {
     std::vector<bool> enqueue_actions(std::span<const NewAction> actions) override;
     std::vector<StoredAction> next_ready(TimePoint now, std::size_t limit) override;
     std::optional<StoredAction> get_action(std::int64_t id) override;
+    std::vector<StoredAction> own_actions_of(std::string_view entity_key,
+                                             TimePoint done_after) override;
     void mark_action_in_flight(std::int64_t id) override;
     void mark_action_done(std::int64_t id, std::string_view result,
                           std::span<const JournalEntry> journal) override;

@@ -33,6 +33,11 @@ class Store {
         return next_pending(limit, std::nullopt);
     }
     virtual void mark_events_done(std::span<const std::int64_t> ids) = 0;
+    // Whether a pending event has failed an attempt and waits to be tried again (also while it
+    // is being tried): the engine holds timers and sweeps back meanwhile, so no rule judges
+    // lateness on a picture that misses what already happened (a call held while the portal
+    // was away).
+    virtual bool has_held_events() = 0;
     // Records attempts that did not finish (each one's reason and when to try again) with
     // their journal lines, in one transaction; each event stays pending, or is parked (failed)
     // when `give_up`.
@@ -105,6 +110,11 @@ class Store {
     // whose entity has an earlier action not yet done or failed (order per entity).
     virtual std::vector<StoredAction> next_ready(TimePoint now, std::size_t limit) = 0;
     virtual std::optional<StoredAction> get_action(std::int64_t id) = 0;
+    // An entity's actions not yet done (pending, in flight, unknown) and those done that were
+    // created after `done_after` (business time), oldest first: the daemon's own writes that the
+    // portal has not carried out, or whose echo has not reached the snapshot yet.
+    virtual std::vector<StoredAction> own_actions_of(std::string_view entity_key,
+                                                     TimePoint done_after) = 0;
     // Counts an attempt.
     virtual void mark_action_in_flight(std::int64_t id) = 0;
     // The outcome and its journal lines commit together: a crash cannot leave a finished

@@ -27,7 +27,7 @@ class L1Distribution final : public Rule {
     bool interested(const Event& e) const override {
         return e.entity.type == "lead" &&
                (e.kind == EventKind::created || e.kind == EventKind::updated ||
-                e.kind == EventKind::sweep);
+                e.kind == EventKind::sweep || e.kind == EventKind::timer);
     }
 
     Decision decide(const RuleContext& c) const override {
@@ -61,7 +61,15 @@ class L1Distribution final : public Rule {
             long long stamp = state["last"].value(p.user_id, -1LL);
             if (!chosen || stamp < chosen_stamp) chosen = &p, chosen_stamp = stamp;
         }
-        if (!chosen) return d;
+        if (!chosen) {
+            // Out of hours the lead waits in «Необработанный лид» (a manager working late may
+            // take it) and is handed out at the opening itself, not at the first sweep after it.
+            // In hours with nobody present, the sweep tries again.
+            auto opening = c.calendar.next_working_moment(c.now);
+            if (opening > c.now)
+                d.timers.push_back(arm(c.event.entity, "assign_at_opening", opening));
+            return d;
+        }
 
         long long seq = state.value("seq", 0LL) + 1;
         state["seq"] = seq;

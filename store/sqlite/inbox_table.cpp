@@ -61,6 +61,12 @@ std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t lim
     return read_events(q);
 }
 
+// Through the partial index inbox_held: a failed attempt sets not_before, `requeue` clears it.
+bool any_held_event(Connection& conn) {
+    auto q = conn.query("SELECT 1 FROM inbox WHERE status = 'pending' AND not_before > 0 LIMIT 1");
+    return q.step();
+}
+
 void set_events_done(Connection& conn, std::span<const std::int64_t> ids) {
     for (const auto id : ids) {
         conn.run("UPDATE inbox SET status = 'done' WHERE id = ?1", id);

@@ -141,7 +141,16 @@ UPDATE kv SET value = json_set(value, '$.at', CAST(strftime('%s', 'now') AS INTE
     WHERE key >= 'wazzup.sent:' AND key < 'wazzup.sent;' AND json_valid(value);
 )sql";
 
-constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4};
+// Timers wait while an event waits its backoff (Store::has_held_events): one seek per step.
+// The rules see the daemon's own writes before their echo (Store::own_actions_of): a seek per
+// entity over its actions, done ones included.
+constexpr const char* kMigration5 = R"sql(
+CREATE INDEX inbox_held ON inbox (not_before) WHERE status = 'pending';
+CREATE INDEX outbox_entity ON outbox (entity_key, created_at);
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                    kMigration5};
 
 }  // namespace
 

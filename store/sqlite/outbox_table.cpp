@@ -82,6 +82,20 @@ std::vector<StoredAction> select_ready_actions(Connection& conn, TimePoint now, 
     return ready;
 }
 
+// Through the index outbox_entity.
+std::vector<StoredAction> select_own_actions(Connection& conn, std::string_view entity_key,
+                                             TimePoint done_after) {
+    static const std::string sql =
+        std::string("SELECT ") + kColumns +
+        " FROM outbox WHERE entity_key = ?1 AND (status IN ('pending', 'in_flight', 'unknown')"
+        " OR (status = 'done' AND created_at > ?2)) ORDER BY id";
+    auto q = conn.query(sql.c_str(), entity_key, done_after);
+    std::vector<StoredAction> out;
+    while (q.step())
+        out.push_back(read_action(q));
+    return out;
+}
+
 std::optional<StoredAction> select_action(Connection& conn, std::int64_t id) {
     static const std::string sql = std::string("SELECT ") + kColumns + " FROM outbox WHERE id = ?1";
     auto q = conn.query(sql.c_str(), id);

@@ -17,6 +17,9 @@ namespace reglament::store::sqlite {
 
 // inbox_table.cpp
 AppendResult insert_event(Connection& conn, const InboxEvent& event);
+bool any_held_event(Connection& conn);
+std::vector<StoredAction> select_own_actions(Connection& conn, std::string_view entity_key,
+                                             TimePoint done_after);
 std::vector<StoredEvent> select_pending_events(Connection& conn, std::size_t limit,
                                                std::optional<TimePoint> ready_at);
 void set_events_done(Connection& conn, std::span<const std::int64_t> ids);

@@ -189,8 +189,8 @@ TEST_CASE(
     CHECK_FALSE(is_manager(responsible(p, id)));
     advance_to(p, "2026-03-16T08:59:00+03:00");
     CHECK_FALSE(is_manager(responsible(p, id)));
-    // The first sweep of the working period hands it out (sweeps run every 5 minutes).
-    advance_to(p, "2026-03-16T09:05:00+03:00");
+    // Handed out at the opening itself, not at the first sweep after it.
+    advance_to(p, "2026-03-16T09:00:00+03:00");
     INFO(p.journal({"--entity", "lead:" + std::to_string(id)}));
     CHECK(is_manager(responsible(p, id)));
 }

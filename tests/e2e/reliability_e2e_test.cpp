@@ -46,6 +46,84 @@ int lead_updates(Portal& p) {
     return p.control("rest-calls?limit=1")["counts"].value("crm.lead.update", 0);
 }
 
+const std::string kNedozvon =
+    "Здравствуйте! Не удалось до вас дозвониться. Когда вам удобно поговорить?";
+
+// What the emulated Wazzup took for one chat: texts, or "waba:<id>" for a template.
+std::map<std::string, std::vector<std::string>> sent_by_chat(Portal& p) {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& m : p.list("wazzup/sent")) {
+        std::string tpl = m.value("templateId", std::string());
+        out[m.value("chatId", std::string())].push_back(tpl.empty() ? m.value("text", std::string())
+                                                                    : "waba:" + tpl);
+    }
+    return out;
+}
+
+// L4's three notices (a late first call, the head's report, the hand-over) about a lead.
+int l4_notices_about(Portal& p, const std::string& title) {
+    int n = 0;
+    for (const auto& x : p.list("notifications")) {
+        std::string text = x.value("message", std::string());
+        if (text.find("«" + title + "»") == std::string::npos) continue;
+        if (text.find("ждёт первого звонка") != std::string::npos ||
+            text.find("не взят в работу") != std::string::npos ||
+            text.find("Вам передан лид") != std::string::npos)
+            ++n;
+    }
+    return n;
+}
+
+struct CalledLead {
+    long long id;
+    std::string title, chat;
+    long long manager;
+};
+
+// Leads assigned by L1, then each called twice without an answer by its manager.
+std::vector<CalledLead> new_assigned_leads(Portal& p, int count, int phone_block) {
+    std::vector<CalledLead> out;
+    for (int i = 0; i < count; ++i) {
+        char phone[32], chat[16];
+        std::snprintf(phone, sizeof phone, "+7 (916) %03d-%02d-%02d", phone_block, i / 100,
+                      i % 100);
+        std::snprintf(chat, sizeof chat, "7916%03d%02d%02d", phone_block, i / 100, i % 100);
+        std::string title = "Недозвон " + std::to_string(phone_block) + "-" + std::to_string(i);
+        long long id =
+            p.control("act/lead", {{"title", title}, {"name", "Иван"}, {"phone", phone}})["id"]
+                .get<long long>();
+        out.push_back({id, title, chat, 0});
+    }
+    p.settle();
+    for (auto& l : out)
+        l.manager = assigned(p.lead(l.id));
+    return out;
+}
+
+void call_twice_unanswered(Portal& p, const CalledLead& l) {
+    for (int i = 0; i < 2; ++i)
+        p.control(
+            "act/call",
+            {{"user_id", l.manager}, {"lead_id", l.id}, {"answered", false}, {"duration", 0}});
+}
+
+// L5 did its work exactly once per lead, and L4 judged nobody who called.
+void check_l5_once(Portal& p, const std::vector<CalledLead>& leads) {
+    auto sent = sent_by_chat(p);
+    int wrong_sends = 0, not_taken = 0, moved = 0, notices = 0;
+    for (const auto& l : leads) {
+        if (sent[l.chat] != std::vector<std::string>{kNedozvon}) ++wrong_sends;
+        json lead = p.lead(l.id);
+        if (lead.value("STATUS_ID", std::string()) != "IN_PROCESS") ++not_taken;
+        if (assigned(lead) != l.manager) ++moved;
+        notices += l4_notices_about(p, l.title);
+    }
+    CHECK(wrong_sends == 0);
+    CHECK(not_taken == 0);
+    CHECK(moved == 0);
+    CHECK(notices == 0);
+}
+
 }  // namespace
 
 TEST_CASE("e2e: SIGKILL at five random moments loses no event and repeats no action",
@@ -118,6 +196,56 @@ TEST_CASE("e2e: a portal answering 500 for ten minutes is waited out — nothing
         CHECK((who >= 10 && who <= 15));
         CHECK(tasks["L_" + std::to_string(id)] == 1);
     }
+}
+
+TEST_CASE(
+    "e2e: SIGKILL while unanswered first calls come in — «Недозвон» once per client, "
+    "every lead taken in work, no L4 notice",
+    "[e2e][reliability][crash][L5]") {
+    PortalOptions o;
+    o.poll_interval_seconds = 1;
+    Portal p(o);
+    auto leads = new_assigned_leads(p, 60, 101);
+    std::mt19937 random(20261207);
+    std::set<int> kill_at;
+    while (kill_at.size() < 3)
+        kill_at.insert(std::uniform_int_distribution<int>(5, 55)(random));
+    for (int i = 0; i < static_cast<int>(leads.size()); ++i) {
+        call_twice_unanswered(p, leads[i]);
+        if (kill_at.count(i)) {
+            p.kill_daemon();
+            p.start_daemon();
+        }
+    }
+    p.settle(std::chrono::seconds(120));
+    // Past both L4 limits (5 and 10 working minutes).
+    for (int minute = 0; minute < 15; ++minute)
+        p.advance(60);
+    p.settle(std::chrono::seconds(120));
+    INFO(p.journal({"--rule", "L4"}));
+    check_l5_once(p, leads);
+}
+
+TEST_CASE(
+    "e2e: unanswered first calls during a ten-minute outage — «Недозвон» once per client "
+    "after it, no L4 notice",
+    "[e2e][reliability][outage][L5]") {
+    Portal p;
+    auto leads = new_assigned_leads(p, 30, 102);
+    p.control("faults", {{"method", "*"}, {"kind", "500"}});
+    for (const auto& l : leads)
+        call_twice_unanswered(p, l);
+    for (int minute = 0; minute < 10; ++minute) {
+        p.advance(60);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    p.control_delete("faults");
+    p.settle(std::chrono::seconds(120));
+    for (int minute = 0; minute < 15; ++minute)
+        p.advance(60);
+    p.settle(std::chrono::seconds(120));
+    INFO(p.journal({"--rule", "L4"}));
+    check_l5_once(p, leads);
 }
 
 TEST_CASE("e2e: garbage, truncated bodies and idle connections do not hurt good senders",

@@ -229,8 +229,9 @@ TEST_CASE("a fired timer reaches only the rule that armed it", "[engine_step]") 
 }
 
 TEST_CASE("a later event of the same step sees an earlier event's writes", "[engine_step]") {
-    // L4's timer reassigns the lead, then R1's timer in the same step notifies "the
-    // responsible": the new one, although the portal has not carried the write out yet.
+    // L4's timer reassigns the lead, then R1's timer in the same step — or a later one, before
+    // the echo — notifies "the responsible": the new one, although the portal has not carried
+    // the write out yet.
     Rig rig;
     rig.store.put_snapshot(snapshot_of({"lead", "7"}, lead("7", "11"), kNow));
     auto timer_of = [](std::int64_t id, const std::string& rule) {
@@ -252,10 +253,19 @@ TEST_CASE("a later event of the same step sees an earlier event's writes", "[eng
     rig.step({timer_of(1, "P1"), timer_of(2, "P2")}, {});
     REQUIRE(rig.second->seen.size() == 1);
     CHECK(rig.second->seen[0].second == "14");
-    // The next step starts from the portal's word again (the snapshot, until the echo).
+    // The write still waits in the outbox: the next step sees it as made too, not the
+    // portal's older word.
     rig.step({timer_of(3, "P2")}, {});
     REQUIRE(rig.second->seen.size() == 2);
-    CHECK(rig.second->seen[1].second == "11");
+    CHECK(rig.second->seen[1].second == "14");
+    // Carried out, and a manager has since given the lead to someone else: the portal's word.
+    for (const auto& a : rig.store.next_ready(kNow + std::chrono::hours(1), 10))
+        rig.store.mark_action_done(a.id, "{}", {});
+    rig.store.put_snapshot(
+        snapshot_of({"lead", "7"}, lead("7", "12"), kNow + std::chrono::minutes(1)));
+    rig.step({timer_of(4, "P2")}, {});
+    REQUIRE(rig.second->seen.size() == 3);
+    CHECK(rig.second->seen[2].second == "12");
 }
 
 TEST_CASE("a message's Wazzup status never goes back — a repeated one is not news",

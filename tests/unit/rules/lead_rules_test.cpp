@@ -50,6 +50,34 @@ TEST_CASE("L1: 5,000 leads over 6 managers differ by at most one", "[rules][L1]"
     CHECK(h.state_of("global:L1")["pending"].size() == before - 1);
 }
 
+TEST_CASE("L1: a lead that arrives with nobody at work is handed out at the opening itself",
+          "[rules][L1]") {
+    Harness h("L1");
+    for (const auto& m : h.staff.managers)
+        h.world.absent.insert(m.user_id);
+    TimePoint friday = msk("2026-03-13T20:00");
+    auto d = h.change(EventKind::created, lead_ref("7"), make_lead("7", "NEW", "", friday), friday);
+    CHECK(d.actions.empty());
+    REQUIRE(h.due("lead:7", "assign_at_opening"));
+    CHECK(*h.due("lead:7", "assign_at_opening") == msk("2026-03-16T09:00"));
+    // Saturday's sweep finds nobody either and keeps the same opening.
+    TimePoint saturday = msk("2026-03-14T12:00");
+    CHECK(h.change(EventKind::sweep, lead_ref("7"), make_lead("7", "NEW", "", friday), saturday)
+              .actions.empty());
+    CHECK(*h.due("lead:7", "assign_at_opening") == msk("2026-03-16T09:00"));
+    h.world.absent.clear();
+    auto fired = only_actions(h.advance(msk("2026-03-16T09:00")));
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0].params["fields"]["ASSIGNED_BY_ID"] == "11");
+    // In hours with nobody present no timer is armed: the sweep tries again.
+    Harness busy("L1");
+    for (const auto& m : busy.staff.managers)
+        busy.world.absent.insert(m.user_id);
+    TimePoint monday = msk("2026-03-16T11:00");
+    busy.change(EventKind::created, lead_ref("8"), make_lead("8", "NEW", "", monday), monday);
+    CHECK_FALSE(busy.due("lead:8", "assign_at_opening"));
+}
+
 TEST_CASE("L1: an absent manager is skipped, their leads move, and on return no burst",
           "[rules][L1]") {
     Harness h("L1");

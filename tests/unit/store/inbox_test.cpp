@@ -174,7 +174,11 @@ TEST_CASE("inbox: a failed attempt waits its own backoff, other events are taken
     f.count_attempt = false;  // an outage: no attempt counted
     f.reason = "TIMEOUT";
     f.retry_at = at_ms(5000);
+    CHECK_FALSE(store.has_held_events());
     store.record_event_failures({&f, 1}, {});
+    // Held from its failure until it is done, also once its backoff has passed (it is being
+    // tried again): timers wait for it.
+    CHECK(store.has_held_events());
 
     auto ready = store.next_pending(10, at_ms(4999));
     REQUIRE(ready.size() == 1);
@@ -184,6 +188,9 @@ TEST_CASE("inbox: a failed attempt waits its own backoff, other events are taken
     CHECK(ready[0].attempts == 0);
     CHECK(ready[0].last_error == "TIMEOUT");
     CHECK(store.next_pending(10).size() == 2);  // without a time: every pending event
+    const std::vector<std::int64_t> done = {ids[0].id};
+    store.mark_events_done(done);
+    CHECK_FALSE(store.has_held_events());
 }
 
 TEST_CASE("inbox: a parked event keeps its reason and journal line until it is requeued",

@@ -61,7 +61,8 @@ TEST_CASE("store: a file of schema version 1 gets the done-events index and keep
         REQUIRE(
             sqlite3_exec(
                 db,
-                "DROP INDEX inbox_done; DROP INDEX snapshots_open; "
+                "DROP INDEX inbox_held; DROP INDEX outbox_entity; DROP INDEX inbox_done; DROP "
+                "INDEX snapshots_open; "
                 "DROP INDEX snapshots_closed; DROP TABLE forgotten_snapshots; "
                 "ALTER TABLE snapshots DROP COLUMN open; ALTER TABLE inbox DROP COLUMN last_error; "
                 "ALTER TABLE inbox DROP COLUMN not_before; "
@@ -84,7 +85,8 @@ TEST_CASE("store: a version 2 file is migrated: closed snapshots known, marks st
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
         REQUIRE(sqlite3_exec(db,
-                             "DROP INDEX snapshots_open; DROP INDEX snapshots_closed; "
+                             "DROP INDEX inbox_held; DROP INDEX outbox_entity; DROP INDEX "
+                             "snapshots_open; DROP INDEX snapshots_closed; "
                              "DROP TABLE forgotten_snapshots; "
                              "ALTER TABLE snapshots DROP COLUMN open; "
                              "ALTER TABLE inbox DROP COLUMN last_error; "
