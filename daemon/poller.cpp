@@ -12,6 +12,7 @@
 #include "bitrix/client.hpp"
 #include "bitrix/datetime.hpp"
 #include "bitrix/entities.hpp"
+#include "bitrix/error.hpp"
 #include "bitrix/event.hpp"
 #include "daemon/inbox_mapping.hpp"
 
@@ -88,6 +89,7 @@ struct Poller::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<bool> running{false};
     bool polling = false;  // io thread only
     bool all_listed = true;
+    std::atomic<bool> told_unlisted{false};
     std::vector<std::function<void(bool)>> waiters;
 
     Impl(asio::io_context& io_, store::Store& s, bitrix::Client& b, const Clock& c, PollerOptions o,
@@ -208,6 +210,16 @@ struct Poller::Impl : std::enable_shared_from_this<Impl> {
     void end_pass(Pass& pass, const std::optional<bitrix::Error>& error) {
         const PollTarget& target = *pass.target;
         if (hooks.items) hooks.items(target.kind, pass.seen, pass.appended);
+        if (error && target.kind == "call" && bitrix::fault_of(*error) == bitrix::Fault::refused) {
+            // A webhook without the telephony scope: calls come only as events then. Said once;
+            // the poll is no less complete for what the portal will never list.
+            if (!told_unlisted.exchange(true))
+                spdlog::warn(
+                    "poller: the portal refuses {} ({}); calls whose event is lost "
+                    "cannot be recovered (grant the webhook the telephony scope)",
+                    target.method, error->to_string());
+            return;
+        }
         if (error) return kind_failed(target, error->to_string());
         try {
             if (pass.initial)

@@ -84,7 +84,7 @@ struct CalledLead {
 std::vector<CalledLead> new_assigned_leads(Portal& p, int count, int phone_block) {
     std::vector<CalledLead> out;
     for (int i = 0; i < count; ++i) {
-        char phone[32], chat[16];
+        char phone[64], chat[64];
         std::snprintf(phone, sizeof phone, "+7 (916) %03d-%02d-%02d", phone_block, i / 100,
                       i % 100);
         std::snprintf(chat, sizeof chat, "7916%03d%02d%02d", phone_block, i / 100, i % 100);

@@ -46,6 +46,7 @@ struct LocalPortal {
     std::map<std::string, int> calls;  // method -> times run (batch commands included)
     std::vector<json> lead_updates;
     json duplicates = json::array();  // crm.duplicate.findbycomm's answer for PHONE
+    json call_rows = json::array();   // voximplant.statistic.get's rows, whatever the filter
     int requests = 0;
     // Before a call runs: a response to send instead (the call does not run).
     std::function<std::optional<net::Response>(const std::string& method, int n)> refuse;
@@ -173,8 +174,9 @@ struct LocalPortal {
             return {{"result", true}};
         }
         if (method == "crm.lead.list") return list_leads(params);
-        if (method == "crm.deal.list" || method == "crm.activity.list" ||
-            method == "voximplant.statistic.get")
+        if (method == "voximplant.statistic.get")
+            return {{"result", call_rows}, {"total", call_rows.size()}};
+        if (method == "crm.deal.list" || method == "crm.activity.list")
             return {{"result", json::array()}, {"total", 0}};
         if (method == "crm.duplicate.findbycomm")
             return {{"result", params.value("type", "") == "PHONE" ? duplicates : json::array()}};

@@ -122,6 +122,54 @@ TEST_CASE("poller: three pages of modified leads become events once",
     }
 }
 
+TEST_CASE("poller: a call whose event was lost comes back from the statistics as that event",
+          "[daemon][poller][integration]") {
+    Bench b;
+    for (const char* kind : {"poll:lead", "poll:deal", "poll:task", "poll:activity", "poll:call"})
+        b.store.put_kv(kind, "2026-03-02T07:00:00+00:00");
+    b.portal.call_rows.push_back({{"ID", "1"},
+                                  {"CALL_ID", "externalCall.7"},
+                                  {"CALL_TYPE", "1"},
+                                  {"PHONE_NUMBER", "+79161234567"},
+                                  {"PORTAL_USER_ID", "11"},
+                                  {"CALL_DURATION", "0"},
+                                  {"CALL_START_DATE", "2026-03-02T10:05:00+03:00"},
+                                  {"CALL_FAILED_CODE", "304"},
+                                  {"CRM_ENTITY_TYPE", "LEAD"},
+                                  {"CRM_ENTITY_ID", "7"},
+                                  {"CRM_ACTIVITY_ID", "55"}});
+    CHECK(b.poll());
+    CHECK(b.appended["call"] == 1);
+    std::vector<store::StoredEvent> calls;
+    for (auto& e : b.store.next_pending(100))
+        if (e.event.kind == "ONVOXIMPLANTCALLEND") calls.push_back(e);
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].event.source == "bitrix");
+    CHECK(calls[0].event.entity_key == "call:externalCall.7");
+    CHECK(calls[0].event.dedup_key == "bitrix:call:externalCall.7");
+    json call = json::parse(calls[0].event.payload)["call"];
+    CHECK(call["call_id"] == "externalCall.7");
+    CHECK(call["crm_activity_id"] == "55");
+    CHECK(b.store.get_kv("poll:call") == std::optional<std::string>("2026-03-02T10:05:00+03:00"));
+    // Listed again (two hours back) or sent online as well: one inbox event.
+    CHECK(b.poll());
+    CHECK(b.appended["call"] == 0);
+    const std::vector<store::InboxEvent> online = {{"bitrix", "bitrix:call:externalCall.7",
+                                                    "call:externalCall.7", "ONVOXIMPLANTCALLEND",
+                                                    "{}", b.clock.now()}};
+    CHECK(b.store.append_events(online)[0].outcome == store::AppendOutcome::duplicate);
+
+    SECTION("a webhook without the telephony scope still polls everything else") {
+        b.portal.refuse = [](const std::string& method, int) -> std::optional<net::Response> {
+            if (method != "voximplant.statistic.get") return std::nullopt;
+            return net::Response::json(
+                401,
+                R"({"error":"insufficient_scope","error_description":"The request requires higher privileges than provided by the webhook token"})");
+        };
+        CHECK(b.poll());
+    }
+}
+
 TEST_CASE("poller: the first start syncs the open leads", "[daemon][poller][integration]") {
     Bench b;
     for (int id = 1; id <= 60; ++id)
