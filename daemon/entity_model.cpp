@@ -191,6 +191,7 @@ rules::Task task_model(const json& o) {
     t.id = b.id;
     t.title = b.title;
     t.description = bitrix::text_or_empty(o, {"DESCRIPTION", "description"});
+    t.xml_id = bitrix::text_or_empty(o, {"XML_ID", "xmlId"});
     t.responsible_id = b.responsible_id;
     t.created_by = b.created_by;
     t.status = b.status.value_or(t.status);
@@ -324,9 +325,9 @@ std::optional<EntityRead> entity_read(const rules::EntityRef& ref) {
         return EntityRead{"tasks.task.get",
                           {{"taskId", ref.id},
                            {"select",
-                            {"ID", "TITLE", "DESCRIPTION", "RESPONSIBLE_ID", "CREATED_BY", "STATUS",
-                             "REAL_STATUS", "PRIORITY", "DEADLINE", "CREATED_DATE", "CHANGED_DATE",
-                             "CLOSED_DATE", "COMMENTS_COUNT", "UF_CRM_TASK"}}}};
+                            {"ID", "TITLE", "DESCRIPTION", "XML_ID", "RESPONSIBLE_ID", "CREATED_BY",
+                             "STATUS", "REAL_STATUS", "PRIORITY", "DEADLINE", "CREATED_DATE",
+                             "CHANGED_DATE", "CLOSED_DATE", "COMMENTS_COUNT", "UF_CRM_TASK"}}}};
     if (ref.type == "activity")
         return EntityRead{"crm.activity.list",
                           {{"filter", {{"ID", ref.id}}}, {"select", {"*", "COMMUNICATIONS"}}}};

@@ -139,10 +139,12 @@ ActionPlan bitrix_plan(std::vector<BitrixCall> calls, std::optional<Lookup> foun
 ActionPlan plan_task_add(const json& p, std::string_view key, const PlanSettings& s) {
     std::string title = with_marker(s.marker, text_param(p, "title"));
     json responsible = id_param(p, "responsible_id");
-    json fields = {
-        {"TITLE", title},
-        {"RESPONSIBLE_ID", responsible},
-        {"DESCRIPTION", tagged(with_marker(s.marker, optional_text(p, "description")), key)}};
+    // The tag goes to XML_ID, the task's "external identifier" (tasks/fields.md), which the
+    // task form does not show: the description is the manager's to read.
+    json fields = {{"TITLE", title},
+                   {"RESPONSIBLE_ID", responsible},
+                   {"DESCRIPTION", with_marker(s.marker, optional_text(p, "description"))},
+                   {"XML_ID", idempotency_tag(key)}};
     if (p.contains("deadline") && !p["deadline"].is_null())
         fields["DEADLINE"] = deadline_param(p, "deadline", s);
     if (p.contains("priority") && !p["priority"].is_null()) fields["PRIORITY"] = p["priority"];
@@ -154,9 +156,9 @@ ActionPlan plan_task_add(const json& p, std::string_view key, const PlanSettings
     return bitrix_plan({create("tasks.task.add", {{"fields", fields}})},
                        lookup("tasks.task.list",
                               {{"filter", filter},
-                               {"select", {"ID", "TITLE", "DESCRIPTION"}},
+                               {"select", {"ID", "TITLE", "XML_ID"}},
                                {"order", {{"ID", "DESC"}}}},
-                              bitrix::ListShape::tasks, "id", "description", key));
+                              bitrix::ListShape::tasks, "id", "xmlId", key));
 }
 
 ActionPlan plan_timeline_comment(const json& p, std::string_view key, const PlanSettings& s) {

@@ -369,8 +369,8 @@ json Emulator::read_back(const std::string& what, const json& q) {
         std::int64_t start = 0;
         while (true) {
             auto r = portal.execute("tasks.task.list",
-                                    {{"select", {"*", "UF_CRM_TASK"}}, {"start", start}}, admin,
-                                    clock.now());
+                                    {{"select", {"*", "UF_CRM_TASK", "XML_ID"}}, {"start", start}},
+                                    admin, clock.now());
             for (auto& t : r.result["tasks"])
                 arr.push_back(t);
             if (!r.next) break;

@@ -111,6 +111,7 @@ struct TaskComment {
 struct Task {
     Id id = 0;
     std::string title, description;
+    std::string xml_id;  // "External identifier" (tasks/fields.md): set by tasks.task.add
     Id responsible_id = 0, created_by = 0, changed_by = 0;
     std::optional<Instant> deadline;
     int status = 2;  // 2 pending, 3 in progress, 4 awaiting control, 5 completed, 6 deferred

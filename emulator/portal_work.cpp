@@ -275,6 +275,7 @@ namespace {
 void apply_task_fields(Task& t, const json& f, int offset) {
     if (auto* v = param(f, "TITLE")) t.title = text_of(*v);
     if (auto* v = param(f, "DESCRIPTION")) t.description = text_of(*v);
+    if (auto* v = param(f, "XML_ID")) t.xml_id = text_of(*v);
     if (auto* v = param(f, "RESPONSIBLE_ID")) t.responsible_id = id_of(*v);
     if (auto* v = param(f, "CREATED_BY")) t.created_by = id_of(*v);
     if (auto* v = param(f, "PRIORITY")) t.priority = static_cast<int>(id_of(*v));
@@ -367,6 +368,10 @@ static std::vector<Field<Task>> task_fields(const Portal& p) {
         {"TITLE", "title", Kind::Str, [](const Task& t) -> json { return t.title; }},
         {"DESCRIPTION", "description", Kind::Str,
          [](const Task& t) -> json { return t.description; }},
+        // Sent when selected: the documents list it among the fields, not in a default set.
+        {"XML_ID", "xmlId", Kind::Str,
+         [](const Task& t) -> json { return t.xml_id.empty() ? json(nullptr) : json(t.xml_id); },
+         false},
         {"RESPONSIBLE_ID", "responsibleId", Kind::Int,
          [](const Task& t) -> json { return id_str(t.responsible_id); }},
         {"CREATED_BY", "createdBy", Kind::Int,

@@ -75,8 +75,9 @@ enum class TaskStatus : int {
     deferred = 6
 };
 
-// The last line of every description the daemon writes: "reglament:<idempotency key>". It is how
-// a task created after a crash is found again, and how rules tell the daemon's tasks from people's.
+// "reglament:<idempotency key>": a task's XML_ID (hidden from people), the last line of a
+// comment the daemon writes (comments have no hidden field). It is how a task created after a
+// crash is found again, and how rules tell the daemon's tasks and comments from people's.
 inline constexpr std::string_view automated_tag = "reglament:";
 
 // Whether `text` ends with the daemon's tag line.
@@ -90,6 +91,7 @@ struct Task {
     std::string id;
     std::string title;
     std::string description;
+    std::string xml_id;  // the daemon's tag on its own tasks (automated_tag), else empty
     std::string responsible_id;
     std::string created_by;
     int status = 2;
@@ -109,7 +111,11 @@ struct Task {
                title[title.size() - rule_title.size() - 1] == ' ';
     }
     // Set by reglamentd (a regulation's task), not by a person.
-    bool automated() const { return carries_automated_tag(description); }
+    // The tag is the task's XML_ID (hidden from people); tasks of before kept it as the
+    // description's last line.
+    bool automated() const {
+        return carries_automated_tag(xml_id) || carries_automated_tag(description);
+    }
 };
 
 struct Activity {

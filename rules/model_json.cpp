@@ -120,6 +120,7 @@ void to_json(json& j, const Task& v) {
              {"priority", v.priority},
              {"crm_bindings", v.crm_bindings},
              {"comments_count", v.comments_count}};
+    if (!v.xml_id.empty()) j["xml_id"] = v.xml_id;
     put_time(j, "deadline", v.deadline);
     put_time(j, "created", v.created);
     put_time(j, "closed", v.closed);
@@ -131,6 +132,7 @@ void from_json(const json& j, Task& v) {
     get(j, "id", v.id);
     get(j, "title", v.title);
     get(j, "description", v.description);
+    if (j.contains("xml_id")) get(j, "xml_id", v.xml_id);
     get(j, "responsible_id", v.responsible_id);
     get(j, "created_by", v.created_by);
     get(j, "status", v.status);

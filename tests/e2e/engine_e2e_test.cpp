@@ -108,6 +108,9 @@ TEST_CASE("e2e: a lead taken into work without a next step gets the task of ОП
     p.settle();
     auto next = tasks_titled(p, "Определить следующий шаг", id);
     REQUIRE(next.size() == 1);
+    // The manager reads the task's text; the daemon's tag is in the hidden XML_ID.
+    CHECK(next[0].value("description", std::string()).find("reglament:") == std::string::npos);
+    CHECK(next[0].value("xmlId", std::string()).rfind("reglament:H1:", 0) == 0);
     CHECK(notifications(p, who, "нет задачи на следующий шаг").size() == 1);
     // A sweep later finds the task open: nothing more.
     p.advance(10 * 60);

@@ -166,7 +166,8 @@ struct LocalPortal {
                 if (!filter.contains("TITLE") || t.fields.value("TITLE", "") == filter["TITLE"])
                     found.push_back({{"id", std::to_string(t.id)},
                                      {"title", t.fields.value("TITLE", "")},
-                                     {"description", t.fields.value("DESCRIPTION", "")}});
+                                     {"description", t.fields.value("DESCRIPTION", "")},
+                                     {"xmlId", t.fields.value("XML_ID", "")}});
             return {{"result", {{"tasks", found}}}, {"total", found.size()}};
         }
         if (method == "crm.lead.update") {

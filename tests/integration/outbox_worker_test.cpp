@@ -337,10 +337,10 @@ TEST_CASE("outbox: a create interrupted by a crash is looked up at the next star
     REQUIRE(ready.size() == 1);
     b.store.mark_action_in_flight(ready[0].id);
     // The portal had created it before the crash.
-    b.portal.tasks.push_back(
-        {7,
-         {{"TITLE", "[Регламент] Позвонить клиенту"},
-          {"DESCRIPTION", "[Регламент] Нет открытой задачи\n\nreglament:L4:lead:12:task"}}});
+    b.portal.tasks.push_back({7,
+                              {{"TITLE", "[Регламент] Позвонить клиенту"},
+                               {"DESCRIPTION", "[Регламент] Нет открытой задачи"},
+                               {"XML_ID", "reglament:L4:lead:12:task"}}});
 
     daemon::PlanSettings settings;
     settings.marker = "[Регламент]";

@@ -39,7 +39,7 @@ ActionPlan plan(std::string kind, json params) {
 
 }  // namespace
 
-TEST_CASE("outbox plan: task.add is a tagged create with a lookup", "[daemon][outbox]") {
+TEST_CASE("outbox plan: task.add is a create tagged in XML_ID, with a lookup", "[daemon][outbox]") {
     auto p = plan("task.add", {{"title", "Позвонить"},
                                {"description", "Лид без задачи"},
                                {"responsible_id", 7},
@@ -52,7 +52,9 @@ TEST_CASE("outbox plan: task.add is a tagged create with a lookup", "[daemon][ou
     CHECK(p.calls[0].idempotency == Idempotency::not_idempotent);
     const json& f = p.calls[0].params["fields"];
     CHECK(f["TITLE"] == "[Регламент] Позвонить");
-    CHECK(f["DESCRIPTION"] == "[Регламент] Лид без задачи\n\nreglament:L4:lead:12:task");
+    // The tag is hidden in XML_ID: the description is only what the manager reads.
+    CHECK(f["DESCRIPTION"] == "[Регламент] Лид без задачи");
+    CHECK(f["XML_ID"] == "reglament:L4:lead:12:task");
     CHECK(f["RESPONSIBLE_ID"] == 7);
     CHECK(f["DEADLINE"] == "2026-03-02T09:00:00+03:00");  // as the documents write it
     CHECK(f["PRIORITY"] == 2);
@@ -64,8 +66,9 @@ TEST_CASE("outbox plan: task.add is a tagged create with a lookup", "[daemon][ou
     CHECK(p.lookup->call.params["filter"]["UF_CRM_TASK"] == "L_12");
 
     json found = {{"tasks",
-                   {{{"id", "40"}, {"description", "x\n\nreglament:L4:lead:12:task0"}},
-                    {{"id", "41"}, {"description", "x\n\nreglament:L4:lead:12:task"}}}}};
+                   {{{"id", "40"}, {"xmlId", "reglament:L4:lead:12:task0"}},
+                    {{"id", "41"}, {"xmlId", "reglament:L4:lead:12:task"}},
+                    {{"id", "42"}, {"xmlId", nullptr}}}}};
     CHECK(find_tagged(*p.lookup, found) == std::optional<std::string>("41"));
     CHECK_FALSE(find_tagged(*p.lookup, json{{"tasks", json::array()}}));
     CHECK(created_id("tasks.task.add", json{{"task", {{"id", 55}}}}) == "55");
