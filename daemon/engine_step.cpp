@@ -746,41 +746,7 @@ void StepBuilder::apply(const RuleSlot& slot, const rules::Event& event,
         // Reads and journal notes write nothing to the portal, so dry-run lets them through:
         // L2 in dry-run still learns what it would have written.
         bool writes = a.kind != "lookup.duplicates" && a.kind != "journal.note";
-        if (dry && writes) {
-            // A sweep decides the same thing every five minutes: journal it once, as the outbox
-            // would have carried it out once.
-            std::string seen_key = "dry-run:" + rule_id + ":" + entity_key + ":" + a.key;
-            if (dry_seen_.count(seen_key) || store_.get_kv(seen_key)) continue;
-            dry_seen_.insert(seen_key);
-            // Stamped, so that retention forgets it ([store] keep_marks_days): a situation
-            // that lasts longer is journaled once per that many days.
-            commit_.kv_puts.emplace_back(
-                seen_key, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             now_.time_since_epoch())
-                                             .count()));
-            store::JournalEntry j;
-            j.time = now_;
-            j.rule_id = rule_id;
-            j.entity_key = entity_key;
-            j.action = a.kind;
-            j.reason = a.reason;
-            j.result = "dry-run: " + a.params.dump();
-            j.dry_run = true;
-            commit_.journal_entries.push_back(std::move(j));
-            ++counts_.dry_run;
-            continue;
-        }
-        store::NewAction n;
-        n.idempotency_key = rule_id + ":" + entity_key + ":" + a.key;
-        n.entity_key = entity_key;
-        n.rule_id = rule_id;
-        n.kind = a.kind;
-        n.payload = json{{"params", a.params}, {"reason", a.reason}}.dump();
-        n.created_at = now_;
-        commit_.outbox_actions.push_back(std::move(n));
-        ++counts_.actions;
-        ++counts_.actions_by_rule[rule_id];
-        remember_write(a);
+        queue_action(rule_id, entity_key, a, dry && writes);
     }
     for (auto& t : decision.timers) {
         std::string entity_key = t.entity.type.empty() ? event.entity.key() : t.entity.key();
@@ -812,16 +778,25 @@ void StepBuilder::remember_write(const rules::Action& a) {
     dirty_footprints_.insert(key);
 }
 
-// The rule id the journal shows for what the engine does about a lead's life.
-constexpr std::string_view kLeadLife = "lead-life";
-
 void StepBuilder::queue_own(const std::string& rule_id, const rules::Action& a) {
-    const std::string entity_key = a.entity.key();
-    if (global_dry_run_) {
+    queue_action(rule_id, a.entity.key(), a, global_dry_run_);
+}
+
+// An action to the outbox, or in dry-run to the journal only.
+void StepBuilder::queue_action(const std::string& rule_id, const std::string& entity_key,
+                               const rules::Action& a, bool dry) {
+    if (dry) {
+        // A sweep decides the same thing every five minutes: journal it once, as the outbox
+        // would have carried it out once.
         std::string seen_key = "dry-run:" + rule_id + ":" + entity_key + ":" + a.key;
         if (dry_seen_.count(seen_key) || store_.get_kv(seen_key)) return;
         dry_seen_.insert(seen_key);
-        commit_.kv_puts.emplace_back(seen_key, "1");
+        // Stamped, so that retention forgets it ([store] keep_marks_days): a situation
+        // that lasts longer is journaled once per that many days.
+        commit_.kv_puts.emplace_back(
+            seen_key, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         now_.time_since_epoch())
+                                         .count()));
         store::JournalEntry j;
         j.time = now_;
         j.rule_id = rule_id;
@@ -846,6 +821,9 @@ void StepBuilder::queue_own(const std::string& rule_id, const rules::Action& a) 
     ++counts_.actions_by_rule[rule_id];
     remember_write(a);
 }
+
+// The rule id the journal shows for what the engine does about a lead's life.
+constexpr std::string_view kLeadLife = "lead-life";
 
 void StepBuilder::follow_lead(const EntityRef& ref, const rules::Entity& before,
                               const rules::Entity& after) {

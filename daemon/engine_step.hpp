@@ -209,6 +209,8 @@ class StepBuilder {
     void follow_lead(const rules::EntityRef& ref, const rules::Entity& before,
                      const rules::Entity& after);
     void queue_own(const std::string& rule_id, const rules::Action& a);
+    void queue_action(const std::string& rule_id, const std::string& entity_key,
+                      const rules::Action& a, bool dry);
     void remember_write(const rules::Action& a);
 
     rules::Entity current(const rules::EntityRef& ref, const Reads& reads);

@@ -89,7 +89,7 @@ struct Poller::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<bool> running{false};
     bool polling = false;  // io thread only
     bool all_listed = true;
-    std::atomic<bool> told_unlisted{false};
+    bool told_unlisted = false;  // io thread only
     std::vector<std::function<void(bool)>> waiters;
 
     Impl(asio::io_context& io_, store::Store& s, bitrix::Client& b, const Clock& c, PollerOptions o,
@@ -213,7 +213,7 @@ struct Poller::Impl : std::enable_shared_from_this<Impl> {
         if (error && target.kind == "call" && bitrix::fault_of(*error) == bitrix::Fault::refused) {
             // A webhook without the telephony scope: calls come only as events then. Said once;
             // the poll is no less complete for what the portal will never list.
-            if (!told_unlisted.exchange(true))
+            if (!std::exchange(told_unlisted, true))
                 spdlog::warn(
                     "poller: the portal refuses {} ({}); calls whose event is lost "
                     "cannot be recovered (grant the webhook the telephony scope)",

@@ -45,6 +45,13 @@ StoredAction read_action(const Query& q) {
     return a;
 }
 
+std::vector<StoredAction> read_actions(Query& q) {
+    std::vector<StoredAction> out;
+    while (q.step())
+        out.push_back(read_action(q));
+    return out;
+}
+
 // Refuses to move an action that does not exist: a wrong id is a bug the worker must see.
 void require_changed(Connection& conn, std::int64_t id) {
     if (conn.changes() == 0) {
@@ -76,10 +83,7 @@ std::vector<StoredAction> select_ready_actions(Connection& conn, TimePoint now, 
         " AND e.id < o.id AND e.status IN ('pending', 'in_flight', 'unknown'))"
         " ORDER BY o.id LIMIT ?2";
     auto q = conn.query(sql.c_str(), now, limit);
-    std::vector<StoredAction> ready;
-    while (q.step())
-        ready.push_back(read_action(q));
-    return ready;
+    return read_actions(q);
 }
 
 // Through the index outbox_entity.
@@ -90,10 +94,7 @@ std::vector<StoredAction> select_own_actions(Connection& conn, std::string_view 
         " FROM outbox WHERE entity_key = ?1 AND (status IN ('pending', 'in_flight', 'unknown')"
         " OR (status = 'done' AND created_at > ?2)) ORDER BY id";
     auto q = conn.query(sql.c_str(), entity_key, done_after);
-    std::vector<StoredAction> out;
-    while (q.step())
-        out.push_back(read_action(q));
-    return out;
+    return read_actions(q);
 }
 
 std::optional<StoredAction> select_action(Connection& conn, std::int64_t id) {
@@ -130,10 +131,7 @@ std::vector<StoredAction> select_failed_actions(Connection& conn, std::size_t li
     static const std::string sql = std::string("SELECT ") + kColumns +
                                    " FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?1";
     auto q = conn.query(sql.c_str(), limit);
-    std::vector<StoredAction> out;
-    while (q.step())
-        out.push_back(read_action(q));
-    return out;
+    return read_actions(q);
 }
 
 // Due at once (time 0): the daemon's clock may be manual and the requeue cannot know it. The

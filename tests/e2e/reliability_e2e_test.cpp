@@ -107,8 +107,14 @@ void call_twice_unanswered(Portal& p, const CalledLead& l) {
             {{"user_id", l.manager}, {"lead_id", l.id}, {"answered", false}, {"duration", 0}});
 }
 
-// L5 did its work exactly once per lead, and L4 judged nobody who called.
+// Once everything is in and both L4 limits (5 and 10 working minutes) have passed: L5 did its
+// work exactly once per lead, and L4 judged nobody who called.
 void check_l5_once(Portal& p, const std::vector<CalledLead>& leads) {
+    p.settle(std::chrono::seconds(120));
+    for (int minute = 0; minute < 15; ++minute)
+        p.advance(60);
+    p.settle(std::chrono::seconds(120));
+    INFO(p.journal({"--rule", "L4"}));
     auto sent = sent_by_chat(p);
     int wrong_sends = 0, not_taken = 0, moved = 0, notices = 0;
     for (const auto& l : leads) {
@@ -217,12 +223,6 @@ TEST_CASE(
             p.start_daemon();
         }
     }
-    p.settle(std::chrono::seconds(120));
-    // Past both L4 limits (5 and 10 working minutes).
-    for (int minute = 0; minute < 15; ++minute)
-        p.advance(60);
-    p.settle(std::chrono::seconds(120));
-    INFO(p.journal({"--rule", "L4"}));
     check_l5_once(p, leads);
 }
 
@@ -240,11 +240,6 @@ TEST_CASE(
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     p.control_delete("faults");
-    p.settle(std::chrono::seconds(120));
-    for (int minute = 0; minute < 15; ++minute)
-        p.advance(60);
-    p.settle(std::chrono::seconds(120));
-    INFO(p.journal({"--rule", "L4"}));
     check_l5_once(p, leads);
 }
 
